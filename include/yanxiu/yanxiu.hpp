@@ -1,0 +1,7 @@
+#pragma once
+/// \file yanxiu.hpp
+/// The umbrella header: everything yanxiu offers.
+
+#include <yanxiu/version.hpp>
+#include <yanxiu/time.hpp>
+#include <yanxiu/program.hpp>

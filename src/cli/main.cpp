@@ -1,0 +1,3 @@
+#include <yanxiu/version.hpp>
+#include <cstdio>
+int main() { std::puts(yanxiu::kVersion); }
