@@ -165,7 +165,17 @@ public:
     /// An `extends` naming a relative path is resolved against `base_dir`.
     [[nodiscard]] static Program from_json(std::string_view text, std::string_view source = "<json>",
                                            std::string_view base_dir = ".");
-    /// Builds a programme from a parsed JSON object.
+    /// Builds a programme from JSON text held in a `std::string`.  (Without
+    /// this overload a `std::string` or literal converts equally well to
+    /// `std::string_view` and to `nlohmann::json`, and the call is ambiguous.)
+    [[nodiscard]] static Program from_json(const std::string& text, std::string_view source = "<json>",
+                                           std::string_view base_dir = ".");
+    /// Builds a programme from JSON text given as a C string.
+    [[nodiscard]] static Program from_json(const char* text, std::string_view source = "<json>",
+                                           std::string_view base_dir = ".");
+    /// Builds a programme from a parsed JSON object.  Duplicate keys cannot
+    /// be detected here (nlohmann has already dropped them), and object
+    /// members arrive sorted, so categories are listed in key order.
     [[nodiscard]] static Program from_json(const nlohmann::json& document, std::string_view source = "<json>",
                                            std::string_view base_dir = ".");
     /// The ids of the built-in programmes, in a stable order.
@@ -219,5 +229,86 @@ private:
 
     friend struct detail_program_access;
 };
+
+}  // namespace yanxiu
+
+#include <yanxiu/detail/program_impl.hpp>
+
+namespace yanxiu {
+
+inline Program Program::load(std::string_view id_or_path) {
+    namespace loader = detail::program_loader;
+    const std::string shown = id_or_path.empty() ? std::string("\"\"") : loader::printable(id_or_path, 4096);
+    return detail_program_access::guarded(shown, [&] {
+        auto found = loader::locate(id_or_path, ".", shown, "");
+        if (!found)
+            throw ProgramNotFound(shown, "",
+                                  "no built-in programme and no file of this name (built-in: " +
+                                      loader::builtin_id_list() + ")");
+        return detail_program_access::from_document(loader::parse_strict(found->text, found->shown), found->shown,
+                                                    found->identity, found->directory);
+    });
+}
+
+inline Program Program::from_json(std::string_view text, std::string_view source, std::string_view base_dir) {
+    namespace loader = detail::program_loader;
+    const std::string shown = loader::printable(source, 4096);
+    return detail_program_access::guarded(shown, [&] {
+        return detail_program_access::from_document(loader::parse_strict(text, shown), shown, "source:" + shown,
+                                                    std::filesystem::path(std::string(base_dir)));
+    });
+}
+
+inline Program Program::from_json(const std::string& text, std::string_view source, std::string_view base_dir) {
+    return from_json(std::string_view(text), source, base_dir);
+}
+
+inline Program Program::from_json(const char* text, std::string_view source, std::string_view base_dir) {
+    return from_json(std::string_view(text ? text : ""), source, base_dir);
+}
+
+inline Program Program::from_json(const nlohmann::json& document, std::string_view source, std::string_view base_dir) {
+    namespace loader = detail::program_loader;
+    const std::string shown = loader::printable(source, 4096);
+    return detail_program_access::guarded(shown, [&] {
+        loader::check_document(document, shown);
+        return detail_program_access::from_document(loader::to_ordered(document), shown, "source:" + shown,
+                                                    std::filesystem::path(std::string(base_dir)));
+    });
+}
+
+inline std::vector<std::string> Program::builtin_ids() {
+    std::vector<std::string> ids;
+    for (const auto& file : detail::kEmbeddedPrograms)
+        if (file.name != detail::program_loader::kSchemaName) ids.emplace_back(file.name);
+    return ids;
+}
+
+inline const nlohmann::json& Program::schema() {
+    // Parsed once; C++11 guarantees a thread-safe first call.
+    static const nlohmann::json parsed = [] {
+        for (const auto& file : detail::kEmbeddedPrograms) {
+            if (file.name != detail::program_loader::kSchemaName) continue;
+            nlohmann::json document = nlohmann::json::parse(file.text, nullptr, false);
+            if (document.is_discarded())
+                throw ProgramError(std::string(file.name), "", "the compiled-in schema is not valid JSON");
+            return document;
+        }
+        throw ProgramError(std::string(detail::program_loader::kSchemaName), "", "the schema is not compiled in");
+    }();
+    return parsed;
+}
+
+inline const Category* Program::find_category(std::string_view id) const noexcept {
+    for (const Category& c : categories_)
+        if (c.id == id) return &c;
+    return nullptr;
+}
+
+inline const Lesson* Program::find_lesson(std::string_view id) const noexcept {
+    for (const Lesson& l : lessons_)
+        if (l.id == id) return &l;
+    return nullptr;
+}
 
 }  // namespace yanxiu

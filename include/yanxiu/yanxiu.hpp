@@ -5,3 +5,6 @@
 #include <yanxiu/version.hpp>
 #include <yanxiu/time.hpp>
 #include <yanxiu/program.hpp>
+#include <yanxiu/rejection.hpp>
+#include <yanxiu/records.hpp>
+#include <yanxiu/evaluate.hpp>

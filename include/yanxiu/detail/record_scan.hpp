@@ -1,0 +1,449 @@
+#pragma once
+/// \file record_scan.hpp
+/// Splits JSON Lines and CSV text into flat records of named fields, and
+/// rejects what cannot be a record (bad JSON, bad UTF-8, duplicate keys,
+/// nesting too deep, ragged CSV rows) with the line it starts on.
+
+#include <yanxiu/rejection.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+namespace yanxiu::detail {
+
+/// The fields a participant or event record may carry; others are ignored.
+enum class Field : std::uint8_t {
+    id, unit, sector, category, verified, name,
+    kind, participant, lesson, start, end, duration, at, score, completed,
+    count_
+};
+
+inline constexpr std::array<std::string_view, static_cast<std::size_t>(Field::count_)> kFieldNames = {
+    "id", "unit", "sector", "category", "verified", "name", "kind", "participant",
+    "lesson", "start", "end", "duration", "at", "score", "completed"};
+
+/// The field named `name`, if it is one we read.
+[[nodiscard]] inline std::optional<Field> field_from_name(std::string_view name) noexcept {
+    for (std::size_t i = 0; i < kFieldNames.size(); ++i)
+        if (kFieldNames[i] == name) return static_cast<Field>(i);
+    return std::nullopt;
+}
+
+/// What a field held.
+enum class ValueType : std::uint8_t { absent, null, boolean, integer, unsigned_integer, number, string, nested };
+
+/// One field's value as read.  CSV cells are strings with `from_text` set, so
+/// readers may parse "true" or "80" from them; JSON values keep their type.
+struct FieldValue {
+    ValueType type = ValueType::absent;
+    bool boolean = false;
+    std::int64_t integer = 0;
+    std::uint64_t unsigned_integer = 0;
+    double number = 0;
+    std::string text;
+    bool from_text = false;
+};
+
+/// The known fields of one record (buffers are reused between records).
+struct RecordFields {
+    std::array<FieldValue, static_cast<std::size_t>(Field::count_)> values;
+
+    [[nodiscard]] const FieldValue& get(Field f) const noexcept { return values[static_cast<std::size_t>(f)]; }
+    FieldValue& slot(Field f) noexcept { return values[static_cast<std::size_t>(f)]; }
+    void clear() noexcept {
+        for (auto& v : values) v.type = ValueType::absent, v.text.clear(), v.from_text = false;
+    }
+};
+
+/// Deepest nesting accepted inside one record.
+inline constexpr std::size_t kMaxDepth = 64;
+
+/// Why a record could not be split into fields.
+struct FieldError {
+    std::string field;
+    RejectCode code;
+    std::string message;
+};
+
+/// The byte offset of the first invalid UTF-8 sequence, or npos.  Overlong
+/// forms, surrogates and code points above U+10FFFF are invalid.
+[[nodiscard]] inline std::size_t find_invalid_utf8(std::string_view s) noexcept {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    std::size_t n = s.size(), i = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len;
+        std::uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07;
+        else return i;
+        if (i + len > n) return i;
+        for (std::size_t k = 1; k < len; ++k) {
+            if ((p[i + k] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return i;
+        i += len;
+    }
+    return std::string_view::npos;
+}
+
+/// SAX handler that fills RecordFields from one JSON object.
+class FlatObjectHandler {
+public:
+    using json = nlohmann::json;
+
+    explicit FlatObjectHandler(RecordFields& fields) : fields_(fields) {}
+
+    void reset() {
+        fields_.clear();
+        depth_ = 0;
+        current_ = nullptr;
+        for (auto& s : seen_) s = false;
+        unknown_keys_.clear();
+        error_.reset();
+    }
+    [[nodiscard]] const std::optional<FieldError>& error() const noexcept { return error_; }
+
+    bool null() { return scalar([](FieldValue& v) { v.type = ValueType::null; }); }
+    bool boolean(bool b) {
+        return scalar([b](FieldValue& v) { v.type = ValueType::boolean, v.boolean = b; });
+    }
+    bool number_integer(json::number_integer_t n) {
+        return scalar([n](FieldValue& v) { v.type = ValueType::integer, v.integer = n; });
+    }
+    bool number_unsigned(json::number_unsigned_t n) {
+        return scalar([n](FieldValue& v) {
+            if (n <= static_cast<std::uint64_t>(INT64_MAX))
+                v.type = ValueType::integer, v.integer = static_cast<std::int64_t>(n);
+            else
+                v.type = ValueType::unsigned_integer, v.unsigned_integer = n;
+        });
+    }
+    bool number_float(json::number_float_t x, const json::string_t&) {
+        return scalar([x](FieldValue& v) { v.type = ValueType::number, v.number = x; });
+    }
+    bool string(json::string_t& s) {
+        return scalar([&s](FieldValue& v) { v.type = ValueType::string, v.text.swap(s); });
+    }
+    bool binary(json::binary_t&) { return scalar([](FieldValue& v) { v.type = ValueType::nested; }); }
+    bool start_object(std::size_t) { return open(); }
+    bool end_object() { return close(); }
+    bool start_array(std::size_t) {
+        if (depth_ == 0) return fail("", RejectCode::malformed, "a record must be a JSON object, not an array");
+        return open();
+    }
+    bool end_array() { return close(); }
+    bool key(json::string_t& k) {
+        if (depth_ != 1) return true;
+        if (auto f = field_from_name(k)) {
+            auto i = static_cast<std::size_t>(*f);
+            if (seen_[i]) return fail(k, RejectCode::duplicate_key, "key '" + k + "' appears twice");
+            seen_[i] = true;
+            current_ = &fields_.slot(*f);
+        } else {
+            if (!unknown_keys_.insert(k).second)
+                return fail(k.size() <= 64 ? k : k.substr(0, 64), RejectCode::duplicate_key,
+                            "a key appears twice");
+            current_ = nullptr;
+        }
+        return true;
+    }
+    bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) {
+        if (error_) return false;
+        if (e.id == 406) {
+            fail(current_name(), RejectCode::number_out_of_range, "a number is too large to represent");
+            return false;
+        }
+        // nlohmann's message quotes the text it read; keep only its explanation
+        // so that no personal data from the line reaches a log.
+        std::string what = e.what();
+        std::string reason = "not valid JSON";
+        auto at = what.find("syntax error while parsing ");
+        if (at != std::string::npos) {
+            reason = what.substr(at);
+            auto cut = reason.find("; last read");
+            if (cut != std::string::npos) reason.erase(cut);
+            auto dash = reason.find(" - ");
+            if (dash != std::string::npos) reason = "invalid JSON:" + reason.substr(dash + 2);
+        }
+        fail("", RejectCode::malformed, reason + " (at byte " + std::to_string(position) + ")");
+        return false;
+    }
+
+private:
+    template <class Set>
+    bool scalar(Set set) {
+        if (depth_ == 0) return fail("", RejectCode::malformed, "a record must be a JSON object");
+        if (depth_ == 1 && current_) set(*current_);
+        return true;
+    }
+    bool open() {
+        if (depth_ == 1 && current_) current_->type = ValueType::nested;
+        if (++depth_ > kMaxDepth)
+            return fail(current_name(), RejectCode::too_deep,
+                        "nesting deeper than " + std::to_string(kMaxDepth) + " levels");
+        return true;
+    }
+    bool close() {
+        --depth_;
+        return true;
+    }
+    std::string current_name() const {
+        if (!current_) return "";
+        for (std::size_t i = 0; i < kFieldNames.size(); ++i)
+            if (&fields_.values[i] == current_) return std::string(kFieldNames[i]);
+        return "";
+    }
+    bool fail(std::string field, RejectCode code, std::string message) {
+        if (!error_) error_ = FieldError{std::move(field), code, std::move(message)};
+        return false;
+    }
+
+    RecordFields& fields_;
+    std::size_t depth_ = 0;
+    FieldValue* current_ = nullptr;
+    std::array<bool, static_cast<std::size_t>(Field::count_)> seen_{};
+    std::unordered_set<std::string> unknown_keys_;
+    std::optional<FieldError> error_;
+};
+
+/// Skips a UTF-8 byte-order mark at the start of `text`.
+[[nodiscard]] inline std::size_t skip_bom(std::string_view text) noexcept {
+    return text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+}
+
+[[nodiscard]] inline bool is_blank(std::string_view s) noexcept {
+    for (char c : s)
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+    return true;
+}
+
+/// Calls `on_record(fields, line)` for each JSON object line and
+/// `on_error(line, field, code, message)` for each unusable line.  Blank lines
+/// are not records.
+template <class OnRecord, class OnError>
+void scan_jsonl(std::string_view text, OnRecord&& on_record, OnError&& on_error) {
+    RecordFields fields;
+    FlatObjectHandler handler(fields);
+    std::size_t pos = skip_bom(text), line = 0;
+    while (pos < text.size()) {
+        ++line;
+        std::size_t eol = text.find('\n', pos);
+        if (eol == std::string_view::npos) eol = text.size();
+        std::string_view record = text.substr(pos, eol - pos);
+        pos = eol + 1;
+        if (!record.empty() && record.back() == '\r') record.remove_suffix(1);
+        if (is_blank(record)) continue;
+        if (auto bad = find_invalid_utf8(record); bad != std::string_view::npos) {
+            on_error(line, "", RejectCode::bad_utf8, "invalid UTF-8 at byte " + std::to_string(bad));
+            continue;
+        }
+        handler.reset();
+        bool ok = nlohmann::json::sax_parse(record.begin(), record.end(), &handler);
+        if (!ok || handler.error()) {
+            if (auto& e = handler.error()) {
+                RejectCode code = e->code;
+                // nlohmann reports a lone surrogate escape as a syntax error.
+                if (code == RejectCode::malformed && e->message.find("surrogate") != std::string::npos)
+                    code = RejectCode::bad_utf8;
+                on_error(line, e->field, code, e->message);
+            } else {
+                on_error(line, "", RejectCode::malformed, "not valid JSON");
+            }
+            continue;
+        }
+        on_record(static_cast<const RecordFields&>(fields), line);
+    }
+}
+
+/// Splits one CSV record starting at `pos` into cells (RFC 4180: quoted cells
+/// may hold commas, doubled quotes and newlines).  Advances `pos` and `line`
+/// past the record.  Returns false on an unterminated or ill-closed quote.
+inline bool split_csv_record(std::string_view text, std::size_t& pos, std::size_t& line,
+                             std::vector<std::string>& cells, std::string& error) {
+    cells.clear();
+    std::string cell;
+    for (;;) {
+        cell.clear();
+        if (pos < text.size() && text[pos] == '"') {
+            ++pos;
+            for (;;) {
+                if (pos >= text.size()) {
+                    error = "a quoted cell is not closed";
+                    return false;
+                }
+                char c = text[pos++];
+                if (c == '"') {
+                    if (pos < text.size() && text[pos] == '"') {
+                        cell += '"';
+                        ++pos;
+                        continue;
+                    }
+                    break;
+                }
+                if (c == '\n') ++line;
+                cell += c;
+            }
+            if (pos < text.size() && text[pos] != ',' && text[pos] != '\n' && text[pos] != '\r') {
+                error = "unexpected text after a closing quote";
+                // Resynchronise at the end of the physical line.
+                while (pos < text.size() && text[pos] != '\n') ++pos;
+                if (pos < text.size()) ++pos, ++line;
+                return false;
+            }
+        } else {
+            while (pos < text.size() && text[pos] != ',' && text[pos] != '\n' && text[pos] != '\r')
+                cell += text[pos++];
+        }
+        cells.push_back(cell);
+        if (pos >= text.size()) return true;
+        char c = text[pos];
+        if (c == ',') {
+            ++pos;
+            continue;
+        }
+        if (c == '\r') {
+            ++pos;
+            if (pos < text.size() && text[pos] == '\n') ++pos;
+            ++line;
+            return true;
+        }
+        if (c == '\n') {
+            ++pos;
+            ++line;
+            return true;
+        }
+    }
+}
+
+/// Calls `on_record(fields, line)` for each CSV data row and
+/// `on_error(line, field, code, message)` for each unusable one.  The first
+/// row is the header; unknown columns are ignored.
+template <class OnRecord, class OnError>
+void scan_csv(std::string_view text, OnRecord&& on_record, OnError&& on_error) {
+    std::size_t pos = skip_bom(text), line = 1;
+    std::vector<std::string> cells;
+    std::string error;
+    // Header.
+    while (pos < text.size()) {
+        std::size_t start_line = line;
+        std::size_t before = pos;
+        bool ok = split_csv_record(text, pos, line, cells, error);
+        std::string_view raw = text.substr(before, pos - before);
+        if (ok && cells.size() == 1 && is_blank(cells[0]) && is_blank(raw)) continue;
+        if (!ok) {
+            on_error(start_line, "", RejectCode::malformed, "the header row is not valid CSV: " + error);
+            cells.clear();
+        }
+        break;
+    }
+    std::vector<std::optional<Field>> columns;
+    std::optional<FieldError> header_error;
+    {
+        std::unordered_set<std::string> names;
+        for (auto& name : cells) {
+            std::string trimmed = name;
+            while (!trimmed.empty() && (trimmed.back() == ' ' || trimmed.back() == '\t')) trimmed.pop_back();
+            std::size_t lead = 0;
+            while (lead < trimmed.size() && (trimmed[lead] == ' ' || trimmed[lead] == '\t')) ++lead;
+            trimmed.erase(0, lead);
+            if (find_invalid_utf8(trimmed) != std::string_view::npos && !header_error)
+                header_error = FieldError{"", RejectCode::bad_utf8, "the header row has invalid UTF-8"};
+            if (!names.insert(trimmed).second && !header_error)
+                header_error = FieldError{trimmed.size() <= 64 ? trimmed : trimmed.substr(0, 64),
+                                          RejectCode::duplicate_key, "the header names a column twice"};
+            columns.push_back(field_from_name(trimmed));
+        }
+    }
+    RecordFields fields;
+    while (pos < text.size()) {
+        std::size_t start_line = line;
+        std::size_t before = pos;
+        bool ok = split_csv_record(text, pos, line, cells, error);
+        std::string_view raw = text.substr(before, pos - before);
+        if (ok && cells.size() == 1 && is_blank(cells[0]) && is_blank(raw)) continue;
+        if (header_error) {
+            on_error(start_line, header_error->field, header_error->code,
+                     header_error->message + " (line 1); rows cannot be read");
+            continue;
+        }
+        if (!ok) {
+            on_error(start_line, "", RejectCode::malformed, error);
+            continue;
+        }
+        if (cells.size() != columns.size()) {
+            on_error(start_line, "", RejectCode::malformed,
+                     "the row has " + std::to_string(cells.size()) + " cells but the header has " +
+                         std::to_string(columns.size()));
+            continue;
+        }
+        bool utf8_ok = true;
+        for (std::size_t i = 0; i < cells.size() && utf8_ok; ++i) {
+            if (auto bad = find_invalid_utf8(cells[i]); bad != std::string_view::npos) {
+                std::string field = columns[i] ? std::string(kFieldNames[static_cast<std::size_t>(*columns[i])]) : "";
+                on_error(start_line, field, RejectCode::bad_utf8, "invalid UTF-8 in a cell");
+                utf8_ok = false;
+            }
+        }
+        if (!utf8_ok) continue;
+        fields.clear();
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+            if (!columns[i]) continue;
+            auto& v = fields.slot(*columns[i]);
+            v.type = ValueType::string;
+            v.text.swap(cells[i]);
+            v.from_text = true;
+        }
+        on_record(static_cast<const RecordFields&>(fields), start_line);
+    }
+}
+
+/// Fills `fields` from a JSON object (for records built in memory).
+[[nodiscard]] inline std::optional<FieldError> fields_from_json(const nlohmann::json& record, RecordFields& fields) {
+    fields.clear();
+    if (!record.is_object()) return FieldError{"", RejectCode::malformed, "a record must be a JSON object"};
+    for (const auto& [key, value] : record.items()) {
+        auto f = field_from_name(key);
+        if (!f) continue;
+        auto& v = fields.slot(*f);
+        switch (value.type()) {
+            case nlohmann::json::value_t::null: v.type = ValueType::null; break;
+            case nlohmann::json::value_t::boolean: v.type = ValueType::boolean, v.boolean = value.get<bool>(); break;
+            case nlohmann::json::value_t::number_integer:
+                v.type = ValueType::integer, v.integer = value.get<std::int64_t>();
+                break;
+            case nlohmann::json::value_t::number_unsigned: {
+                auto n = value.get<std::uint64_t>();
+                if (n <= static_cast<std::uint64_t>(INT64_MAX))
+                    v.type = ValueType::integer, v.integer = static_cast<std::int64_t>(n);
+                else
+                    v.type = ValueType::unsigned_integer, v.unsigned_integer = n;
+                break;
+            }
+            case nlohmann::json::value_t::number_float: v.type = ValueType::number, v.number = value.get<double>(); break;
+            case nlohmann::json::value_t::string:
+                v.type = ValueType::string, v.text = value.get_ref<const std::string&>();
+                if (find_invalid_utf8(v.text) != std::string_view::npos)
+                    return FieldError{std::string(key), RejectCode::bad_utf8, "invalid UTF-8 in a value"};
+                break;
+            default: v.type = ValueType::nested; break;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace yanxiu::detail

@@ -1,0 +1,205 @@
+// Records (SPEC §4): every rejection code, with its file, line and field, and
+// the reconciliation read = accepted + rejected + duplicates.
+
+#include "helpers.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace test;
+using yanxiu::RejectCode;
+
+namespace {
+
+struct Expect {
+    std::size_t line;
+    std::string field;
+    RejectCode code;
+};
+
+void check_rejections(const yanxiu::Dataset& data, const std::string& file, const std::vector<Expect>& expected) {
+    std::vector<const yanxiu::Rejection*> mine;
+    for (const auto& r : data.rejections())
+        if (r.file == file) mine.push_back(&r);
+    REQUIRE(mine.size() == expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        INFO("rejection ", i, ": ", mine[i]->message);
+        CHECK(mine[i]->line == expected[i].line);
+        CHECK(mine[i]->field == expected[i].field);
+        CHECK(yanxiu::to_string(mine[i]->code) == yanxiu::to_string(expected[i].code));
+        CHECK_FALSE(mine[i]->message.empty());
+    }
+}
+
+}  // namespace
+
+TEST_CASE("participants: every rejection code with file, line and field") {
+    auto p = program();
+    yanxiu::Dataset data(p);
+    std::string text =
+        "{\"id\":\"T1\",\"unit\":\"长沙市\",\"sector\":\"primary\",\"category\":\"homeroom\",\"name\":\"张三\"}\n"  // 1 ok
+        "{\"unit\":\"长沙市\"}\n"                                                  // 2 missing_field id
+        "{\"id\":[1]}\n"                                                          // 3 bad_type id
+        "{\"id\":\"T2\",\"sector\":\"高中\"}\n"                                   // 4 unknown_sector
+        "{\"id\":\"T3\",\"category\":\"principal\"}\n"                            // 5 unknown_category
+        "{\"id\":\"T4\",\"verified\":\"maybe\"}\n"                                // 6 bad_type verified
+        "{\"id\":\"T5\",\"id\":\"T6\"}\n"                                         // 7 duplicate_key
+        "{\"id\":\"T1\",\"unit\":\"株洲市\"}\n"                                   // 8 duplicate_id
+        "\n"                                                                      // blank: not a record
+        "{\"id\":\"T7\"\n"                                                        // 10 malformed (truncated)
+        "{\"id\":\"T8\",\"x\":" + std::string(100, '[') + std::string(100, ']') + "}\n"  // 11 too_deep
+        "{\"id\":\"T9\",\"name\":\"\xff\xfe\"}\n"                                 // 12 bad_utf8
+        "{\"id\":\"T10\",\"name\":\"\\ud800\"}\n"                                 // 13 bad_utf8 (lone surrogate)
+        "[1,2]\n"                                                                 // 14 malformed
+        "{\"id\":\"T11\"}{\"id\":\"T12\"}\n"                                      // 15 malformed: two objects
+        "{\"id\":\"T13\",\"extra\":{\"deep\":1}}\n"                               // 16 ok, unknown key ignored
+        "{\"id\":\"T1\",\"unit\":\"长沙市\",\"sector\":\"primary\",\"category\":\"homeroom\",\"name\":\"张三\"}";  // 17 duplicate
+    auto summary = data.read_participants(text, "people.jsonl");
+    check_rejections(data, "people.jsonl",
+                     {{2, "id", RejectCode::missing_field},
+                      {3, "id", RejectCode::bad_type},
+                      {4, "sector", RejectCode::unknown_sector},
+                      {5, "category", RejectCode::unknown_category},
+                      {6, "verified", RejectCode::bad_type},
+                      {7, "id", RejectCode::duplicate_key},
+                      {8, "id", RejectCode::duplicate_id},
+                      {10, "", RejectCode::malformed},
+                      {11, "", RejectCode::too_deep},
+                      {12, "", RejectCode::bad_utf8},
+                      {13, "", RejectCode::bad_utf8},
+                      {14, "", RejectCode::malformed},
+                      {15, "", RejectCode::malformed}});
+    CHECK(summary.read == 16);
+    CHECK(summary.accepted == 2);
+    CHECK(summary.rejected == 13);
+    CHECK(summary.duplicates == 1);
+    CHECK(summary.reconciles());
+    // No message repeats a participant's name.
+    for (const auto& r : data.rejections()) CHECK(r.message.find("张三") == std::string::npos);
+}
+
+TEST_CASE("events: every rejection code with file, line and field") {
+    auto p = program({{"lessons", json::array({{{"id", "L01"}, {"minutes", 30}}, {{"id", "L02"}, {"minutes", 30}}})}});
+    yanxiu::Dataset data(p);
+    data.read_participants(lines({person("T1", "homeroom")}), "p.jsonl");
+    std::vector<std::string> rows = {
+        R"({"kind":"study","participant":"T1","lesson":"L01","start":"2023-01-10T19:00:00+08:00","end":"2023-01-10T19:30:00+08:00"})",  // 1 ok
+        R"({"participant":"T1","lesson":"L01"})",                                                          // 2 missing kind
+        R"({"kind":"video","participant":"T1","lesson":"L01"})",                                           // 3 unknown_kind
+        R"({"kind":"study","participant":"T9","lesson":"L01","start":"2023-01-10T19:00:00+08:00","end":"2023-01-10T19:30:00+08:00"})",  // 4
+        R"({"kind":"study","participant":"T1","lesson":"L77","start":"2023-01-10T19:00:00+08:00","end":"2023-01-10T19:30:00+08:00"})",  // 5
+        R"({"kind":"study","participant":"T1","lesson":"L01","start":"2023-02-31T19:00:00+08:00","end":"2023-01-10T19:30:00+08:00"})",  // 6
+        R"({"kind":"study","participant":"T1","lesson":"L01","start":"2023-01-10T19:00:00+08:00","duration":"P1M"})",  // 7
+        R"({"kind":"study","participant":"T1","lesson":"L01","start":"2023-01-10T19:00:00+08:00","end":"2023-01-10T18:30:00+08:00"})",  // 8
+        R"({"kind":"study","participant":"T1","lesson":"L01","start":"2023-01-10T19:00:00+08:00","end":"2023-01-11T19:00:01+08:00"})",  // 9
+        R"({"kind":"quiz","participant":"T1","lesson":"L01","at":"2023-01-10T19:40:00+08:00","score":101})",  // 10
+        R"({"kind":"quiz","participant":"T1","lesson":"L01","at":"2023-01-10T19:40:00+08:00","score":1e999})",  // 11
+        R"({"kind":"quiz","participant":"T1","lesson":"L01","at":"2023-01-10T19:40:00+08:00","score":"high"})",  // 12
+        R"({"kind":"quiz","participant":"T1","lesson":"L01","at":20230110})",                                // 13 bad_type
+        R"({"kind":"study","participant":"T1","lesson":"L01","start":"2023-01-10T19:00:00+08:00"})",         // 14 missing end
+        R"({"kind":"quiz","participant":"T1","lesson":"L01","at":"2023-01-10T19:40:00+08:00","completed":"y"})",  // 15
+        R"({"kind":"study","participant":"T1","lesson":"L02","start":"2023-01-10T20:00:00+08:00","duration":1800,"id":"e1"})",  // 16 ok
+        R"({"kind":"study","participant":"T1","lesson":"L02","start":"2023-01-10T20:00:00+08:00","duration":"PT31M","id":"e1"})",  // 17
+        R"({"kind":"study","participant":"T1","lesson":"L02","start":"2023-01-10T20:00:00+08:00","end":"2023-01-10T20:30:00+08:00","id":"e1"})",  // 18 dup
+        R"({"kind":"study","participant":"T1","lesson":"L01","start":"2023-01-10T19:00:00+08:00","end":"2023-01-11T19:00:00+08:00"})",  // 19 ok: 24 h
+    };
+    std::string text;
+    for (const auto& r : rows) text += r + "\r\n";
+    auto summary = data.read_events("\xEF\xBB\xBF" + text, "ev.jsonl");
+    check_rejections(data, "ev.jsonl",
+                     {{2, "kind", RejectCode::missing_field},
+                      {3, "kind", RejectCode::unknown_kind},
+                      {4, "participant", RejectCode::unknown_participant},
+                      {5, "lesson", RejectCode::unknown_lesson},
+                      {6, "start", RejectCode::bad_timestamp},
+                      {7, "duration", RejectCode::bad_duration},
+                      {8, "end", RejectCode::end_before_start},
+                      {9, "end", RejectCode::session_too_long},
+                      {10, "score", RejectCode::number_out_of_range},
+                      {11, "score", RejectCode::number_out_of_range},
+                      {12, "score", RejectCode::bad_type},
+                      {13, "at", RejectCode::bad_type},
+                      {14, "end", RejectCode::missing_field},
+                      {15, "completed", RejectCode::bad_type},
+                      {17, "id", RejectCode::duplicate_id}});
+    CHECK(summary.read == 19);
+    CHECK(summary.accepted == 3);
+    CHECK(summary.duplicates == 1);
+    CHECK(summary.reconciles());
+}
+
+TEST_CASE("CSV: header, quoting, CRLF, BOM, multi-line cells, ragged rows, duplicate headers") {
+    auto p = program();
+    yanxiu::Dataset data(p);
+    std::string people =
+        "\xEF\xBB\xBFid,unit,sector,category,verified,name\r\n"
+        "T1,长沙市,primary,homeroom,true,\"Zhang, San\"\r\n"       // 2
+        "T2,\"株洲\"\"市\",secondary,homeroom,false,\"two\nlines\"\r\n"  // 3-4
+        "T3,湘潭市,secondary\r\n"                                 // 5 ragged
+        "T4,=cmd(),secondary,homeroom,1,\r\n"                     // 6 ok; a formula stays text
+        "T5,湘潭市,secondary,homeroom,perhaps,\r\n"               // 7 bad verified
+        "\r\n"
+        "T6,\"unterminated,secondary,homeroom,true,\n";           // 9 malformed
+    auto summary = data.read_participants(people, "people.csv");
+    check_rejections(data, "people.csv",
+                     {{5, "", RejectCode::malformed}, {7, "verified", RejectCode::bad_type}, {9, "", RejectCode::malformed}});
+    CHECK(summary.read == 6);
+    CHECK(summary.accepted == 3);
+    REQUIRE(data.participants().size() == 3);
+    CHECK(data.participants()[1].unit == "株洲\"市");
+    CHECK(data.participants()[1].name == "two\nlines");
+    CHECK_FALSE(data.participants()[1].verified);
+    CHECK(data.participants()[2].unit == "=cmd()");
+
+    yanxiu::Dataset dup(p);
+    auto s = dup.read_participants("id,unit,unit\nT1,a,b\nT2,a,b\n", "dup.csv");
+    CHECK(s.rejected == 2);
+    check_rejections(dup, "dup.csv", {{2, "unit", RejectCode::duplicate_key}, {3, "unit", RejectCode::duplicate_key}});
+}
+
+TEST_CASE("CSV and JSON Lines of the same records give the same dataset") {
+    auto p = program();
+    yanxiu::Dataset a(p), b(p);
+    a.read_participants(lines({person("T1", "homeroom"), person("T2", "other", "primary", false)}), "p.jsonl");
+    b.read_participants("id,unit,sector,category,verified\nT1,长沙市,secondary,homeroom,true\nT2,长沙市,primary,other,false\n",
+                        "p.csv");
+    REQUIRE(a.participants().size() == b.participants().size());
+    for (std::size_t i = 0; i < a.participants().size(); ++i) CHECK(a.participants()[i] == b.participants()[i]);
+    a.read_events(lines({study("T1", "L01", "2023-01-10T19:00:00+08:00", "2023-01-10T19:30:00+08:00"),
+                         quiz("T1", "L01", "2023-01-10T19:40:00+08:00", 75.5, 1)}),
+                  "e.jsonl");
+    b.read_events("kind,participant,lesson,start,end,duration,at,score,completed,id\n"
+                  "study,T1,L01,2023-01-10T19:00:00+08:00,,PT30M,,,,\n"
+                  "quiz,T1,L01,,,,2023-01-10T19:40:00+08:00,75.5,true,\n",
+                  "e.csv");
+    REQUIRE(a.events().size() == 2);
+    REQUIRE(b.events().size() == 2);
+    for (std::size_t i = 0; i < 2; ++i) {
+        auto x = a.events().row(i), y = b.events().row(i);
+        CHECK(x.kind == y.kind);
+        CHECK(x.start == y.start);
+        CHECK(x.end == y.end);
+        CHECK(x.completed == y.completed);
+        CHECK((std::isnan(x.score) ? std::isnan(y.score) : x.score == y.score));
+    }
+}
+
+TEST_CASE("format detection by extension and by content") {
+    CHECK(yanxiu::detail::detect_format("x.CSV", "{") == yanxiu::Format::csv);
+    CHECK(yanxiu::detail::detect_format("x.jsonl", "id") == yanxiu::Format::jsonl);
+    CHECK(yanxiu::detail::detect_format("-", "\xEF\xBB\xBF  {\"id\":1}") == yanxiu::Format::jsonl);
+    CHECK(yanxiu::detail::detect_format("export.txt", "id,unit") == yanxiu::Format::csv);
+}
+
+TEST_CASE("records built in memory are checked like files") {
+    auto p = program();
+    yanxiu::Dataset data(p);
+    CHECK(data.add_participant(person("T1", "homeroom")));
+    CHECK_FALSE(data.add_participant(json{{"unit", "x"}}, "<participants>", 2));
+    CHECK(data.add_event(study("T1", "L01", "2023-01-10T19:00:00+08:00", "2023-01-10T19:30:00+08:00")));
+    CHECK_FALSE(data.add_event(json::array(), "<events>", 2));
+    CHECK(data.rejections().size() == 2);
+    CHECK(data.rejections()[0].code == RejectCode::missing_field);
+    CHECK(data.rejections()[1].code == RejectCode::malformed);
+    CHECK(data.participant_summary().reconciles());
+    CHECK(data.event_summary().reconciles());
+}
