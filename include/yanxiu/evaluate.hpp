@@ -90,10 +90,14 @@ struct LessonResult {
     bool credited = false;
     std::optional<Instant> first_instant;  ///< first instant of counted time
     std::optional<Instant> credited_at;
+    /// The earliest `as_of` at which an evaluation would credit this lesson
+    /// (its quiz has happened and enough study lies before `as_of`).
+    std::optional<Instant> credited_from;
 
     friend bool operator==(const LessonResult& a, const LessonResult& b) {
         return a.lesson == b.lesson && a.seconds_counted == b.seconds_counted && a.credited == b.credited &&
-               a.first_instant == b.first_instant && a.credited_at == b.credited_at;
+               a.first_instant == b.first_instant && a.credited_at == b.credited_at &&
+               a.credited_from == b.credited_from;
     }
 };
 
@@ -112,6 +116,12 @@ struct Outcome {
     std::optional<Instant> completed_at;
     std::vector<Reason> reasons;
     std::vector<LessonResult> lessons;  ///< studied lessons, by lesson id
+    /// The earliest `as_of` at which the status would no longer be `not_started`.
+    std::optional<Instant> started_from;
+    /// The earliest `as_of` at which the status would be `completed`.  Equal
+    /// to or later than `completed_at`; the daily series of a report uses it
+    /// so that it matches evaluating as of each day's end.
+    std::optional<Instant> completed_from;
 
     friend bool operator==(const Outcome& a, const Outcome& b) {
         return a.participant == b.participant && a.unit == b.unit && a.category == b.category &&
@@ -119,7 +129,7 @@ struct Outcome {
                a.lessons_required == b.lessons_required && a.seconds_studied == b.seconds_studied &&
                a.seconds_credited == b.seconds_credited && a.hours_credited == b.hours_credited &&
                a.certificate == b.certificate && a.completed_at == b.completed_at && a.reasons == b.reasons &&
-               a.lessons == b.lessons;
+               a.lessons == b.lessons && a.started_from == b.started_from && a.completed_from == b.completed_from;
     }
 };
 
@@ -206,6 +216,8 @@ private:
         std::int64_t first = std::numeric_limits<std::int64_t>::max();
         std::int64_t last_end = 0;
         std::int64_t cap_reached = -1;  // instant the cap was reached
+        std::int64_t need = 1;          // seconds of study a credit needs (at least 1)
+        std::int64_t need_reached = -1; // instant raw time reached `need`
         std::int64_t opened_at = std::numeric_limits<std::int64_t>::max();
         bool studied = false;
         bool qualifying_in_window = false;
@@ -221,6 +233,7 @@ private:
     std::vector<LessonAcc> accs_;
     std::vector<std::int32_t> slot_;  // lesson id -> index in accs_, -1 if none
     std::vector<std::int64_t> credit_instants_;
+    std::vector<std::int64_t> credit_from_instants_;
 };
 
 inline Evaluator::LessonAcc& Evaluator::acc_for(std::uint32_t lesson) {
@@ -232,6 +245,7 @@ inline Evaluator::LessonAcc& Evaluator::acc_for(std::uint32_t lesson) {
         acc.lesson = lesson;
         acc.catalogue = program_->lessons().empty() ? nullptr : program_->find_lesson(lessons_->str(lesson));
         acc.cap = rule_lesson_cap_seconds(program_->credit(), acc.catalogue);
+        acc.need = std::max<std::int64_t>(1, rule_minimum_study_seconds(program_->credit(), acc.catalogue));
         accs_.push_back(acc);
     }
     return accs_[static_cast<std::size_t>(s)];
@@ -295,6 +309,7 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const EventCo
         const std::int64_t length = owned_end - owned_start;
         if (acc.cap >= 0 && acc.raw < acc.cap && acc.raw + length >= acc.cap)
             acc.cap_reached = owned_start + (acc.cap - acc.raw);
+        if (acc.raw < acc.need && acc.raw + length >= acc.need) acc.need_reached = owned_start + (acc.need - acc.raw);
         acc.raw += length;
         acc.first = std::min(acc.first, owned_start);
         acc.last_end = owned_end;
@@ -320,6 +335,7 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const EventCo
     std::sort(accs_.begin(), accs_.end(),
               [&](const LessonAcc& a, const LessonAcc& b) { return ranks[a.lesson] < ranks[b.lesson]; });
     credit_instants_.clear();
+    credit_from_instants_.clear();
     std::vector<Reason> lesson_reasons;
     std::int64_t first_overall = std::numeric_limits<std::int64_t>::max();
     for (LessonAcc& acc : accs_) {
@@ -355,6 +371,12 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const EventCo
         if (credited_at) {
             result.credited = true;
             result.credited_at = Instant{Seconds{*credited_at}};
+            // As of T, the lesson counts once its opening quiz is at or before T
+            // and its needed study lies before T.
+            const std::int64_t from =
+                quiz.mode == QuizMode::none ? acc.need_reached : std::max(acc.opened_at, acc.need_reached);
+            result.credited_from = Instant{Seconds{from}};
+            credit_from_instants_.push_back(from);
             ++out.lessons_credited;
             out.seconds_credited += Seconds{counted};
             credit_instants_.push_back(*credited_at);
@@ -377,12 +399,17 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const EventCo
         out.certificate = true;
         if (category.min_lessons <= 0) {
             out.completed_at = Instant{Seconds{first_overall}};
+            out.completed_from = Instant{Seconds{first_overall + 1}};
         } else {
             auto nth = credit_instants_.begin() + (category.min_lessons - 1);
             std::nth_element(credit_instants_.begin(), nth, credit_instants_.end());
             out.completed_at = Instant{Seconds{*nth}};
+            auto nth_from = credit_from_instants_.begin() + (category.min_lessons - 1);
+            std::nth_element(credit_from_instants_.begin(), nth_from, credit_from_instants_.end());
+            out.completed_from = Instant{Seconds{*nth_from}};
         }
     }
+    if (out.seconds_studied.count() > 0) out.started_from = Instant{Seconds{first_overall + 1}};
     if (category.certificate && out.lessons_credited < category.min_lessons)
         out.reasons.push_back(
             Reason{ReasonCode::below_minimum, {}, out.lessons_credited, category.min_lessons, {}, {}, {}});

@@ -382,3 +382,55 @@ TEST_CASE("order: the outcome does not depend on the order of the records") {
         CHECK(render(shuffled) == render(base));
     }
 }
+
+TEST_CASE("as_of: started_from and completed_from predict evaluation as of any instant") {
+    std::vector<json> people;
+    std::vector<json> events;
+    const char* categories[] = {"mh_fulltime", "homeroom", "counselor", "other", "mh_parttime"};
+    for (int p = 0; p < 30; ++p) {
+        std::string id = "T" + std::to_string(100 + p);
+        people.push_back(person(id, categories[p % 5], p % 5 == 2 ? "undergraduate" : "secondary", p % 11 != 0));
+        auto done = finish_lessons(id, (p * 7) % 17, 9 + p % 25);
+        events.insert(events.end(), done.begin(), done.end());
+        // A quiz at the very first second of a session, and overlapping tabs.
+        events.push_back(study(id, "L02", "2023-01-20T02:00:00+08:00", "2023-01-20T02:10:00+08:00"));
+        events.push_back(quiz(id, "L02", "2023-01-20T02:00:00+08:00"));
+        events.push_back(study(id, "L03", "2023-01-20T01:50:00+08:00", "2023-01-20T03:10:00+08:00"));
+    }
+    for (json mode : {json("completed"), json("none")}) {
+        auto p = program({{"quiz", {{"mode", mode}}},
+                          {"lessons", json::array({{{"id", "L01"}, {"minutes", 20}}, {{"id", "L02"}, {"minutes", 20}},
+                                                   {{"id", "L03"}, {"minutes", 40}}, {{"id", "L04"}, {"minutes", 30}},
+                                                   {{"id", "L05"}, {"minutes", 30}}, {{"id", "L06"}, {"minutes", 30}},
+                                                   {{"id", "L07"}, {"minutes", 30}}, {{"id", "L08"}, {"minutes", 30}},
+                                                   {{"id", "L09"}, {"minutes", 30}}, {{"id", "L10"}, {"minutes", 30}},
+                                                   {{"id", "L11"}, {"minutes", 30}}, {{"id", "L12"}, {"minutes", 30}},
+                                                   {{"id", "L13"}, {"minutes", 30}}, {{"id", "L14"}, {"minutes", 30}},
+                                                   {{"id", "L15"}, {"minutes", 30}}, {{"id", "L16"}, {"minutes", 30}}})},
+                          {"credit", {{"min_study_ratio", 0.5}}}});
+        Run full(p, people, events);
+        const auto& zone = p.time_zone();
+        std::vector<std::string> instants = {"2023-01-20T02:00:00+08:00", "2023-01-20T02:00:01+08:00",
+                                             "2023-01-20T02:10:00+08:00"};
+        for (int day = 9; day <= 31; ++day) {
+            char text[40];
+            std::snprintf(text, sizeof text, "2023-01-%02dT00:00:00+08:00", day);
+            instants.push_back(text);
+        }
+        for (const auto& text : instants) {
+            Run at(p, people, events, text);
+            const auto t = *yanxiu::parse_instant(text, zone);
+            for (std::size_t i = 0; i < full.outcomes.size(); ++i) {
+                const auto& f = full.outcomes[i];
+                const auto& a = at.outcomes[i];
+                INFO(f.participant, " as of ", text);
+                CHECK((a.status == Status::completed) == (f.completed_from && *f.completed_from <= t));
+                CHECK((a.status != Status::not_started && a.status != Status::unverified) ==
+                      (f.started_from && *f.started_from <= t));
+                int credited = 0;
+                for (const auto& l : f.lessons) credited += (l.credited_from && *l.credited_from <= t) ? 1 : 0;
+                CHECK(a.lessons_credited == credited);
+            }
+        }
+    }
+}
