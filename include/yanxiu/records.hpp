@@ -16,6 +16,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -124,6 +125,10 @@ struct EventColumns {
         score.push_back(e.score);
         completed.push_back(e.completed ? 1 : 0);
     }
+    void pop_back() {
+        kind.pop_back(), participant.pop_back(), lesson.pop_back(), start.pop_back(), end.pop_back(),
+            score.pop_back(), completed.pop_back();
+    }
     void reserve(std::size_t n) {
         kind.reserve(n), participant.reserve(n), lesson.reserve(n), start.reserve(n), end.reserve(n),
             score.reserve(n), completed.reserve(n);
@@ -139,7 +144,12 @@ inline constexpr Seconds kMaxSession{24 * 3600};
 /// accepted is rejected `unknown_participant`.
 class Dataset {
 public:
+    /// `program` must outlive the dataset.
     explicit Dataset(const Program& program) : program_(&program) {}
+    Dataset(const Dataset&) = delete;
+    Dataset& operator=(const Dataset&) = delete;
+    Dataset(Dataset&&) = default;
+    Dataset& operator=(Dataset&&) = default;
 
     [[nodiscard]] const Program& program() const noexcept { return *program_; }
 
@@ -169,7 +179,7 @@ public:
     bool add_event(const detail::RecordFields& fields, std::string_view where = "<events>", std::size_t line = 0);
 
     [[nodiscard]] const std::vector<Participant>& participants() const noexcept { return participants_; }
-    [[nodiscard]] const EventColumns& events() const noexcept { return events_; }
+    [[nodiscard]] const EventColumns& events() const noexcept { return *events_; }
     [[nodiscard]] const Interner& lessons() const noexcept { return lessons_; }
     [[nodiscard]] const std::vector<Rejection>& rejections() const noexcept { return rejections_; }
     /// Counts over every participant read so far.
@@ -197,11 +207,11 @@ private:
     ReadSummary read_all(std::string_view text, std::string_view file, Format format, Accept accept);
 
     struct EventKeyHash {
-        const Dataset* self;
+        const EventColumns* columns;
         std::size_t operator()(std::uint32_t i) const noexcept;
     };
     struct EventKeyEqual {
-        const Dataset* self;
+        const EventColumns* columns;
         bool operator()(std::uint32_t a, std::uint32_t b) const noexcept;
     };
 
@@ -209,13 +219,15 @@ private:
     std::vector<Participant> participants_;
     std::unordered_map<std::string_view, std::uint32_t> participant_index_;
     std::deque<std::string> participant_ids_;  // stable storage for the index's keys
-    EventColumns events_;
+    // On the heap so that the duplicate index's hash functors, which point at
+    // it, stay valid when a Dataset is moved.
+    std::unique_ptr<EventColumns> events_ = std::make_unique<EventColumns>();
     std::vector<std::uint32_t> event_ids_;  // interned record id per event; 0 = none
     Interner event_id_strings_{};
     Interner lessons_;
     std::unordered_map<std::uint32_t, std::uint32_t> event_by_id_;  // record id -> event
     std::unordered_set<std::uint32_t, EventKeyHash, EventKeyEqual> events_without_id_{
-        0, EventKeyHash{this}, EventKeyEqual{this}};
+        0, EventKeyHash{events_.get()}, EventKeyEqual{events_.get()}};
     std::vector<Rejection> rejections_;
     ReadSummary participant_summary_;
     ReadSummary event_summary_;
@@ -590,7 +602,7 @@ inline Dataset::Outcome Dataset::accept_participant(const Fields& f, std::string
 }
 
 inline std::size_t Dataset::EventKeyHash::operator()(std::uint32_t i) const noexcept {
-    const auto& e = self->events_;
+    const auto& e = *columns;
     std::size_t h = static_cast<std::size_t>(e.kind[i]);
     auto mix = [&h](std::uint64_t v) { h ^= std::hash<std::uint64_t>{}(v) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
     mix(e.participant[i]);
@@ -601,7 +613,7 @@ inline std::size_t Dataset::EventKeyHash::operator()(std::uint32_t i) const noex
 }
 
 inline bool Dataset::EventKeyEqual::operator()(std::uint32_t a, std::uint32_t b) const noexcept {
-    const auto& e = self->events_;
+    const auto& e = *columns;
     if (e.kind[a] != e.kind[b] || e.participant[a] != e.participant[b] || e.lesson[a] != e.lesson[b] ||
         e.start[a] != e.start[b] || e.end[a] != e.end[b] || e.completed[a] != e.completed[b])
         return false;
@@ -770,16 +782,15 @@ inline Dataset::Outcome Dataset::accept_event(const Fields& f, std::string_view 
 
     // Duplicates: compared on parsed content, so equal instants written
     // differently are still the same record.
-    auto index = static_cast<std::uint32_t>(events_.size());
-    events_.push_back(event);
+    auto index = static_cast<std::uint32_t>(events_->size());
+    events_->push_back(event);
     event_ids_.push_back(record_id_index);
     if (record_id_index != 0) {
         auto [it, inserted] = event_by_id_.emplace(record_id_index, index);
         if (!inserted) {
-            bool same = EventKeyEqual{this}(it->second, index);
-            events_.kind.pop_back(), events_.participant.pop_back(), events_.lesson.pop_back(),
-                events_.start.pop_back(), events_.end.pop_back(), events_.score.pop_back(),
-                events_.completed.pop_back(), event_ids_.pop_back();
+            bool same = EventKeyEqual{events_.get()}(it->second, index);
+            events_->pop_back();
+            event_ids_.pop_back();
             if (same) return Outcome::duplicate;
             reject(file, line, "id", RejectCode::duplicate_id,
                    "event id " + detail::quote_for_message(event_id_strings_.str(record_id_index)) +
@@ -787,9 +798,8 @@ inline Dataset::Outcome Dataset::accept_event(const Fields& f, std::string_view 
             return Outcome::rejected;
         }
     } else if (!events_without_id_.insert(index).second) {
-        events_.kind.pop_back(), events_.participant.pop_back(), events_.lesson.pop_back(),
-            events_.start.pop_back(), events_.end.pop_back(), events_.score.pop_back(),
-            events_.completed.pop_back(), event_ids_.pop_back();
+        events_->pop_back();
+        event_ids_.pop_back();
         return Outcome::duplicate;
     }
     return Outcome::accepted;
