@@ -4,6 +4,7 @@
 /// columnar store with interned ids, and a rejection for every record that
 /// cannot be used, so that records read = accepted + rejected + duplicates.
 
+#include <yanxiu/detail/id_index.hpp>
 #include <yanxiu/detail/record_scan.hpp>
 #include <yanxiu/rejection.hpp>
 #include <yanxiu/program.hpp>
@@ -12,7 +13,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <deque>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -21,8 +21,6 @@
 #include <sstream>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace yanxiu {
@@ -64,19 +62,20 @@ class Interner {
 public:
     /// The id of `s`, adding it if new.
     std::uint32_t intern(std::string_view s) {
-        auto it = index_.find(s);
-        if (it != index_.end()) return it->second;
         auto id = static_cast<std::uint32_t>(strings_.size());
-        strings_.emplace_back(s);
-        index_.emplace(std::string_view(strings_.back()), id);
-        ranks_valid_ = false;
-        return id;
+        auto [found, inserted] =
+            index_.insert(detail::hash_bytes(s), id, [&](std::uint32_t k) { return strings_[k] == s; });
+        if (inserted) {
+            strings_.emplace_back(s);
+            ranks_valid_ = false;
+        }
+        return found;
     }
     /// The id of `s`, if known.
     [[nodiscard]] std::optional<std::uint32_t> find(std::string_view s) const {
-        auto it = index_.find(s);
-        if (it == index_.end()) return std::nullopt;
-        return it->second;
+        auto id = index_.find(detail::hash_bytes(s), [&](std::uint32_t k) { return strings_[k] == s; });
+        if (id == detail::IdIndex::kEmpty) return std::nullopt;
+        return id;
     }
     [[nodiscard]] const std::string& str(std::uint32_t id) const { return strings_[id]; }
     [[nodiscard]] std::size_t size() const noexcept { return strings_.size(); }
@@ -95,8 +94,8 @@ public:
     }
 
 private:
-    std::deque<std::string> strings_;  // deque: views into it stay valid as it grows
-    std::unordered_map<std::string_view, std::uint32_t> index_;
+    std::vector<std::string> strings_;
+    detail::IdIndex index_;
     mutable std::vector<std::uint32_t> ranks_;
     mutable bool ranks_valid_ = true;
 };
@@ -188,9 +187,10 @@ public:
     [[nodiscard]] const ReadSummary& event_summary() const noexcept { return event_summary_; }
     /// The index of a participant by id, if accepted.
     [[nodiscard]] std::optional<std::uint32_t> find_participant(std::string_view id) const {
-        auto it = participant_index_.find(id);
-        if (it == participant_index_.end()) return std::nullopt;
-        return it->second;
+        auto found = participant_index_.find(detail::hash_bytes(id),
+                                             [&](std::uint32_t k) { return participants_[k].id == id; });
+        if (found == detail::IdIndex::kEmpty) return std::nullopt;
+        return found;
     }
 
 private:
@@ -206,28 +206,17 @@ private:
     template <class Accept>
     ReadSummary read_all(std::string_view text, std::string_view file, Format format, Accept accept);
 
-    struct EventKeyHash {
-        const EventColumns* columns;
-        std::size_t operator()(std::uint32_t i) const noexcept;
-    };
-    struct EventKeyEqual {
-        const EventColumns* columns;
-        bool operator()(std::uint32_t a, std::uint32_t b) const noexcept;
-    };
+    [[nodiscard]] std::uint64_t event_hash(std::uint32_t i) const noexcept;
+    [[nodiscard]] bool same_event(std::uint32_t a, std::uint32_t b) const noexcept;
 
     const Program* program_;
     std::vector<Participant> participants_;
-    std::unordered_map<std::string_view, std::uint32_t> participant_index_;
-    std::deque<std::string> participant_ids_;  // stable storage for the index's keys
-    // On the heap so that the duplicate index's hash functors, which point at
-    // it, stay valid when a Dataset is moved.
+    detail::IdIndex participant_index_;
     std::unique_ptr<EventColumns> events_ = std::make_unique<EventColumns>();
-    std::vector<std::uint32_t> event_ids_;  // interned record id per event; 0 = none
     Interner event_id_strings_{};
     Interner lessons_;
-    std::unordered_map<std::uint32_t, std::uint32_t> event_by_id_;  // record id -> event
-    std::unordered_set<std::uint32_t, EventKeyHash, EventKeyEqual> events_without_id_{
-        0, EventKeyHash{events_.get()}, EventKeyEqual{events_.get()}};
+    std::vector<std::uint32_t> event_by_record_id_;  // interned record id -> first event with it
+    detail::IdIndex events_without_id_;             // content -> event, for records without an id
     std::vector<Rejection> rejections_;
     ReadSummary participant_summary_;
     ReadSummary event_summary_;
@@ -587,33 +576,31 @@ inline Dataset::Outcome Dataset::accept_participant(const Fields& f, std::string
                "category " + found->id + " is not open to sector " + std::string(to_string(p.sector)));
         return Outcome::rejected;
     }
-    auto existing = participant_index_.find(p.id);
-    if (existing != participant_index_.end()) {
-        if (participants_[existing->second] == p) return Outcome::duplicate;
+    auto existing = find_participant(p.id);
+    if (existing) {
+        if (participants_[*existing] == p) return Outcome::duplicate;
         reject(file, line, "id", RejectCode::duplicate_id,
                "participant " + detail::quote_for_message(p.id) + " was already read with different fields");
         return Outcome::rejected;
     }
     auto index = static_cast<std::uint32_t>(participants_.size());
-    participant_ids_.push_back(p.id);
-    participant_index_.emplace(std::string_view(participant_ids_.back()), index);
+    participant_index_.insert(detail::hash_bytes(p.id), index, [](std::uint32_t) { return false; });
     participants_.push_back(std::move(p));
     return Outcome::accepted;
 }
 
-inline std::size_t Dataset::EventKeyHash::operator()(std::uint32_t i) const noexcept {
-    const auto& e = *columns;
-    std::size_t h = static_cast<std::size_t>(e.kind[i]);
-    auto mix = [&h](std::uint64_t v) { h ^= std::hash<std::uint64_t>{}(v) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
-    mix(e.participant[i]);
-    mix(e.lesson[i]);
-    mix(static_cast<std::uint64_t>(e.start[i]));
-    mix(static_cast<std::uint64_t>(e.end[i]));
+inline std::uint64_t Dataset::event_hash(std::uint32_t i) const noexcept {
+    const auto& e = *events_;
+    std::uint64_t h = static_cast<std::uint64_t>(e.kind[i]);
+    h = detail::hash_mix(h, e.participant[i]);
+    h = detail::hash_mix(h, e.lesson[i]);
+    h = detail::hash_mix(h, static_cast<std::uint64_t>(e.start[i]));
+    h = detail::hash_mix(h, static_cast<std::uint64_t>(e.end[i]));
     return h;
 }
 
-inline bool Dataset::EventKeyEqual::operator()(std::uint32_t a, std::uint32_t b) const noexcept {
-    const auto& e = *columns;
+inline bool Dataset::same_event(std::uint32_t a, std::uint32_t b) const noexcept {
+    const auto& e = *events_;
     if (e.kind[a] != e.kind[b] || e.participant[a] != e.participant[b] || e.lesson[a] != e.lesson[b] ||
         e.start[a] != e.start[b] || e.end[a] != e.end[b] || e.completed[a] != e.completed[b])
         return false;
@@ -784,22 +771,25 @@ inline Dataset::Outcome Dataset::accept_event(const Fields& f, std::string_view 
     // differently are still the same record.
     auto index = static_cast<std::uint32_t>(events_->size());
     events_->push_back(event);
-    event_ids_.push_back(record_id_index);
     if (record_id_index != 0) {
-        auto [it, inserted] = event_by_id_.emplace(record_id_index, index);
-        if (!inserted) {
-            bool same = EventKeyEqual{events_.get()}(it->second, index);
+        if (event_by_record_id_.size() <= record_id_index)
+            event_by_record_id_.resize(record_id_index + 1, detail::IdIndex::kEmpty);
+        std::uint32_t& first = event_by_record_id_[record_id_index];
+        if (first == detail::IdIndex::kEmpty) {
+            first = index;
+        } else {
+            bool same = same_event(first, index);
             events_->pop_back();
-            event_ids_.pop_back();
             if (same) return Outcome::duplicate;
             reject(file, line, "id", RejectCode::duplicate_id,
                    "event id " + detail::quote_for_message(event_id_strings_.str(record_id_index)) +
                        " was already read with different content");
             return Outcome::rejected;
         }
-    } else if (!events_without_id_.insert(index).second) {
+    } else if (!events_without_id_
+                    .insert(event_hash(index), index, [&](std::uint32_t k) { return same_event(k, index); })
+                    .second) {
         events_->pop_back();
-        event_ids_.pop_back();
         return Outcome::duplicate;
     }
     return Outcome::accepted;
