@@ -203,3 +203,52 @@ TEST_CASE("records built in memory are checked like files") {
     CHECK(data.participant_summary().reconciles());
     CHECK(data.event_summary().reconciles());
 }
+
+TEST_CASE("JSON Lines: the fast path for flat objects agrees with the general parser") {
+    // Lines built from fragments, many of them odd; wherever the fast path
+    // accepts a line, the general parser must yield the same fields.
+    const std::vector<std::string> keys = {"\"id\"", "\"kind\"", "\"score\"", "\"x\"", "\"id\"", "\"completed\"", "\"a\\u0062\""};
+    const std::vector<std::string> values = {
+        "\"T1\"", "1", "-0", "0.5", "1e3", "-1.5E-2", "123456789012345678", "1234567890123456789", "true", "false",
+        "null", "\"\"", "\"a\\\"b\"", "[1]", "{\"a\":1}", "01", "1.", ".5", "-", "tru", "\"\t\"", "1e999", "\"é中\""};
+    const std::vector<std::string> glue = {"", " ", "\t", ",", ":", "}", "{"};
+    std::uint64_t state = 12345;
+    auto next = [&](std::size_t n) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<std::size_t>((state >> 33) % n);
+    };
+    yanxiu::detail::RecordFields fast, general;
+    yanxiu::detail::FlatObjectHandler handler(general);
+    int accepted = 0;
+    for (int round = 0; round < 20000; ++round) {
+        std::string line = next(10) ? "{" : glue[next(glue.size())];
+        std::size_t members = next(4);
+        for (std::size_t m = 0; m < members; ++m) {
+            if (m) line += next(12) ? "," : glue[next(glue.size())];
+            line += next(3) ? " " : "";
+            line += keys[next(keys.size())];
+            line += next(15) ? ":" : glue[next(glue.size())];
+            line += values[next(values.size())];
+        }
+        line += next(12) ? "}" : glue[next(glue.size())];
+        if (next(5) == 0) line += " ";
+        if (!yanxiu::detail::scan_flat_object_fast(line, fast)) continue;
+        ++accepted;
+        handler.reset();
+        bool ok = nlohmann::json::sax_parse(line.begin(), line.end(), &handler);
+        INFO(line);
+        REQUIRE((ok && !handler.error()));
+        for (std::size_t f = 0; f < fast.values.size(); ++f) {
+            const auto& a = fast.values[f];
+            const auto& b = general.values[f];
+            CHECK(static_cast<int>(a.type) == static_cast<int>(b.type));
+            if (a.type == b.type) {
+                CHECK(a.text == b.text);
+                if (a.type == yanxiu::detail::ValueType::integer) CHECK(a.integer == b.integer);
+                if (a.type == yanxiu::detail::ValueType::number) CHECK(a.number == b.number);
+                if (a.type == yanxiu::detail::ValueType::boolean) CHECK(a.boolean == b.boolean);
+            }
+        }
+    }
+    CHECK(accepted > 1000);
+}

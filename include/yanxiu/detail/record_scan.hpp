@@ -9,6 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -232,6 +235,138 @@ private:
     return true;
 }
 
+/// Reads one line holding a flat JSON object of plain values, the common
+/// case, without the general parser.  Returns false, having decided nothing,
+/// on anything else (escapes, nesting, big integers, duplicate keys, any
+/// syntax error): the caller then runs the general parser, which defines the
+/// behaviour and the error, so both paths accept exactly the same records.
+/// `line` must already be valid UTF-8.
+inline bool scan_flat_object_fast(std::string_view line, RecordFields& fields) {
+    const char* p = line.data();
+    const char* const end = p + line.size();
+    auto skip_ws = [&] {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) ++p;
+    };
+    // A string without escapes or control characters; p is on the opening quote.
+    auto read_string = [&](std::string_view& out) -> bool {
+        const char* start = ++p;
+        while (p < end) {
+            const auto c = static_cast<unsigned char>(*p);
+            if (c == '"') {
+                out = std::string_view(start, static_cast<std::size_t>(p - start));
+                ++p;
+                return true;
+            }
+            if (c == '\\' || c < 0x20) return false;
+            ++p;
+        }
+        return false;
+    };
+    std::array<bool, static_cast<std::size_t>(Field::count_)> seen{};
+    std::array<std::string_view, 16> unknown{};
+    std::size_t unknown_count = 0;
+    fields.clear();
+    skip_ws();
+    if (p >= end || *p != '{') return false;
+    ++p;
+    skip_ws();
+    if (p < end && *p == '}') {
+        ++p;
+        skip_ws();
+        return p == end;
+    }
+    for (;;) {
+        skip_ws();
+        if (p >= end || *p != '"') return false;
+        std::string_view key;
+        if (!read_string(key)) return false;
+        FieldValue* slot = nullptr;
+        if (auto f = field_from_name(key)) {
+            auto i = static_cast<std::size_t>(*f);
+            if (seen[i]) return false;
+            seen[i] = true;
+            slot = &fields.slot(*f);
+        } else {
+            for (std::size_t k = 0; k < unknown_count; ++k)
+                if (unknown[k] == key) return false;
+            if (unknown_count == unknown.size()) return false;
+            unknown[unknown_count++] = key;
+        }
+        skip_ws();
+        if (p >= end || *p != ':') return false;
+        ++p;
+        skip_ws();
+        if (p >= end) return false;
+        const char c = *p;
+        if (c == '"') {
+            std::string_view value;
+            if (!read_string(value)) return false;
+            if (slot) slot->type = ValueType::string, slot->text.assign(value.data(), value.size());
+        } else if (c == 't' || c == 'f' || c == 'n') {
+            std::string_view word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+            if (static_cast<std::size_t>(end - p) < word.size() || std::string_view(p, word.size()) != word)
+                return false;
+            p += word.size();
+            if (slot) {
+                if (c == 'n') slot->type = ValueType::null;
+                else slot->type = ValueType::boolean, slot->boolean = (c == 't');
+            }
+        } else if (c == '-' || is_digit(c)) {
+            // JSON's number grammar, exactly.
+            const char* start = p;
+            if (*p == '-') ++p;
+            if (p >= end || !is_digit(*p)) return false;
+            if (*p == '0') {
+                ++p;
+            } else {
+                while (p < end && is_digit(*p)) ++p;
+            }
+            const std::size_t int_digits = static_cast<std::size_t>(p - start) - (*start == '-' ? 1 : 0);
+            bool is_float = false;
+            if (p < end && *p == '.') {
+                ++p;
+                if (p >= end || !is_digit(*p)) return false;
+                while (p < end && is_digit(*p)) ++p;
+                is_float = true;
+            }
+            if (p < end && (*p == 'e' || *p == 'E')) {
+                ++p;
+                if (p < end && (*p == '+' || *p == '-')) ++p;
+                if (p >= end || !is_digit(*p)) return false;
+                while (p < end && is_digit(*p)) ++p;
+                is_float = true;
+            }
+            const std::size_t length = static_cast<std::size_t>(p - start);
+            if (!is_float) {
+                if (int_digits > 18) return false;  // the general parser decides int64/uint64/float
+                std::int64_t value = 0;
+                for (const char* q = start + (*start == '-' ? 1 : 0); q < p; ++q) value = value * 10 + (*q - '0');
+                if (slot) slot->type = ValueType::integer, slot->integer = *start == '-' ? -value : value;
+            } else {
+                if (length >= 64) return false;
+                char buffer[64];
+                std::memcpy(buffer, start, length);
+                buffer[length] = '\0';
+                const double value = std::strtod(buffer, nullptr);
+                if (!std::isfinite(value)) return false;
+                if (slot) slot->type = ValueType::number, slot->number = value;
+            }
+        } else {
+            return false;  // nested object or array, or not JSON
+        }
+        skip_ws();
+        if (p >= end) return false;
+        if (*p == ',') {
+            ++p;
+            continue;
+        }
+        if (*p != '}') return false;
+        ++p;
+        skip_ws();
+        return p == end;
+    }
+}
+
 /// Calls `on_record(fields, line)` for each JSON object line and
 /// `on_error(line, field, code, message)` for each unusable line.  Blank lines
 /// are not records.
@@ -250,6 +385,10 @@ void scan_jsonl(std::string_view text, OnRecord&& on_record, OnError&& on_error)
         if (is_blank(record)) continue;
         if (auto bad = find_invalid_utf8(record); bad != std::string_view::npos) {
             on_error(line, "", RejectCode::bad_utf8, "invalid UTF-8 at byte " + std::to_string(bad));
+            continue;
+        }
+        if (scan_flat_object_fast(record, fields)) {
+            on_record(static_cast<const RecordFields&>(fields), line);
             continue;
         }
         handler.reset();
