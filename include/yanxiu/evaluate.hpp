@@ -12,6 +12,7 @@
 #include <yanxiu/time.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -539,6 +540,120 @@ struct EventIndex {
         j["lessons"] = std::move(lessons);
     }
     return j;
+}
+
+namespace detail {
+
+/// Appends `s` as a JSON string, escaped exactly as nlohmann::json::dump does.
+inline void append_json_string(std::string& out, std::string_view s) {
+    static const char* const hex = "0123456789abcdef";
+    out += '"';
+    for (char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20) {
+                    out += "\\u00";
+                    out += hex[c >> 4];
+                    out += hex[c & 15];
+                } else {
+                    out += ch;
+                }
+        }
+    }
+    out += '"';
+}
+
+inline void append_json_int(std::string& out, std::int64_t v) {
+    char buffer[24];
+    auto result = std::to_chars(buffer, buffer + sizeof buffer, v);
+    out.append(buffer, result.ptr);
+}
+
+/// Appends a double as nlohmann::json::dump writes it (shortest form, ".0" when integral).
+inline void append_json_double(std::string& out, double v) {
+    char buffer[40];
+    auto result = std::to_chars(buffer, buffer + sizeof buffer, v);
+    std::string_view text(buffer, static_cast<std::size_t>(result.ptr - buffer));
+    out += text;
+    if (text.find_first_of(".eE") == std::string_view::npos && std::isfinite(v)) out += ".0";
+}
+
+}  // namespace detail
+
+/// Appends an outcome as one line of JSON, byte for byte what
+/// `to_json(outcome, zone, explain).dump()` gives, without building a DOM.
+inline void append_json_line(std::string& out, const Outcome& o, const TimeZone& zone, bool explain = false) {
+    using detail::append_json_int;
+    using detail::append_json_string;
+    out += "{\"participant\":";
+    append_json_string(out, o.participant);
+    out += ",\"unit\":";
+    append_json_string(out, o.unit);
+    out += ",\"category\":";
+    append_json_string(out, o.category);
+    out += ",\"status\":\"";
+    out += to_string(o.status);
+    out += "\",\"lessons_credited\":";
+    append_json_int(out, o.lessons_credited);
+    out += ",\"lessons_required\":";
+    append_json_int(out, o.lessons_required);
+    out += ",\"seconds_studied\":";
+    append_json_int(out, o.seconds_studied.count());
+    out += ",\"seconds_credited\":";
+    append_json_int(out, o.seconds_credited.count());
+    out += ",\"hours_credited\":";
+    detail::append_json_double(out, o.hours_credited);
+    out += o.certificate ? ",\"certificate\":true" : ",\"certificate\":false";
+    out += ",\"completed_at\":";
+    if (o.completed_at) append_json_string(out, format_instant(*o.completed_at, zone));
+    else out += "null";
+    out += ",\"reasons\":[";
+    bool first = true;
+    for (const Reason& r : o.reasons) {
+        if (!first) out += ',';
+        first = false;
+        out += "{\"code\":\"";
+        out += to_string(r.code);
+        out += '"';
+        if (!r.lesson.empty()) out += ",\"lesson\":", append_json_string(out, r.lesson);
+        if (r.have) out += ",\"have\":", append_json_int(out, *r.have);
+        if (r.need) out += ",\"need\":", append_json_int(out, *r.need);
+        if (r.seconds) out += ",\"seconds\":", append_json_int(out, *r.seconds);
+        if (!r.sector.empty()) out += ",\"sector\":", append_json_string(out, r.sector);
+        if (!r.category.empty()) out += ",\"category\":", append_json_string(out, r.category);
+        out += '}';
+    }
+    out += ']';
+    if (explain) {
+        out += ",\"lessons\":[";
+        first = true;
+        for (const LessonResult& l : o.lessons) {
+            if (!first) out += ',';
+            first = false;
+            out += "{\"lesson\":";
+            append_json_string(out, l.lesson);
+            out += ",\"seconds_counted\":";
+            append_json_int(out, l.seconds_counted.count());
+            out += l.credited ? ",\"credited\":true" : ",\"credited\":false";
+            out += ",\"first_instant\":";
+            if (l.first_instant) append_json_string(out, format_instant(*l.first_instant, zone));
+            else out += "null";
+            out += ",\"credited_at\":";
+            if (l.credited_at) append_json_string(out, format_instant(*l.credited_at, zone));
+            else out += "null";
+            out += '}';
+        }
+        out += ']';
+    }
+    out += "}\n";
 }
 
 }  // namespace yanxiu

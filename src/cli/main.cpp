@@ -173,8 +173,7 @@ int cmd_evaluate(const Args& args) {
     const bool explain = args.flag("explain");
     std::string buffer;
     for (const auto& outcome : outcomes) {
-        buffer += yanxiu::to_json(outcome, program.time_zone(), explain).dump();
-        buffer += '\n';
+        yanxiu::append_json_line(buffer, outcome, program.time_zone(), explain);
         if (buffer.size() > (1u << 20)) out.stream().write(buffer.data(), static_cast<std::streamsize>(buffer.size())), buffer.clear();
     }
     out.stream().write(buffer.data(), static_cast<std::streamsize>(buffer.size()));

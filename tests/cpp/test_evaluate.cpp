@@ -434,3 +434,28 @@ TEST_CASE("as_of: started_from and completed_from predict evaluation as of any i
         }
     }
 }
+
+TEST_CASE("append_json_line writes exactly what to_json().dump() writes") {
+    std::vector<json> people{person("A\"\\\n\x01", "homeroom", "undergraduate"), person("B", "other"),
+                             person("C", "mh_fulltime", "primary", false)};
+    people[0]["unit"] = "长沙市\t<b>";
+    auto events = finish_lessons("A\"\\\n\x01", 12);
+    auto more = finish_lessons("B", 3);
+    events.insert(events.end(), more.begin(), more.end());
+    events.push_back(study("B", "L01", "2023-01-12T01:10:00+08:00", "2023-01-12T01:50:00+08:00"));
+    for (auto p : {program(), program({{"credit", {{"hour_step", 0.25}, {"max_hours", 2.5}}}})}) {
+        Run run(p, people, events);
+        for (const auto& o : run.outcomes)
+            for (bool explain : {false, true}) {
+                std::string line;
+                yanxiu::append_json_line(line, o, p.time_zone(), explain);
+                CHECK(line == yanxiu::to_json(o, p.time_zone(), explain).dump() + "\n");
+            }
+    }
+    std::string s;
+    for (double h : {0.0, 0.1, 0.9, 1.0, 11.3, 2.5, 123456.7, 1e-7, 1e21}) {
+        s.clear();
+        yanxiu::detail::append_json_double(s, h);
+        CHECK(s == nlohmann::json(h).dump());
+    }
+}
