@@ -8,3 +8,5 @@
 #include <yanxiu/rejection.hpp>
 #include <yanxiu/records.hpp>
 #include <yanxiu/evaluate.hpp>
+#include <yanxiu/ledger.hpp>
+#include <yanxiu/columns.hpp>

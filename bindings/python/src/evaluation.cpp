@@ -1,0 +1,299 @@
+// Outcomes, reasons, lesson results and rejections as Python objects.  Each
+// points into the shared, immutable EvaluationData, so listing thousands of
+// outcomes copies nothing; dicts come from yanxiu::to_json, the same
+// function the command line prints with.
+
+#include "common.hpp"
+
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <algorithm>
+#include <limits>
+
+namespace yanxiu_python {
+
+namespace {
+
+using DataPtr = std::shared_ptr<const EvaluationData>;
+
+struct OutcomeRef {
+    DataPtr data;
+    std::size_t index;
+    [[nodiscard]] const yanxiu::Outcome& get() const { return data->outcomes[index]; }
+    [[nodiscard]] const std::string& zone() const { return data->program->time_zone_name(); }
+};
+
+struct ReasonRef {
+    DataPtr data;
+    std::size_t outcome, index;
+    [[nodiscard]] const yanxiu::Reason& get() const { return data->outcomes[outcome].reasons[index]; }
+};
+
+struct LessonRef {
+    DataPtr data;
+    std::size_t outcome, index;
+    [[nodiscard]] const yanxiu::LessonResult& get() const { return data->outcomes[outcome].lessons[index]; }
+    [[nodiscard]] const std::string& zone() const { return data->program->time_zone_name(); }
+};
+
+py::object optional_int(const std::optional<std::int64_t>& v) {
+    if (!v) return py::none();
+    return py::int_(*v);
+}
+
+std::string float_repr(double x) { return std::string(py::str(py::repr(py::float_(x)))); }
+
+std::string optional_instant_repr(const std::optional<yanxiu::Instant>& t, const yanxiu::Program& program) {
+    if (!t) return "None";
+    return py_quoted(yanxiu::format_instant(*t, program.time_zone()));
+}
+
+/// A reason as the command line prints it: through to_json of a one-reason outcome.
+py::object reason_dict(const yanxiu::Reason& reason, const yanxiu::TimeZone& zone) {
+    yanxiu::Outcome shell;
+    shell.reasons.push_back(reason);
+    return json_to_py(yanxiu::to_json(shell, zone)["reasons"][0]);
+}
+
+/// A lesson result as `--explain` prints it.
+py::object lesson_dict(const yanxiu::LessonResult& lesson, const yanxiu::TimeZone& zone) {
+    yanxiu::Outcome shell;
+    shell.lessons.push_back(lesson);
+    return json_to_py(yanxiu::to_json(shell, zone, true)["lessons"][0]);
+}
+
+py::dict rejection_dict(const yanxiu::Rejection& r) {
+    // The fields and order of a --rejects line.
+    py::dict d;
+    d["file"] = path_text(r.file);
+    d["line"] = r.line;
+    if (!r.field.empty()) d["field"] = text(r.field);
+    d["code"] = text(yanxiu::to_string(r.code));
+    d["message"] = text(r.message);
+    return d;
+}
+
+py::dict summary_dict(const yanxiu::ReadSummary& s) {
+    py::dict d;
+    d["read"] = s.read;
+    d["accepted"] = s.accepted;
+    d["rejected"] = s.rejected;
+    d["duplicates"] = s.duplicates;
+    return d;
+}
+
+constexpr const char* kStatuses[] = {"completed", "in_progress", "recorded", "not_started", "unverified"};
+
+py::list outcome_list(const DataPtr& data) {
+    py::list out;
+    for (std::size_t i = 0; i < data->outcomes.size(); ++i) out.append(py::cast(OutcomeRef{data, i}));
+    return out;
+}
+
+std::optional<OutcomeRef> find_outcome(const DataPtr& data, const std::string& participant) {
+    const auto& outcomes = data->outcomes;
+    auto it = std::lower_bound(outcomes.begin(), outcomes.end(), participant,
+                               [](const yanxiu::Outcome& o, const std::string& id) { return o.participant < id; });
+    if (it == outcomes.end() || it->participant != participant) return std::nullopt;
+    return OutcomeRef{data, static_cast<std::size_t>(it - outcomes.begin())};
+}
+
+/// The outcome table as columns, for pandas (SPEC §5 order).
+py::dict frame_columns(const DataPtr& data) {
+    const auto& outcomes = data->outcomes;
+    const auto n = static_cast<py::ssize_t>(outcomes.size());
+    const yanxiu::TimeZone& zone = data->program->time_zone();
+    py::list participant(n), unit(n), category(n), status(n), reasons(n);
+    py::array_t<std::int64_t> lessons_credited(n), lessons_required(n), seconds_studied(n), seconds_credited(n),
+        completed_at(n);
+    py::array_t<double> hours_credited(n);
+    py::array_t<bool> certificate(n);
+    auto lc = lessons_credited.mutable_unchecked<1>();
+    auto lr = lessons_required.mutable_unchecked<1>();
+    auto ss = seconds_studied.mutable_unchecked<1>();
+    auto sc = seconds_credited.mutable_unchecked<1>();
+    auto ca = completed_at.mutable_unchecked<1>();
+    auto hc = hours_credited.mutable_unchecked<1>();
+    auto ce = certificate.mutable_unchecked<1>();
+    for (py::ssize_t i = 0; i < n; ++i) {
+        const yanxiu::Outcome& o = outcomes[static_cast<std::size_t>(i)];
+        participant[static_cast<std::size_t>(i)] = text(o.participant);
+        unit[static_cast<std::size_t>(i)] = text(o.unit);
+        category[static_cast<std::size_t>(i)] = text(o.category);
+        status[static_cast<std::size_t>(i)] = text(yanxiu::to_string(o.status));
+        reasons[static_cast<std::size_t>(i)] = json_to_py(yanxiu::to_json(o, zone)["reasons"]);
+        lc(i) = o.lessons_credited;
+        lr(i) = o.lessons_required;
+        ss(i) = o.seconds_studied.count();
+        sc(i) = o.seconds_credited.count();
+        hc(i) = o.hours_credited;
+        ce(i) = o.certificate;
+        ca(i) = o.completed_at ? o.completed_at->time_since_epoch().count() : std::numeric_limits<std::int64_t>::min();
+    }
+    py::dict d;
+    d["participant"] = participant;
+    d["unit"] = unit;
+    d["category"] = category;
+    d["status"] = status;
+    d["lessons_credited"] = lessons_credited;
+    d["lessons_required"] = lessons_required;
+    d["seconds_studied"] = seconds_studied;
+    d["seconds_credited"] = seconds_credited;
+    d["hours_credited"] = hours_credited;
+    d["certificate"] = certificate;
+    d["completed_at"] = completed_at;  // Unix seconds; int64 min (numpy's NaT) where none
+    d["reasons"] = reasons;
+    return d;
+}
+
+}  // namespace
+
+void bind_evaluation(py::module_& m) {
+    py::class_<ReasonRef>(m, "Reason",
+                          "Why a lesson was not credited, or what stands in a participant's way. Fields that do "
+                          "not apply are None.")
+        .def_property_readonly("code", [](const ReasonRef& r) { return text(yanxiu::to_string(r.get().code)); })
+        .def_property_readonly("lesson", [](const ReasonRef& r) { return text_or_none(r.get().lesson); })
+        .def_property_readonly("have", [](const ReasonRef& r) { return optional_int(r.get().have); })
+        .def_property_readonly("need", [](const ReasonRef& r) { return optional_int(r.get().need); })
+        .def_property_readonly("seconds", [](const ReasonRef& r) { return optional_int(r.get().seconds); })
+        .def_property_readonly("sector", [](const ReasonRef& r) { return text_or_none(r.get().sector); })
+        .def_property_readonly("category", [](const ReasonRef& r) { return text_or_none(r.get().category); })
+        .def("to_dict", [](const ReasonRef& r) { return reason_dict(r.get(), r.data->program->time_zone()); },
+             "The reason as in the command line's output (only the fields that apply).")
+        .def("__eq__", [](const ReasonRef& a, const ReasonRef& b) { return a.get() == b.get(); }, py::is_operator())
+        .def("__repr__", [](const ReasonRef& ref) {
+            const yanxiu::Reason& r = ref.get();
+            std::string s = "yanxiu.Reason(code=" + py_quoted(yanxiu::to_string(r.code));
+            if (!r.lesson.empty()) s += ", lesson=" + py_quoted(r.lesson);
+            if (r.have) s += ", have=" + std::to_string(*r.have);
+            if (r.need) s += ", need=" + std::to_string(*r.need);
+            if (r.seconds) s += ", seconds=" + std::to_string(*r.seconds);
+            if (!r.sector.empty()) s += ", sector=" + py_quoted(r.sector);
+            if (!r.category.empty()) s += ", category=" + py_quoted(r.category);
+            return s + ")";
+        });
+
+    py::class_<LessonRef>(m, "LessonResult", "How one studied lesson came out.")
+        .def_property_readonly("lesson", [](const LessonRef& l) { return text(l.get().lesson); })
+        .def_property_readonly("seconds_counted", [](const LessonRef& l) { return l.get().seconds_counted.count(); },
+                               "Seconds after window, as_of, overlap and cap.")
+        .def_property_readonly("credited", [](const LessonRef& l) { return l.get().credited; })
+        .def_property_readonly("first_instant",
+                               [](const LessonRef& l) { return optional_datetime(l.get().first_instant, l.zone()); })
+        .def_property_readonly("credited_at",
+                               [](const LessonRef& l) { return optional_datetime(l.get().credited_at, l.zone()); })
+        .def_property_readonly("credited_from",
+                               [](const LessonRef& l) { return optional_datetime(l.get().credited_from, l.zone()); },
+                               "The earliest as_of at which an evaluation would credit this lesson, or None.")
+        .def("to_dict", [](const LessonRef& l) { return lesson_dict(l.get(), l.data->program->time_zone()); },
+             "The lesson as the command line's --explain prints it.")
+        .def("__eq__", [](const LessonRef& a, const LessonRef& b) { return a.get() == b.get(); }, py::is_operator())
+        .def("__repr__", [](const LessonRef& ref) {
+            const yanxiu::LessonResult& l = ref.get();
+            return "yanxiu.LessonResult(lesson=" + py_quoted(l.lesson) +
+                   ", seconds_counted=" + std::to_string(l.seconds_counted.count()) +
+                   ", credited=" + py_bool(l.credited) +
+                   ", credited_at=" + optional_instant_repr(l.credited_at, *ref.data->program) + ")";
+        });
+
+    py::class_<OutcomeRef>(m, "Outcome", "One participant's evaluation (SPEC §5).")
+        .def_property_readonly("participant", [](const OutcomeRef& o) { return text(o.get().participant); })
+        .def_property_readonly("unit", [](const OutcomeRef& o) { return text(o.get().unit); })
+        .def_property_readonly("category", [](const OutcomeRef& o) { return text(o.get().category); })
+        .def_property_readonly("status", [](const OutcomeRef& o) { return text(yanxiu::to_string(o.get().status)); })
+        .def_property_readonly("lessons_credited", [](const OutcomeRef& o) { return o.get().lessons_credited; })
+        .def_property_readonly("lessons_required", [](const OutcomeRef& o) { return o.get().lessons_required; })
+        .def_property_readonly("seconds_studied", [](const OutcomeRef& o) { return o.get().seconds_studied.count(); })
+        .def_property_readonly("seconds_credited", [](const OutcomeRef& o) { return o.get().seconds_credited.count(); })
+        .def_property_readonly("hours_credited", [](const OutcomeRef& o) { return o.get().hours_credited; })
+        .def_property_readonly("certificate", [](const OutcomeRef& o) { return o.get().certificate; })
+        .def_property_readonly("completed_at",
+                               [](const OutcomeRef& o) { return optional_datetime(o.get().completed_at, o.zone()); },
+                               "When the minimum was reached: an aware datetime in the programme's zone, or None.")
+        .def_property_readonly("started_from",
+                               [](const OutcomeRef& o) { return optional_datetime(o.get().started_from, o.zone()); },
+                               "The earliest as_of at which the status would no longer be not_started, or None.")
+        .def_property_readonly("completed_from",
+                               [](const OutcomeRef& o) { return optional_datetime(o.get().completed_from, o.zone()); },
+                               "The earliest as_of at which the status would be completed, or None.")
+        .def_property_readonly("reasons", [](const OutcomeRef& o) {
+            py::list out;
+            for (std::size_t i = 0; i < o.get().reasons.size(); ++i) out.append(py::cast(ReasonRef{o.data, o.index, i}));
+            return out;
+        })
+        .def_property_readonly("lessons", [](const OutcomeRef& o) {
+            py::list out;
+            for (std::size_t i = 0; i < o.get().lessons.size(); ++i) out.append(py::cast(LessonRef{o.data, o.index, i}));
+            return out;
+        }, "Each studied lesson, by lesson id.")
+        .def(
+            "to_dict",
+            [](const OutcomeRef& o, bool explain) {
+                return json_to_py(yanxiu::to_json(o.get(), o.data->program->time_zone(), explain));
+            },
+            py::arg("explain") = false,
+            "The outcome as the command line prints it (with explain, also each studied lesson).")
+        .def("__eq__", [](const OutcomeRef& a, const OutcomeRef& b) { return a.get() == b.get(); }, py::is_operator())
+        .def("__repr__", [](const OutcomeRef& ref) {
+            const yanxiu::Outcome& o = ref.get();
+            return "yanxiu.Outcome(participant=" + py_quoted(o.participant) + ", unit=" + py_quoted(o.unit) +
+                   ", category=" + py_quoted(o.category) + ", status=" + py_quoted(yanxiu::to_string(o.status)) +
+                   ", lessons_credited=" + std::to_string(o.lessons_credited) +
+                   ", lessons_required=" + std::to_string(o.lessons_required) +
+                   ", hours_credited=" + float_repr(o.hours_credited) + ", certificate=" + py_bool(o.certificate) +
+                   ", completed_at=" + optional_instant_repr(o.completed_at, *ref.data->program) + ")";
+        });
+
+    py::class_<yanxiu::Rejection>(m, "Rejection", "A record that could not be used, and where it was.")
+        .def_property_readonly("file", [](const yanxiu::Rejection& r) { return path_text(r.file); },
+                               "The file, or '<participants>' / '<events>' for records given in memory.")
+        .def_readonly("line", &yanxiu::Rejection::line, "The line (from 1), or the row of in-memory records.")
+        .def_property_readonly("field", [](const yanxiu::Rejection& r) { return text_or_none(r.field); },
+                               "The field, or None when the whole record is unusable.")
+        .def_property_readonly("code", [](const yanxiu::Rejection& r) { return text(yanxiu::to_string(r.code)); })
+        .def_property_readonly("message", [](const yanxiu::Rejection& r) { return text(r.message); })
+        .def("to_dict", &rejection_dict, "The rejection as a line of the command line's --rejects file.")
+        .def("__eq__",
+             [](const yanxiu::Rejection& a, const yanxiu::Rejection& b) {
+                 return a.file == b.file && a.line == b.line && a.field == b.field && a.code == b.code &&
+                        a.message == b.message;
+             }, py::is_operator())
+        .def("__repr__", [](const yanxiu::Rejection& r) {
+            return "yanxiu.Rejection(file=" + std::string(py::str(py::repr(path_text(r.file)))) +
+                   ", line=" + std::to_string(r.line) + ", field=" + (r.field.empty() ? "None" : py_quoted(r.field)) +
+                   ", code=" + py_quoted(yanxiu::to_string(r.code)) + ", message=" + py_quoted(r.message) + ")";
+        });
+
+    py::class_<EvaluationData, std::shared_ptr<EvaluationData>>(m, "_Evaluation",
+                                                                "The result of yanxiu.evaluate (internal).")
+        .def_property_readonly("program", [](const EvaluationData& d) { return d.program; })
+        .def_property_readonly("as_of", [](const EvaluationData& d) {
+            return optional_datetime(d.as_of, d.program->time_zone_name());
+        })
+        .def("outcomes", [](const std::shared_ptr<EvaluationData>& d) { return outcome_list(d); })
+        .def("rejections", [](const EvaluationData& d) { return d.rejections; })
+        .def("summary", [](const EvaluationData& d) {
+            py::dict s;
+            s["participants"] = summary_dict(d.participants);
+            s["events"] = summary_dict(d.events);
+            return s;
+        })
+        .def("find", [](const std::shared_ptr<EvaluationData>& d, const std::string& participant) {
+            return find_outcome(d, participant);
+        }, py::arg("participant"))
+        .def("status_counts", [](const EvaluationData& d) {
+            py::dict counts;
+            for (const char* s : kStatuses) counts[s] = 0;
+            for (const auto& o : d.outcomes) {
+                py::str key = text(yanxiu::to_string(o.status));
+                counts[key] = counts[key].cast<std::size_t>() + 1;
+            }
+            return counts;
+        })
+        .def("columns", [](const std::shared_ptr<EvaluationData>& d) { return frame_columns(d); })
+        .def("__len__", [](const EvaluationData& d) { return d.outcomes.size(); });
+}
+
+}  // namespace yanxiu_python

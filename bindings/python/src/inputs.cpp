@@ -1,0 +1,497 @@
+// Records from Python into a yanxiu::Dataset: files (read with the GIL
+// released), lists of dicts (row by row, they are Python objects already) and
+// data-frame columns (numpy buffers, converted once per column, then added
+// with the GIL released).  Every path ends in the same acceptance functions
+// as the command line's readers, so the same rejections and counts.
+
+#include "common.hpp"
+
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <yanxiu/columns.hpp>
+
+// The datetime C API; PyDateTime_IMPORT fills a per-translation-unit table,
+// so every use of it stays in this file.
+#include <datetime.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace yanxiu_python {
+
+using yanxiu::detail::Field;
+using yanxiu::detail::FieldValue;
+using yanxiu::detail::RecordFields;
+using yanxiu::detail::ValueType;
+
+void init_datetime_api() {
+    PyDateTime_IMPORT;
+    if (!PyDateTimeAPI) throw py::error_already_set();
+}
+
+namespace {
+
+constexpr std::int64_t kNaT = std::numeric_limits<std::int64_t>::min();  // numpy's NaT as int64
+
+/// Types from optional packages that mean something in a record.  Looked up
+/// in sys.modules (never imported: a value of a type whose package is not
+/// loaded cannot exist).
+struct ForeignTypes {
+    py::object nat, na;                                            // pandas.NaT, pandas.NA
+    py::object np_bool, np_integer, np_floating, np_datetime64, np_timedelta64;  // numpy scalar types
+
+    ForeignTypes() {
+        py::dict modules = py::module_::import("sys").attr("modules");
+        if (modules.contains("pandas")) {
+            py::object pd = modules["pandas"];
+            nat = py::getattr(pd, "NaT", py::none());
+            na = py::getattr(pd, "NA", py::none());
+        }
+        if (modules.contains("numpy")) {
+            py::object np = modules["numpy"];
+            np_bool = np.attr("bool_");
+            np_integer = np.attr("integer");
+            np_floating = np.attr("floating");
+            np_datetime64 = np.attr("datetime64");
+            np_timedelta64 = np.attr("timedelta64");
+        }
+    }
+    [[nodiscard]] bool is_missing_marker(PyObject* o) const noexcept {
+        return o == Py_None || (nat && o == nat.ptr()) || (na && o == na.ptr());
+    }
+    static bool is_instance(PyObject* o, const py::object& type) {
+        if (!type) return false;
+        int r = PyObject_IsInstance(o, type.ptr());
+        if (r < 0) throw py::error_already_set();
+        return r == 1;
+    }
+};
+
+/// The wall-clock fields of a date or datetime as seconds since 1970-01-01 00:00.
+std::int64_t wall_seconds(PyObject* dt) {
+    const date::year_month_day ymd{date::year{PyDateTime_GET_YEAR(dt)},
+                                   date::month{static_cast<unsigned>(PyDateTime_GET_MONTH(dt))},
+                                   date::day{static_cast<unsigned>(PyDateTime_GET_DAY(dt))}};
+    std::int64_t seconds = date::sys_days{ymd}.time_since_epoch().count() * 86400LL;
+    if (PyDateTime_Check(dt))
+        seconds += PyDateTime_DATE_GET_HOUR(dt) * 3600LL + PyDateTime_DATE_GET_MINUTE(dt) * 60LL +
+                   PyDateTime_DATE_GET_SECOND(dt);
+    return seconds;
+}
+
+/// A datetime's UTC offset in seconds; nullopt when it is naive.
+std::optional<std::int64_t> utc_offset_seconds(PyObject* dt) {
+    py::object offset = py::reinterpret_steal<py::object>(PyObject_CallMethod(dt, "utcoffset", nullptr));
+    if (!offset) throw py::error_already_set();
+    if (offset.is_none()) return std::nullopt;
+    if (!PyDelta_Check(offset.ptr())) throw py::type_error("utcoffset() did not return a timedelta");
+    return PyDateTime_DELTA_GET_DAYS(offset.ptr()) * 86400LL + PyDateTime_DELTA_GET_SECONDS(offset.ptr());
+}
+
+/// A numpy datetime64/timedelta64 scalar as whole seconds (kNaT for NaT).
+std::int64_t numpy_seconds(PyObject* value, const char* unit) {
+    py::object v = py::reinterpret_borrow<py::object>(value);
+    return v.attr("astype")(unit).attr("astype")("int64").cast<std::int64_t>();
+}
+
+void set_string(PyObject* s, FieldValue& v) {
+    Py_ssize_t size = 0;
+    const char* utf8 = PyUnicode_AsUTF8AndSize(s, &size);
+    v.type = ValueType::string;
+    if (utf8) {
+        v.text.assign(utf8, static_cast<std::size_t>(size));
+        return;
+    }
+    // A lone surrogate: pass its bytes on, and the reader rejects them as bad_utf8.
+    PyErr_Clear();
+    py::object bytes = py::reinterpret_steal<py::object>(PyUnicode_AsEncodedString(s, "utf-8", "surrogatepass"));
+    if (!bytes) throw py::error_already_set();
+    v.text = std::string(py::reinterpret_borrow<py::bytes>(bytes));
+}
+
+void set_integer(PyObject* n, FieldValue& v) {
+    int overflow = 0;
+    long long x = PyLong_AsLongLongAndOverflow(n, &overflow);
+    if (x == -1 && PyErr_Occurred()) throw py::error_already_set();
+    if (!overflow) {
+        v.type = ValueType::integer, v.integer = x;
+        return;
+    }
+    if (overflow > 0) {
+        unsigned long long u = PyLong_AsUnsignedLongLong(n);
+        if (!PyErr_Occurred()) {
+            v.type = ValueType::unsigned_integer, v.unsigned_integer = u;
+            return;
+        }
+        PyErr_Clear();
+    }
+    // Beyond 64 bits: a float, as a JSON parser reads it (infinite if too large).
+    double d = PyLong_AsDouble(n);
+    if (d == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        d = overflow > 0 ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+    }
+    v.type = ValueType::number, v.number = d;
+}
+
+void set_number(double x, FieldValue& v) {
+    if (std::isnan(x)) return;  // NaN: a missing value (pandas' spelling of "none")
+    v.type = ValueType::number, v.number = x;
+}
+
+/// Fills `v` from one Python value, as a JSON value of the same kind would.
+/// None, NaN, NaT and pandas.NA leave it absent.  A datetime becomes the text
+/// of a timestamp (aware: the instant in UTC; naive: wall-clock time, read in
+/// the programme's zone); a timedelta whole seconds.  Anything else that is
+/// not a str, bool or number (a list, a dict, bytes) is a value of the wrong
+/// type, and the record is rejected `bad_type`.
+void field_from_python(PyObject* o, FieldValue& v, const ForeignTypes& types) {
+    v.from_text = false;
+    if (types.is_missing_marker(o)) return;
+    if (PyBool_Check(o)) {
+        v.type = ValueType::boolean, v.boolean = (o == Py_True);
+        return;
+    }
+    if (PyUnicode_Check(o)) return set_string(o, v);
+    if (PyLong_Check(o)) return set_integer(o, v);
+    if (PyFloat_Check(o)) return set_number(PyFloat_AS_DOUBLE(o), v);
+    if (PyDateTime_Check(o)) {
+        const std::int64_t wall = wall_seconds(o);
+        const auto offset = utc_offset_seconds(o);
+        v.type = ValueType::string;
+        v.text = yanxiu::detail::format_epoch_seconds(offset ? wall - *offset : wall, offset.has_value());
+        return;
+    }
+    if (PyDelta_Check(o)) {
+        v.type = ValueType::integer;
+        v.integer = PyDateTime_DELTA_GET_DAYS(o) * 86400LL + PyDateTime_DELTA_GET_SECONDS(o);
+        return;
+    }
+    if (PyDate_Check(o)) {
+        // A date is not an instant; as text the reader says so (bad_timestamp).
+        v.type = ValueType::string;
+        v.text = yanxiu::detail::format_epoch_seconds(wall_seconds(o), false).substr(0, 10);
+        return;
+    }
+    if (ForeignTypes::is_instance(o, types.np_bool)) {
+        int truth = PyObject_IsTrue(o);
+        if (truth < 0) throw py::error_already_set();
+        v.type = ValueType::boolean, v.boolean = truth == 1;
+        return;
+    }
+    if (ForeignTypes::is_instance(o, types.np_integer)) {
+        py::object n = py::reinterpret_steal<py::object>(PyNumber_Index(o));
+        if (!n) throw py::error_already_set();
+        return set_integer(n.ptr(), v);
+    }
+    if (ForeignTypes::is_instance(o, types.np_floating)) {
+        double x = PyFloat_AsDouble(o);
+        if (x == -1.0 && PyErr_Occurred()) throw py::error_already_set();
+        return set_number(x, v);
+    }
+    if (ForeignTypes::is_instance(o, types.np_datetime64)) {
+        std::int64_t s = numpy_seconds(o, "datetime64[s]");
+        if (s == kNaT) return;
+        v.type = ValueType::string, v.text = yanxiu::detail::format_epoch_seconds(s, false);
+        return;
+    }
+    if (ForeignTypes::is_instance(o, types.np_timedelta64)) {
+        std::int64_t s = numpy_seconds(o, "timedelta64[s]");
+        if (s == kNaT) return;
+        v.type = ValueType::integer, v.integer = s;
+        return;
+    }
+    v.type = ValueType::nested;
+}
+
+/// Fills `fields` from a mapping's items (unknown and non-str keys ignored).
+/// Returns false when `record` is not a mapping.
+bool fields_from_record(py::handle record, RecordFields& fields, const ForeignTypes& types,
+                        const py::object& mapping_type) {
+    fields.clear();
+    auto set = [&](PyObject* key, PyObject* value) {
+        if (!PyUnicode_Check(key)) return;
+        Py_ssize_t size = 0;
+        const char* name = PyUnicode_AsUTF8AndSize(key, &size);
+        if (!name) {
+            PyErr_Clear();  // a key with a lone surrogate names no field
+            return;
+        }
+        if (auto field = yanxiu::detail::field_from_name(std::string_view(name, static_cast<std::size_t>(size))))
+            field_from_python(value, fields.slot(*field), types);
+    };
+    if (PyDict_Check(record.ptr())) {
+        py::object keep = py::reinterpret_borrow<py::object>(record);
+        PyObject *key = nullptr, *value = nullptr;
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(record.ptr(), &pos, &key, &value)) set(key, value);
+        return true;
+    }
+    if (!ForeignTypes::is_instance(record.ptr(), mapping_type)) return false;
+    for (py::handle item : py::iter(record.attr("items")())) {
+        py::tuple pair = py::reinterpret_borrow<py::tuple>(item);
+        set(pair[0].ptr(), pair[1].ptr());
+    }
+    return true;
+}
+
+/// A column from a 1-D numpy array of Python objects: a text column when
+/// every cell is a str or missing (the usual case), else one value per cell.
+yanxiu::RecordColumn column_from_objects(std::string name, const py::array& array, const ForeignTypes& types) {
+    if (array.ndim() != 1 || array.dtype().kind() != 'O' || (array.shape(0) > 1 && array.strides(0) != sizeof(PyObject*)))
+        throw std::invalid_argument("column '" + name + "': expected a contiguous 1-D array of objects");
+    const auto n = static_cast<std::size_t>(array.shape(0));
+    auto* const* cells = static_cast<PyObject* const*>(array.data());
+    std::vector<std::string> text_cells;
+    std::vector<std::uint8_t> missing(n, 0);
+    text_cells.reserve(n);
+    bool any_missing = false;
+    bool mixed = false;
+    for (std::size_t i = 0; i < n; ++i) {
+        PyObject* o = cells[i];
+        if (PyUnicode_Check(o)) {
+            FieldValue v;
+            set_string(o, v);
+            text_cells.push_back(std::move(v.text));
+            continue;
+        }
+        FieldValue v;
+        field_from_python(o, v, types);
+        if (v.type == ValueType::absent) {
+            text_cells.emplace_back();
+            missing[i] = 1, any_missing = true;
+            continue;
+        }
+        mixed = true;
+        break;
+    }
+    if (!mixed) {
+        if (!any_missing) missing.clear();
+        return yanxiu::RecordColumn::of_text(std::move(name), std::move(text_cells), std::move(missing));
+    }
+    std::vector<FieldValue> values(n);
+    for (std::size_t i = 0; i < n; ++i) field_from_python(cells[i], values[i], types);
+    return yanxiu::RecordColumn::of_values(std::move(name), std::move(values));
+}
+
+template <class T>
+std::vector<T> copy_array(const py::handle& values, std::size_t rows, const std::string& name) {
+    auto array = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(values);
+    if (!array) throw py::error_already_set();
+    if (array.ndim() != 1 || static_cast<std::size_t>(array.shape(0)) != rows)
+        throw std::invalid_argument("column '" + name + "' has the wrong shape");
+    const T* data = array.data();
+    return std::vector<T>(data, data + rows);
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+    std::int64_t q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+    return q;
+}
+
+/// One column handed over by yanxiu._evaluation: (name, kind, values, missing).
+yanxiu::RecordColumn column_from_python(const py::handle& spec, std::size_t rows, const ForeignTypes& types) {
+    py::tuple t = py::reinterpret_borrow<py::tuple>(spec);
+    if (t.size() != 4) throw std::invalid_argument("a column is (name, kind, values, missing)");
+    std::string name = t[0].cast<std::string>();
+    std::string kind = t[1].cast<std::string>();
+    py::object values = t[2];
+    std::vector<std::uint8_t> missing;
+    if (!t[3].is_none()) missing = copy_array<std::uint8_t>(t[3], rows, name);
+
+    if (kind == "object") {
+        auto array = py::array::ensure(values);
+        if (!array) throw py::error_already_set();
+        auto column = column_from_objects(name, array, types);
+        if (!missing.empty()) {
+            if (column.missing.empty()) column.missing.assign(rows, 0);
+            for (std::size_t i = 0; i < rows; ++i) column.missing[i] = column.missing[i] || missing[i];
+        }
+        return column;
+    }
+    if (kind == "int64") return yanxiu::RecordColumn::of_integers(name, copy_array<std::int64_t>(values, rows, name), std::move(missing));
+    if (kind == "float64") {
+        auto column = yanxiu::RecordColumn::of_numbers(name, copy_array<double>(values, rows, name));
+        column.missing = std::move(missing);
+        return column;
+    }
+    if (kind == "bool") return yanxiu::RecordColumn::of_booleans(name, copy_array<std::uint8_t>(values, rows, name), std::move(missing));
+    if (kind == "instant_ns" || kind == "local_ns" || kind == "timedelta_ns") {
+        std::vector<std::int64_t> cells = copy_array<std::int64_t>(values, rows, name);
+        if (missing.empty()) missing.assign(rows, 0);
+        bool any_missing = false;
+        for (std::size_t i = 0; i < rows; ++i) {
+            if (cells[i] == kNaT) missing[i] = 1;
+            if (missing[i]) any_missing = true;
+            else cells[i] = floor_div(cells[i], 1000000000);  // fractions of a second are dropped
+        }
+        if (!any_missing) missing.clear();
+        if (kind == "instant_ns") return yanxiu::RecordColumn::of_instants(name, std::move(cells), std::move(missing));
+        if (kind == "local_ns") return yanxiu::RecordColumn::of_local_times(name, std::move(cells), std::move(missing));
+        return yanxiu::RecordColumn::of_integers(name, std::move(cells), std::move(missing));
+    }
+    throw std::invalid_argument("column '" + name + "': unknown column kind '" + kind + "'");
+}
+
+/// Reads a whole file; on failure returns false with `error` set to errno.
+bool read_whole_file(const std::string& path, std::string& out, int& error) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) {
+        error = errno;
+        return false;
+    }
+    char buffer[1 << 16];
+    std::size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) out.append(buffer, n);
+    bool failed = std::ferror(f) != 0;
+    if (failed) error = errno ? errno : EIO;
+    std::fclose(f);
+    return !failed;
+}
+
+/// One evaluation's records, filled from Python, then evaluated.
+class DatasetBuilder {
+public:
+    explicit DatasetBuilder(std::shared_ptr<yanxiu::Program> program)
+        : program_(std::move(program)), data_(*program_) {}
+
+    void read_file(bool events, const py::object& path) {
+        std::string bytes_path = path_bytes(path);
+        std::string text;
+        int error = 0;
+        bool ok = false;
+        {
+            py::gil_scoped_release release;
+            errno = 0;
+            ok = read_whole_file(bytes_path, text, error);
+            if (ok) {
+                // As Dataset::read_*_file: the format from the extension, else sniffed.
+                if (events)
+                    data_.read_events(text, bytes_path);
+                else
+                    data_.read_participants(text, bytes_path);
+            }
+        }
+        if (!ok) {
+            errno = error;
+            py::object name = py::module_::import("os").attr("fspath")(path);
+            PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, name.ptr());
+            throw py::error_already_set();
+        }
+    }
+
+    void add_records(bool events, const py::object& records) {
+        const ForeignTypes types;
+        const py::object mapping_type = py::module_::import("collections.abc").attr("Mapping");
+        const char* where = events ? "<events>" : "<participants>";
+        RecordFields fields;
+        std::size_t row = 0;
+        for (py::handle record : py::iter(records)) {
+            ++row;
+            if (!fields_from_record(record, fields, types, mapping_type)) {
+                // Not a mapping: rejected `malformed`, as a line that is not an object.
+                if (events)
+                    data_.add_event(nlohmann::json(), where, row);
+                else
+                    data_.add_participant(nlohmann::json(), where, row);
+                continue;
+            }
+            if (events)
+                data_.add_event(fields, where, row);
+            else
+                data_.add_participant(fields, where, row);
+        }
+    }
+
+    void add_columns(bool events, std::size_t rows, const py::list& columns) {
+        const ForeignTypes types;
+        yanxiu::RecordTable table(rows);
+        for (py::handle spec : columns) table.add(column_from_python(spec, rows, types));
+        py::gil_scoped_release release;
+        if (events)
+            yanxiu::add_events(data_, table);
+        else
+            yanxiu::add_participants(data_, table);
+    }
+
+    std::shared_ptr<EvaluationData> evaluate(std::optional<std::int64_t> as_of, unsigned threads) {
+        auto out = std::make_shared<EvaluationData>();
+        out->program = program_;
+        if (as_of) out->as_of = yanxiu::Instant{yanxiu::Seconds{*as_of}};
+        {
+            py::gil_scoped_release release;
+            yanxiu::EvaluateOptions options;
+            options.as_of = out->as_of;
+            options.threads = threads;
+            out->outcomes = yanxiu::evaluate_all(data_, options);
+            out->rejections = data_.rejections();
+            out->participants = data_.participant_summary();
+            out->events = data_.event_summary();
+        }
+        return out;
+    }
+
+private:
+    std::shared_ptr<yanxiu::Program> program_;  // outlives data_, which points to it
+    yanxiu::Dataset data_;
+};
+
+}  // namespace
+
+std::optional<yanxiu::Instant> instant_from_python(py::handle obj, const yanxiu::TimeZone& zone) {
+    const ForeignTypes types;
+    PyObject* o = obj.ptr();
+    auto in_zone = [&](std::int64_t wall) {
+        return date::floor<yanxiu::Seconds>(
+            zone.to_sys(date::local_seconds{yanxiu::Seconds{wall}}, date::choose::earliest));
+    };
+    if (types.nat && o == types.nat.ptr()) throw py::value_error("NaT is not an instant");
+    if (PyDateTime_Check(o)) {
+        const std::int64_t wall = wall_seconds(o);
+        if (auto offset = utc_offset_seconds(o)) return yanxiu::Instant{yanxiu::Seconds{wall - *offset}};
+        return in_zone(wall);
+    }
+    if (PyDate_Check(o)) return in_zone(wall_seconds(o) + 86400);  // the end of that local day
+    if (ForeignTypes::is_instance(o, types.np_datetime64)) {
+        std::int64_t s = numpy_seconds(o, "datetime64[s]");
+        if (s == kNaT) throw py::value_error("NaT is not an instant");
+        return in_zone(s);
+    }
+    return std::nullopt;
+}
+
+py::object parse_as_of(const yanxiu::Program& program, py::handle as_of) {
+    if (as_of.is_none()) return py::none();
+    const yanxiu::TimeZone& zone = program.time_zone();
+    if (PyUnicode_Check(as_of.ptr())) {
+        FieldValue v;
+        set_string(as_of.ptr(), v);
+        const std::string& s = v.text;
+        // As on the command line: a date is the end of that local day.
+        if (auto day = yanxiu::parse_local_date(s))
+            return py::int_(yanxiu::start_of_day(yanxiu::LocalDate{date::sys_days{*day} + date::days{1}}, zone)
+                                .time_since_epoch()
+                                .count());
+        std::string error;
+        if (auto t = yanxiu::parse_instant(s, zone, &error)) return py::int_(t->time_since_epoch().count());
+        throw std::invalid_argument("as_of " + yanxiu::detail::quote_for_message(s) + ": " + error);
+    }
+    if (auto t = instant_from_python(as_of, zone)) return py::int_(t->time_since_epoch().count());
+    throw py::type_error("as_of must be None, an ISO 8601 string, a datetime, a date or a pandas Timestamp, not " +
+                         std::string(py::str(py::type::handle_of(as_of).attr("__name__"))));
+}
+
+void bind_inputs(py::module_& m) {
+    py::class_<DatasetBuilder>(m, "_Dataset", "Records of one evaluation (internal; see yanxiu.evaluate).")
+        .def(py::init<std::shared_ptr<yanxiu::Program>>(), py::arg("program"))
+        .def("read_file", &DatasetBuilder::read_file, py::arg("events"), py::arg("path"))
+        .def("add_records", &DatasetBuilder::add_records, py::arg("events"), py::arg("records"))
+        .def("add_columns", &DatasetBuilder::add_columns, py::arg("events"), py::arg("rows"), py::arg("columns"))
+        .def("evaluate", &DatasetBuilder::evaluate, py::arg("as_of"), py::arg("threads"));
+}
+
+}  // namespace yanxiu_python

@@ -1,0 +1,67 @@
+"""yanxiu 研修 — rules for teacher-training programmes.
+
+The C++ library through pybind11, by the same names::
+
+    import yanxiu
+
+    program = yanxiu.Program.load("hunan-2023-mh-winter")
+    evaluation = yanxiu.evaluate(program, "participants.jsonl", "events.jsonl", as_of="2023-01-25")
+    evaluation["T001"].status          # 'completed'
+    evaluation.to_frame()              # pandas, one row per participant
+
+A bad programme raises `ProgramError` (a ValueError), an unknown programme
+`ProgramNotFound` (a LookupError); bad records never raise, they are in
+`evaluation.rejected`.
+"""
+
+from __future__ import annotations
+
+from . import _core
+from ._core import (
+    Category,
+    CreditRule,
+    Label,
+    Lesson,
+    LessonResult,
+    Milestone,
+    Outcome,
+    Program,
+    ProgramError,
+    ProgramNotFound,
+    QuizRule,
+    Reason,
+    Rejection,
+    SupportChannel,
+    Window,
+)
+from ._evaluation import OUTCOME_COLUMNS, STATUSES, Evaluation, evaluate
+
+#: The library version (yanxiu::kVersion, include/yanxiu/version.hpp).
+__version__: str = _core.__version__
+
+# Reprs and help() name the public package.
+Evaluation.__module__ = __name__
+evaluate.__module__ = __name__
+
+__all__ = [
+    "Category",
+    "CreditRule",
+    "Evaluation",
+    "Label",
+    "Lesson",
+    "LessonResult",
+    "Milestone",
+    "OUTCOME_COLUMNS",
+    "Outcome",
+    "Program",
+    "ProgramError",
+    "ProgramNotFound",
+    "QuizRule",
+    "Reason",
+    "Rejection",
+    "STATUSES",
+    "SupportChannel",
+    "Window",
+    "__version__",
+    "evaluate",
+]

@@ -1,0 +1,260 @@
+"""yanxiu.evaluate and the Evaluation it returns.
+
+Records reach the C++ library one of three ways: a file path (read and parsed
+in C++ with the GIL released), a list of dicts (row by row: they are Python
+objects already), or a pandas DataFrame (column by column through numpy
+buffers).  All three end in the same acceptance code as the command line's
+readers, so they give the same outcomes and the same rejections.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Union
+
+from . import _core
+from ._core import Outcome, Program, Rejection
+
+if TYPE_CHECKING:  # pandas is optional: needed only for DataFrames and to_frame()
+    import numpy.typing as npt
+    import pandas as pd
+
+__all__ = ["evaluate", "Evaluation", "OUTCOME_COLUMNS", "STATUSES"]
+
+#: Record sources: a file path (JSON Lines or CSV), an iterable of dicts, or a
+#: pandas DataFrame with the columns of SPEC §4.
+Records = Union[str, "os.PathLike[str]", Iterable[Mapping[str, Any]], "pd.DataFrame"]
+#: An as_of: an ISO 8601 string (a date means the end of that local day), a
+#: datetime (naive: the programme's zone), a date, or a pandas Timestamp.
+AsOf = Union[None, str, datetime, date, "pd.Timestamp"]
+
+#: The columns of Evaluation.to_frame(), in the order of SPEC §5.
+OUTCOME_COLUMNS = ("participant", "unit", "category", "status", "lessons_credited", "lessons_required",
+                   "seconds_studied", "seconds_credited", "hours_credited", "certificate", "completed_at",
+                   "reasons")
+#: The statuses, in the order the command line counts them.
+STATUSES = ("completed", "in_progress", "recorded", "not_started", "unverified")
+
+# The fields a record may carry; other columns of a DataFrame are not converted.
+_FIELDS = frozenset({"id", "unit", "sector", "category", "verified", "name", "kind", "participant", "lesson",
+                     "start", "end", "duration", "at", "score", "completed"})
+_HTML_ROWS = 10
+
+
+def evaluate(program: Program, participants: Records, events: Records, as_of: AsOf = None,
+             threads: int = 0) -> Evaluation:
+    """Evaluates every participant under `program`.
+
+    `participants` and `events` are each a file path (JSON Lines or CSV, by
+    extension, else by content), an iterable of dicts, or a pandas DataFrame.
+    Records that cannot be used never raise: they land in
+    `Evaluation.rejected`, named `<participants>`/`<events>` and by their
+    1-based row when given in memory.  `as_of` limits the evaluation to study
+    before it and quizzes at or before it.  `threads` = 0 uses every core
+    (as the command line's --threads, at most 1024).
+    The GIL is released while files are read and while participants are
+    evaluated.
+    """
+    if not isinstance(program, Program):
+        raise TypeError(f"program must be a yanxiu.Program (yanxiu.Program.load(...)), "
+                        f"not {type(program).__name__}")
+    if isinstance(threads, bool) or not isinstance(threads, int) or not 0 <= threads <= 1024:
+        raise ValueError(f"threads must be a whole number from 0 (every core) to 1024, not {threads!r}")
+    as_of_seconds = _core._parse_as_of(program, as_of)
+    data = _core._Dataset(program)
+    _add(data, False, participants, "participants")  # participants first: events name them
+    _add(data, True, events, "events")
+    return Evaluation(data.evaluate(as_of_seconds, threads))
+
+
+def _add(data: _core._Dataset, events: bool, source: object, what: str) -> None:
+    if isinstance(source, (str, bytes, os.PathLike)):
+        data.read_file(events, source)
+        return
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(source, pd.DataFrame):
+        rows, columns = _frame_columns(source)
+        data.add_columns(events, rows, columns)
+        return
+    if isinstance(source, Mapping):
+        raise TypeError(f"{what}: expected a file path, a list of dicts or a pandas DataFrame, "
+                        f"not a single dict")
+    if not isinstance(source, Iterable):
+        raise TypeError(f"{what}: expected a file path, a list of dicts or a pandas DataFrame, "
+                        f"not {type(source).__name__}")
+    data.add_records(events, source)
+
+
+def _frame_columns(frame: pd.DataFrame) -> tuple[int, list[tuple[str, str, Any, Any]]]:
+    """The record columns of a DataFrame as (name, kind, numpy array, missing mask)."""
+    columns = []
+    for position, name in enumerate(frame.columns):
+        if isinstance(name, str) and name in _FIELDS:
+            kind, values, missing = _series_column(frame.iloc[:, position])
+            columns.append((name, kind, values, missing))
+    return len(frame), columns
+
+
+def _series_column(series: pd.Series) -> tuple[str, npt.NDArray[Any], npt.NDArray[Any] | None]:
+    import numpy as np
+    import pandas as pd
+
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        # Aware: the instants, as nanoseconds since the epoch in UTC.
+        utc = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        return "instant_ns", utc.to_numpy(dtype="datetime64[ns]").view("i8"), None
+    if isinstance(dtype, np.dtype):
+        kind = dtype.kind
+        values = series.to_numpy()
+        if kind == "M":  # naive: wall-clock time in the programme's zone
+            return "local_ns", values.astype("datetime64[ns]").view("i8"), None
+        if kind == "m":
+            return "timedelta_ns", values.astype("timedelta64[ns]").view("i8"), None
+        if kind == "b":
+            return "bool", values.astype(np.uint8), None
+        if kind == "i" or (kind == "u" and dtype.itemsize < 8):
+            return "int64", values.astype(np.int64), None
+        if kind == "f":
+            return "float64", values.astype(np.float64), None
+        return "object", np.ascontiguousarray(series.to_numpy(dtype=object)), None
+    # Extension types (nullable Int64 and boolean, string, category, ...):
+    # cell by cell, with pandas' missing values as None.
+    return "object", np.ascontiguousarray(series.to_numpy(dtype=object, na_value=None)), None
+
+
+class Evaluation:
+    """The outcomes of `yanxiu.evaluate`, one per participant sorted by id,
+    with every rejected record and the read counts.
+
+    `evaluation["T001"]` is one participant's Outcome; `len()` and iteration
+    go over the outcomes; `to_frame()` gives a pandas DataFrame.
+    """
+
+    __slots__ = ("_data", "_outcomes")
+
+    def __init__(self, data: _core._Evaluation) -> None:
+        self._data = data
+        self._outcomes: list[Outcome] | None = None
+
+    @property
+    def program(self) -> Program:
+        """The programme the participants were evaluated under."""
+        return self._data.program
+
+    @property
+    def as_of(self) -> datetime | None:
+        """The as_of instant (an aware datetime in the programme's zone), or None."""
+        return self._data.as_of
+
+    @property
+    def outcomes(self) -> list[Outcome]:
+        """One Outcome per accepted participant, sorted by participant id."""
+        if self._outcomes is None:
+            self._outcomes = self._data.outcomes()
+        return list(self._outcomes)
+
+    @property
+    def rejected(self) -> list[Rejection]:
+        """Every record that could not be used, in the order read."""
+        return self._data.rejections()
+
+    @property
+    def summary(self) -> dict[str, dict[str, int]]:
+        """Read counts: {"participants": {read, accepted, rejected, duplicates}, "events": {...}};
+        read = accepted + rejected + duplicates."""
+        return self._data.summary()
+
+    def status_counts(self) -> dict[str, int]:
+        """How many outcomes have each status (every status present, in STATUSES order)."""
+        return self._data.status_counts()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __iter__(self) -> Iterator[Outcome]:
+        if self._outcomes is None:
+            self._outcomes = self._data.outcomes()
+        return iter(self._outcomes)
+
+    def __getitem__(self, participant: str) -> Outcome:
+        found = self._data.find(participant) if isinstance(participant, str) else None
+        if found is None:
+            raise KeyError(participant)
+        return found
+
+    def __contains__(self, participant: object) -> bool:
+        return isinstance(participant, str) and self._data.find(participant) is not None
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per participant, the columns of SPEC §5 in order (OUTCOME_COLUMNS).
+
+        Counts are int64, `hours_credited` float64, `certificate` bool,
+        `completed_at` a tz-aware datetime64 in the programme's zone (NaT when
+        not completed), `reasons` a list of dicts per row."""
+        import numpy as np
+        import pandas as pd
+
+        columns = self._data.columns()
+        n = len(self._data)
+        completed_at = pd.DatetimeIndex(columns["completed_at"].view("datetime64[s]").astype("datetime64[ns]"))
+        completed_at = completed_at.tz_localize("UTC").tz_convert(self.program.time_zone)
+        reasons = np.empty(n, dtype=object)
+        for i, row in enumerate(columns["reasons"]):
+            reasons[i] = row
+        data: dict[str, Any] = {}
+        for name in OUTCOME_COLUMNS:
+            if name == "completed_at":
+                data[name] = completed_at.array
+            elif name == "reasons":
+                data[name] = reasons
+            elif name in ("participant", "unit", "category", "status"):
+                data[name] = np.array(columns[name], dtype=object)
+            else:
+                data[name] = columns[name]
+        return pd.DataFrame(data, index=pd.RangeIndex(n), columns=list(OUTCOME_COLUMNS))
+
+    def __repr__(self) -> str:
+        counts = self.status_counts()
+        as_of = "None" if self.as_of is None else repr(self.as_of.isoformat())
+        parts = [f"program={self.program.id!r}", f"as_of={as_of}", f"outcomes={len(self)}"]
+        parts += [f"{status}={counts[status]}" for status in STATUSES]
+        parts.append(f"rejected={len(self._data.rejections())}")
+        return f"yanxiu.Evaluation({', '.join(parts)})"
+
+    def _repr_html_(self) -> str:
+        """Jupyter: status counts first, then the first rows."""
+        e = html.escape
+        program = self.program
+        counts = self.status_counts()
+        summary = self.summary
+        as_of = "" if self.as_of is None else f", as of {e(self.as_of.isoformat())}"
+        out = ['<div class="yanxiu-evaluation">',
+               f"<p><b>yanxiu.Evaluation</b> · {e(program.id)} ({e(program.version)}){as_of} · "
+               f"{len(self)} participants · records rejected: "
+               f"{summary['participants']['rejected']} participants, {summary['events']['rejected']} events</p>",
+               "<table><thead><tr>"]
+        out += [f"<th>{e(status)}</th>" for status in STATUSES]
+        out.append("<th>total</th></tr></thead><tbody><tr>")
+        out += [f"<td>{counts[status]}</td>" for status in STATUSES]
+        out.append(f"<td>{len(self)}</td></tr></tbody></table>")
+
+        headers = ("participant", "unit", "category", "status", "lessons", "hours_credited", "certificate",
+                   "completed_at", "reasons")
+        out.append("<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in headers) + "</tr></thead><tbody>")
+        shown = self.outcomes[:_HTML_ROWS]
+        for o in shown:
+            completed = "" if o.completed_at is None else o.completed_at.isoformat()
+            reasons = ", ".join(r.code + (f" {r.lesson}" if r.lesson else "") for r in o.reasons)
+            cells = (o.participant, o.unit, o.category, o.status, f"{o.lessons_credited}/{o.lessons_required}",
+                     f"{o.hours_credited:g}", "✓" if o.certificate else "", completed, reasons)
+            out.append("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in cells) + "</tr>")
+        out.append("</tbody></table>")
+        if len(self) > len(shown):
+            out.append(f"<p>… {len(self) - len(shown)} more rows; <code>.to_frame()</code> has them all.</p>")
+        out.append("</div>")
+        return "\n".join(out)

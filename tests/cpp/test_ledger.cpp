@@ -1,0 +1,102 @@
+// The streaming Ledger gives what batch evaluation gives, in any arrival order.
+
+#include "helpers.hpp"
+
+#include <yanxiu/ledger.hpp>
+#include <yanxiu/simulate.hpp>
+
+#include <doctest/doctest.h>
+
+#include <random>
+#include <sstream>
+
+using namespace test;
+
+namespace {
+
+std::vector<json> json_lines(const std::string& text) {
+    std::vector<json> out;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        auto j = json::parse(line, nullptr, false);
+        if (!j.is_discarded()) out.push_back(std::move(j));
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("Ledger: events in random order give the batch outcomes, field by field") {
+    auto program = yanxiu::Program::load("hunan-2023-mh-winter");
+    yanxiu::SimulationOptions options;
+    options.participants = 1500;
+    options.seed = 11;
+    auto cohort = yanxiu::simulate(options);
+
+    yanxiu::Dataset batch(program);
+    batch.read_participants(cohort.participants_jsonl, "p.jsonl");
+    batch.read_events(cohort.events_jsonl, "e.jsonl");
+    auto expected = yanxiu::evaluate_all(batch);
+
+    auto people = json_lines(cohort.participants_jsonl);
+    auto events = json_lines(cohort.events_jsonl);
+    std::mt19937 rng(3);
+    std::shuffle(events.begin(), events.end(), rng);
+    yanxiu::Ledger ledger(program);
+    for (const auto& p : people) ledger.add_participant(p);
+    std::size_t completions = 0;
+    for (const auto& e : events) completions += ledger.add(e).completed_now ? 1 : 0;
+    auto got = ledger.outcomes();
+    REQUIRE(got.size() == expected.size());
+    std::size_t completed = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        INFO(expected[i].participant);
+        CHECK(got[i] == expected[i]);
+        completed += expected[i].status == yanxiu::Status::completed ? 1 : 0;
+        auto one = ledger.outcome(expected[i].participant);
+        REQUIRE(one);
+        CHECK(*one == expected[i]);
+    }
+    CHECK(completions == completed);
+    CHECK(ledger.event_count() == batch.events().size());
+
+    // A restart from a snapshot resumes with the same answers.
+    auto restored = yanxiu::Ledger::restore(json::parse(ledger.snapshot().dump()));
+    CHECK(restored.outcomes() == expected);
+
+    // Sharded across threads, the same again.
+    yanxiu::ShardedLedger sharded(program, 8);
+    for (const auto& p : people) sharded.add_participant(p);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            for (std::size_t i = static_cast<std::size_t>(t); i < events.size(); i += 4) sharded.add(events[i]);
+        });
+    for (auto& th : threads) th.join();
+    CHECK(sharded.outcomes() == expected);
+}
+
+TEST_CASE("Ledger: an update says what changed, and rejections are returned") {
+    yanxiu::Ledger ledger(program());
+    CHECK_FALSE(ledger.add_participant(person("T1", "homeroom")));
+    auto bad = ledger.add_participant(json{{"unit", "x"}});
+    REQUIRE(bad);
+    CHECK(bad->code == yanxiu::RejectCode::missing_field);
+    auto events = finish_lessons("T1", 10);
+    yanxiu::Update last;
+    for (const auto& e : events) last = ledger.add(e);
+    CHECK(last.accepted);
+    CHECK(last.completed_now);
+    CHECK(last.status == yanxiu::Status::completed);
+    CHECK(last.lessons_credited == 10);
+    auto again = ledger.add(events.back());
+    CHECK(again.duplicate);
+    CHECK_FALSE(again.completed_now);
+    auto unknown = ledger.add(study("T9", "L01", "2023-01-10T19:00:00+08:00", "2023-01-10T19:30:00+08:00"));
+    REQUIRE(unknown.rejection);
+    CHECK(unknown.rejection->code == yanxiu::RejectCode::unknown_participant);
+    CHECK_FALSE(ledger.outcome("T9"));
+    auto as_of = ledger.outcome("T1", *yanxiu::parse_instant("2023-01-12T05:00:00+08:00", ledger.program().time_zone()));
+    CHECK(as_of->lessons_credited == 4);
+}
