@@ -203,6 +203,9 @@ public:
     [[nodiscard]] Outcome evaluate(const Participant& participant, const EventColumns& events,
                                    const std::uint32_t* indices, std::size_t count, Instant as_of = kEndOfTime);
 
+    /// Whether outcomes carry `lessons` (the per-lesson explanation); on by default.
+    void set_keep_lessons(bool keep) noexcept { keep_lessons_ = keep; }
+
 private:
     struct Session {
         std::int64_t start, end;
@@ -235,6 +238,7 @@ private:
     std::vector<std::int32_t> slot_;  // lesson id -> index in accs_, -1 if none
     std::vector<std::int64_t> credit_instants_;
     std::vector<std::int64_t> credit_from_instants_;
+    bool keep_lessons_ = true;
 };
 
 inline Evaluator::LessonAcc& Evaluator::acc_for(std::uint32_t lesson) {
@@ -352,7 +356,7 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const EventCo
         if (counted == 0) {
             if (acc.in_range == 0)
                 lesson_reasons.push_back(Reason{ReasonCode::outside_window, lesson_id, {}, {}, {}, {}, {}});
-            out.lessons.push_back(std::move(result));
+            if (keep_lessons_) out.lessons.push_back(std::move(result));
             continue;
         }
         first_overall = std::min(first_overall, acc.first);
@@ -392,7 +396,7 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const EventCo
         } else {
             lesson_reasons.push_back(Reason{ReasonCode::quiz_missing, lesson_id, {}, {}, {}, {}, {}});
         }
-        out.lessons.push_back(std::move(result));
+        if (keep_lessons_) out.lessons.push_back(std::move(result));
     }
 
     // Certificate (R6/R7): the minimum reached, at the instant it was reached.
@@ -441,6 +445,7 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const EventCo
 struct EvaluateOptions {
     std::optional<Instant> as_of;  ///< only study before and quizzes at or before this instant
     unsigned threads = 0;          ///< 0: all hardware threads
+    bool lessons = true;           ///< keep each outcome's per-lesson explanation (memory: ~80 bytes a lesson)
 };
 
 /// Groups event indices by participant (a counting sort: one pass, stable).
@@ -477,6 +482,7 @@ struct EventIndex {
     if (n < 2048) threads = 1;
     auto work = [&](std::size_t begin, std::size_t end) {
         Evaluator evaluator(data.program(), data.lessons());
+        evaluator.set_keep_lessons(options.lessons);
         for (std::size_t k = begin; k < end; ++k) {
             std::uint32_t p = by_id[k];
             outcomes[k] = evaluator.evaluate(participants[p], data.events(), index.order.data() + index.offsets[p],

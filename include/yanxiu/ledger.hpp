@@ -123,10 +123,12 @@ public:
         }
         auto& events = out["events"] = nlohmann::json::array();
         const auto& columns = data_->events();
+        const auto record_ids = data_->event_record_ids();
         for (std::size_t i = 0; i < columns.size(); ++i) {
             const Event e = columns.row(i);
             nlohmann::json r = {{"participant", data_->participants()[e.participant].id},
                                 {"lesson", data_->lessons().str(e.lesson)}};
+            if (!record_ids[i].empty()) r["id"] = record_ids[i];
             if (e.kind == EventKind::study) {
                 r["kind"] = "study";
                 r["start"] = format_instant_utc(e.start);

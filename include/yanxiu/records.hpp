@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -152,6 +153,9 @@ public:
 
     [[nodiscard]] const Program& program() const noexcept { return *program_; }
 
+    /// Files are read in pieces of about this many bytes (memory stays bounded).
+    std::size_t read_chunk_bytes = std::size_t{8} << 20;
+
     /// Reads participants from text; `file` names it in rejections.
     ReadSummary read_participants(std::string_view text, std::string_view file, Format format = Format::automatic);
     /// Reads events from text; `file` names it in rejections.
@@ -176,6 +180,15 @@ public:
                          std::size_t line = 0);
     /// Adds one event given as fields already split out.
     bool add_event(const detail::RecordFields& fields, std::string_view where = "<events>", std::size_t line = 0);
+    /// Counts one event record read but unusable before it had fields (e.g. an
+    /// xAPI statement that is not valid JSON), with its rejection, so that
+    /// other readers reconcile through the same summary.
+    void reject_event(std::string_view where, std::size_t line, std::string_view field, RejectCode code,
+                      std::string message) {
+        ++event_summary_.read;
+        ++event_summary_.rejected;
+        reject(where, line, field, code, std::move(message));
+    }
 
     [[nodiscard]] const std::vector<Participant>& participants() const noexcept { return participants_; }
     [[nodiscard]] const EventColumns& events() const noexcept { return *events_; }
@@ -185,6 +198,13 @@ public:
     [[nodiscard]] const ReadSummary& participant_summary() const noexcept { return participant_summary_; }
     /// Counts over every event read so far.
     [[nodiscard]] const ReadSummary& event_summary() const noexcept { return event_summary_; }
+    /// Each accepted event's record `id` ("" where it had none), by event index.
+    [[nodiscard]] std::vector<std::string> event_record_ids() const {
+        std::vector<std::string> ids(events_->size());
+        for (std::uint32_t r = 0; r < event_by_record_id_.size(); ++r)
+            if (event_by_record_id_[r] != detail::IdIndex::kEmpty) ids[event_by_record_id_[r]] = event_id_strings_.str(r);
+        return ids;
+    }
     /// The index of a participant by id, if accepted.
     [[nodiscard]] std::optional<std::uint32_t> find_participant(std::string_view id) const {
         auto found = participant_index_.find(detail::hash_bytes(id),
@@ -205,6 +225,8 @@ private:
     }
     template <class Accept>
     ReadSummary read_all(std::string_view text, std::string_view file, Format format, Accept accept);
+    template <class Accept>
+    ReadSummary read_stream(const std::string& path, Format format, Accept accept);
 
     [[nodiscard]] std::uint64_t event_hash(std::uint32_t i) const noexcept;
     [[nodiscard]] bool same_event(std::uint32_t a, std::uint32_t b) const noexcept;
@@ -328,13 +350,73 @@ inline ReadSummary Dataset::read_events(std::string_view text, std::string_view 
 }
 
 inline ReadSummary Dataset::read_participants_file(const std::string& path, Format format) {
-    std::string text = detail::read_file(path);
-    return read_participants(text, path, format);
+    auto summary = read_stream(path, format, [this](const Fields& f, std::string_view fl, std::size_t line) {
+        return accept_participant(f, fl, line);
+    });
+    participant_summary_ += summary;
+    return summary;
 }
 
 inline ReadSummary Dataset::read_events_file(const std::string& path, Format format) {
-    std::string text = detail::read_file(path);
-    return read_events(text, path, format);
+    auto summary = read_stream(path, format, [this](const Fields& f, std::string_view fl, std::size_t line) {
+        return accept_event(f, fl, line);
+    });
+    event_summary_ += summary;
+    return summary;
+}
+
+template <class Accept>
+ReadSummary Dataset::read_stream(const std::string& path, Format format, Accept accept) {
+    // Pieces that end at record boundaries, so memory stays bounded by the
+    // piece size however large the file is.
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!file) throw std::runtime_error(path + ": cannot open file");
+    ReadSummary summary;
+    auto on_record = [&](const Fields& fields, std::size_t line) {
+        ++summary.read;
+        switch (accept(fields, path, line)) {
+            case Outcome::accepted: ++summary.accepted; break;
+            case Outcome::rejected: ++summary.rejected; break;
+            case Outcome::duplicate: ++summary.duplicates; break;
+        }
+    };
+    auto on_error = [&](std::size_t line, std::string_view field, RejectCode code, std::string message) {
+        ++summary.read;
+        ++summary.rejected;
+        reject(path, line, field, code, std::move(message));
+    };
+    std::string buffer;
+    std::size_t want = std::max<std::size_t>(read_chunk_bytes, 1);
+    std::size_t lines_before = 0;
+    bool first = true;
+    detail::CsvScanner csv;
+    for (;;) {
+        const std::size_t old = buffer.size();
+        buffer.resize(old + want);
+        const std::size_t got = std::fread(buffer.data() + old, 1, want, file.get());
+        buffer.resize(old + got);
+        if (std::ferror(file.get())) throw std::runtime_error(path + ": read error");
+        const bool eof = got < want;
+        if (first && format == Format::automatic) format = detail::detect_format(path, buffer);
+        const bool is_csv = format == Format::csv;
+        const std::size_t cut = eof ? buffer.size() : detail::safe_cut(buffer, is_csv);
+        if (cut == 0 && !eof) {
+            want = std::min<std::size_t>(want * 2, std::size_t{1} << 30);  // a record longer than the piece
+            continue;
+        }
+        std::string_view piece(buffer.data(), cut);
+        if (is_csv) {
+            csv.feed(piece, first, on_record, on_error);
+        } else {
+            detail::scan_jsonl(piece, on_record, on_error, lines_before, first);
+            lines_before += static_cast<std::size_t>(std::count(piece.begin(), piece.end(), '\n'));
+        }
+        first = false;
+        buffer.erase(0, cut);
+        want = std::max<std::size_t>(read_chunk_bytes, 1);
+        if (eof) break;
+    }
+    return summary;
 }
 
 inline bool Dataset::add_participant(const nlohmann::json& record, std::string_view where, std::size_t line) {

@@ -97,6 +97,15 @@ TEST_CASE("Ledger: an update says what changed, and rejections are returned") {
     REQUIRE(unknown.rejection);
     CHECK(unknown.rejection->code == yanxiu::RejectCode::unknown_participant);
     CHECK_FALSE(ledger.outcome("T9"));
+    // Records that differ only by id are two records, and stay two after a restart.
+    auto tab = study("T1", "L20", "2023-01-20T19:00:00+08:00", "2023-01-20T19:30:00+08:00");
+    tab["id"] = "a";
+    CHECK(ledger.add(tab).accepted);
+    tab["id"] = "b";
+    CHECK(ledger.add(tab).accepted);
+    auto restored = yanxiu::Ledger::restore(ledger.snapshot());
+    CHECK(restored.event_count() == ledger.event_count());
+    CHECK(restored.outcome("T1") == ledger.outcome("T1"));
     auto as_of = ledger.outcome("T1", *yanxiu::parse_instant("2023-01-12T05:00:00+08:00", ledger.program().time_zone()));
     CHECK(as_of->lessons_credited == 4);
 }

@@ -5,6 +5,10 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
 using namespace test;
 using yanxiu::RejectCode;
 
@@ -251,4 +255,53 @@ TEST_CASE("JSON Lines: the fast path for flat objects agrees with the general pa
         }
     }
     CHECK(accepted > 1000);
+}
+
+TEST_CASE("files are read in pieces with the same result as whole text, at any piece size") {
+    auto p = program();
+    std::string dir = "/tmp/yanxiu_pieces_" + std::to_string(::getpid());
+    std::filesystem::create_directories(dir);
+    const std::string people =
+        "\xEF\xBB\xBFid,unit,sector,category,verified,name\r\n"
+        "T1,长沙市,primary,homeroom,true,\"Zhang, San\"\r\n"
+        "T2,\"株\"\"洲\nmulti\",secondary,homeroom,false,\"a\"\"b\"\r\n"
+        "T3,ab\"c,secondary,homeroom,true,x\n"
+        "T4,\"q\"junk,secondary,homeroom,true,x\n"
+        "T5,\"x\ny\",secondary,homeroom,true,\"\"\"\"\n"
+        "T6,湘潭市,secondary\n"
+        "T7,\"unterminated,secondary,homeroom,true,\n";
+    const std::string events = "\xEF\xBB\xBF" +
+        lines({study("T1", "L01", "2023-01-10T19:00:00+08:00", "2023-01-10T19:30:00+08:00"),
+               quiz("T1", "L01", "2023-01-10T19:40:00+08:00")}) +
+        "{\"kind\":\"study\",\"participant\":\"T1\"\n\n{broken\r\n" +
+        lines({study("T5", "L02", "2023-01-11T19:00:00+08:00", "2023-01-11T19:30:00+08:00")}) + "{\"last\":1";
+    auto write = [&](const std::string& name, const std::string& text) {
+        std::ofstream(dir + "/" + name, std::ios::binary) << text;
+        return dir + "/" + name;
+    };
+    auto people_path = write("people.csv", people);
+    auto events_path = write("events.jsonl", events);
+    yanxiu::Dataset whole(p);
+    whole.read_participants(people, people_path);
+    whole.read_events(events, events_path);
+    for (std::size_t piece : {1, 2, 3, 5, 7, 16, 64, 1 << 20}) {
+        INFO("piece ", piece);
+        yanxiu::Dataset streamed(p);
+        streamed.read_chunk_bytes = piece;
+        streamed.read_participants_file(people_path);
+        streamed.read_events_file(events_path);
+        REQUIRE(streamed.participants().size() == whole.participants().size());
+        for (std::size_t i = 0; i < whole.participants().size(); ++i)
+            CHECK(streamed.participants()[i] == whole.participants()[i]);
+        CHECK(streamed.events().size() == whole.events().size());
+        REQUIRE(streamed.rejections().size() == whole.rejections().size());
+        for (std::size_t i = 0; i < whole.rejections().size(); ++i) {
+            CHECK(streamed.rejections()[i].line == whole.rejections()[i].line);
+            CHECK(streamed.rejections()[i].code == whole.rejections()[i].code);
+            CHECK(streamed.rejections()[i].field == whole.rejections()[i].field);
+        }
+        CHECK(streamed.participant_summary().read == whole.participant_summary().read);
+        CHECK(streamed.event_summary().read == whole.event_summary().read);
+    }
+    std::filesystem::remove_all(dir);
 }

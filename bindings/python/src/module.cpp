@@ -333,6 +333,8 @@ void bind_program(py::module_& m) {
           py::arg("program"), py::arg("as_of"));
 }
 
+void bind_ledger(py::module_& m);  // ledger.cpp
+
 }  // namespace yanxiu_python
 
 PYBIND11_MODULE(_core, m) {
@@ -360,6 +362,7 @@ PYBIND11_MODULE(_core, m) {
     yp::bind_program(m);
     yp::bind_inputs(m);
     yp::bind_evaluation(m);
+    yp::bind_ledger(m);
 
     // Reprs and help() name the public package, not this module.
     for (const char* name : {"Label", "Category", "QuizRule", "CreditRule", "Lesson", "Milestone", "SupportChannel",

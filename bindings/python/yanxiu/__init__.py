@@ -21,6 +21,7 @@ from ._core import (
     Category,
     CreditRule,
     Label,
+    Ledger,
     Lesson,
     LessonResult,
     Milestone,
@@ -32,6 +33,7 @@ from ._core import (
     Reason,
     Rejection,
     SupportChannel,
+    Update,
     Window,
 )
 from ._evaluation import OUTCOME_COLUMNS, STATUSES, Evaluation, evaluate
@@ -48,6 +50,7 @@ __all__ = [
     "CreditRule",
     "Evaluation",
     "Label",
+    "Ledger",
     "Lesson",
     "LessonResult",
     "Milestone",
@@ -61,6 +64,7 @@ __all__ = [
     "Rejection",
     "STATUSES",
     "SupportChannel",
+    "Update",
     "Window",
     "__version__",
     "evaluate",

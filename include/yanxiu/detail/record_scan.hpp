@@ -371,10 +371,11 @@ inline bool scan_flat_object_fast(std::string_view line, RecordFields& fields) {
 /// `on_error(line, field, code, message)` for each unusable line.  Blank lines
 /// are not records.
 template <class OnRecord, class OnError>
-void scan_jsonl(std::string_view text, OnRecord&& on_record, OnError&& on_error) {
+void scan_jsonl(std::string_view text, OnRecord&& on_record, OnError&& on_error, std::size_t lines_before = 0,
+                bool at_file_start = true) {
     RecordFields fields;
     FlatObjectHandler handler(fields);
-    std::size_t pos = skip_bom(text), line = 0;
+    std::size_t pos = at_file_start ? skip_bom(text) : 0, line = lines_before;
     while (pos < text.size()) {
         ++line;
         std::size_t eol = text.find('\n', pos);
@@ -472,83 +473,156 @@ inline bool split_csv_record(std::string_view text, std::size_t& pos, std::size_
 /// Calls `on_record(fields, line)` for each CSV data row and
 /// `on_error(line, field, code, message)` for each unusable one.  The first
 /// row is the header; unknown columns are ignored.
-template <class OnRecord, class OnError>
-void scan_csv(std::string_view text, OnRecord&& on_record, OnError&& on_error) {
-    std::size_t pos = skip_bom(text), line = 1;
-    std::vector<std::string> cells;
-    std::string error;
-    // Header.
-    while (pos < text.size()) {
-        std::size_t start_line = line;
-        std::size_t before = pos;
-        bool ok = split_csv_record(text, pos, line, cells, error);
-        std::string_view raw = text.substr(before, pos - before);
-        if (ok && cells.size() == 1 && is_blank(cells[0]) && is_blank(raw)) continue;
-        if (!ok) {
-            on_error(start_line, "", RejectCode::malformed, "the header row is not valid CSV: " + error);
-            cells.clear();
+/// Reads CSV in pieces that each end at a record boundary (see
+/// `safe_cut`): the header from the first piece, then data rows.
+class CsvScanner {
+public:
+    /// Scans `text`; `at_file_start` skips a byte-order mark and reads the header.
+    template <class OnRecord, class OnError>
+    void feed(std::string_view text, bool at_file_start, OnRecord&& on_record, OnError&& on_error) {
+        std::size_t pos = at_file_start ? skip_bom(text) : 0;
+        if (!header_done_) {
+            while (pos < text.size()) {
+                std::size_t start_line = line_;
+                std::size_t before = pos;
+                bool ok = split_csv_record(text, pos, line_, cells_, error_);
+                std::string_view raw = text.substr(before, pos - before);
+                if (ok && cells_.size() == 1 && is_blank(cells_[0]) && is_blank(raw)) continue;
+                if (!ok) {
+                    on_error(start_line, "", RejectCode::malformed, "the header row is not valid CSV: " + error_);
+                    cells_.clear();
+                }
+                header_done_ = true;
+                read_header();
+                break;
+            }
         }
-        break;
+        while (pos < text.size()) {
+            std::size_t start_line = line_;
+            std::size_t before = pos;
+            bool ok = split_csv_record(text, pos, line_, cells_, error_);
+            std::string_view raw = text.substr(before, pos - before);
+            if (ok && cells_.size() == 1 && is_blank(cells_[0]) && is_blank(raw)) continue;
+            if (header_error_) {
+                on_error(start_line, header_error_->field, header_error_->code,
+                         header_error_->message + " (line 1); rows cannot be read");
+                continue;
+            }
+            if (!ok) {
+                on_error(start_line, "", RejectCode::malformed, error_);
+                continue;
+            }
+            if (cells_.size() != columns_.size()) {
+                on_error(start_line, "", RejectCode::malformed,
+                         "the row has " + std::to_string(cells_.size()) + " cells but the header has " +
+                             std::to_string(columns_.size()));
+                continue;
+            }
+            bool utf8_ok = true;
+            for (std::size_t i = 0; i < cells_.size() && utf8_ok; ++i) {
+                if (auto bad = find_invalid_utf8(cells_[i]); bad != std::string_view::npos) {
+                    std::string field =
+                        columns_[i] ? std::string(kFieldNames[static_cast<std::size_t>(*columns_[i])]) : "";
+                    on_error(start_line, field, RejectCode::bad_utf8, "invalid UTF-8 in a cell");
+                    utf8_ok = false;
+                }
+            }
+            if (!utf8_ok) continue;
+            fields_.clear();
+            for (std::size_t i = 0; i < cells_.size(); ++i) {
+                if (!columns_[i]) continue;
+                auto& v = fields_.slot(*columns_[i]);
+                v.type = ValueType::string;
+                v.text.swap(cells_[i]);
+                v.from_text = true;
+            }
+            on_record(static_cast<const RecordFields&>(fields_), start_line);
+        }
     }
-    std::vector<std::optional<Field>> columns;
-    std::optional<FieldError> header_error;
-    {
+
+private:
+    void read_header() {
         std::unordered_set<std::string> names;
-        for (auto& name : cells) {
+        for (auto& name : cells_) {
             std::string trimmed = name;
             while (!trimmed.empty() && (trimmed.back() == ' ' || trimmed.back() == '\t')) trimmed.pop_back();
             std::size_t lead = 0;
             while (lead < trimmed.size() && (trimmed[lead] == ' ' || trimmed[lead] == '\t')) ++lead;
             trimmed.erase(0, lead);
-            if (find_invalid_utf8(trimmed) != std::string_view::npos && !header_error)
-                header_error = FieldError{"", RejectCode::bad_utf8, "the header row has invalid UTF-8"};
-            if (!names.insert(trimmed).second && !header_error)
-                header_error = FieldError{trimmed.size() <= 64 ? trimmed : trimmed.substr(0, 64),
-                                          RejectCode::duplicate_key, "the header names a column twice"};
-            columns.push_back(field_from_name(trimmed));
+            if (find_invalid_utf8(trimmed) != std::string_view::npos && !header_error_)
+                header_error_ = FieldError{"", RejectCode::bad_utf8, "the header row has invalid UTF-8"};
+            if (!names.insert(trimmed).second && !header_error_)
+                header_error_ = FieldError{trimmed.size() <= 64 ? trimmed : trimmed.substr(0, 64),
+                                           RejectCode::duplicate_key, "the header names a column twice"};
+            columns_.push_back(field_from_name(trimmed));
         }
     }
-    RecordFields fields;
-    while (pos < text.size()) {
-        std::size_t start_line = line;
-        std::size_t before = pos;
-        bool ok = split_csv_record(text, pos, line, cells, error);
-        std::string_view raw = text.substr(before, pos - before);
-        if (ok && cells.size() == 1 && is_blank(cells[0]) && is_blank(raw)) continue;
-        if (header_error) {
-            on_error(start_line, header_error->field, header_error->code,
-                     header_error->message + " (line 1); rows cannot be read");
-            continue;
-        }
-        if (!ok) {
-            on_error(start_line, "", RejectCode::malformed, error);
-            continue;
-        }
-        if (cells.size() != columns.size()) {
-            on_error(start_line, "", RejectCode::malformed,
-                     "the row has " + std::to_string(cells.size()) + " cells but the header has " +
-                         std::to_string(columns.size()));
-            continue;
-        }
-        bool utf8_ok = true;
-        for (std::size_t i = 0; i < cells.size() && utf8_ok; ++i) {
-            if (auto bad = find_invalid_utf8(cells[i]); bad != std::string_view::npos) {
-                std::string field = columns[i] ? std::string(kFieldNames[static_cast<std::size_t>(*columns[i])]) : "";
-                on_error(start_line, field, RejectCode::bad_utf8, "invalid UTF-8 in a cell");
-                utf8_ok = false;
+
+    bool header_done_ = false;
+    std::size_t line_ = 1;
+    std::vector<std::optional<Field>> columns_;
+    std::optional<FieldError> header_error_;
+    std::vector<std::string> cells_;
+    std::string error_;
+    RecordFields fields_;
+};
+
+/// Calls `on_record(fields, line)` for each CSV data row and
+/// `on_error(line, field, code, message)` for each unusable one.  The first
+/// row is the header; unknown columns are ignored.
+template <class OnRecord, class OnError>
+void scan_csv(std::string_view text, OnRecord&& on_record, OnError&& on_error) {
+    CsvScanner scanner;
+    scanner.feed(text, true, on_record, on_error);
+}
+
+/// The length of the longest prefix of `text` that ends at a record boundary:
+/// after a newline outside quotes (CSV) or after any newline (JSON Lines).
+/// 0 if there is none yet.
+[[nodiscard]] inline std::size_t safe_cut(std::string_view text, bool csv) noexcept {
+    if (!csv) {
+        auto last = text.rfind('\n');
+        return last == std::string_view::npos ? 0 : last + 1;
+    }
+    // The same state machine as split_csv_record, so that a cut never falls
+    // inside a quoted cell, whatever stray quotes the text holds.
+    std::size_t cut = 0;
+    bool field_start = true, quoted = false, closed = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (quoted) {
+            if (c == '"') {
+                if (i + 1 >= text.size()) break;  // "" or a closing quote: undecidable yet
+                if (text[i + 1] == '"') ++i;
+                else quoted = false, closed = true;
             }
+            continue;
         }
-        if (!utf8_ok) continue;
-        fields.clear();
-        for (std::size_t i = 0; i < cells.size(); ++i) {
-            if (!columns[i]) continue;
-            auto& v = fields.slot(*columns[i]);
-            v.type = ValueType::string;
-            v.text.swap(cells[i]);
-            v.from_text = true;
+        if (closed) {
+            closed = false;
+            if (c == ',') {
+                field_start = true;
+            } else if (c == '\n' || c == '\r') {
+                field_start = true;
+                if (c == '\n') cut = i + 1;
+            } else {
+                // Text after a closing quote: the reader skips to the end of the line.
+                while (i < text.size() && text[i] != '\n') ++i;
+                if (i >= text.size()) break;
+                cut = i + 1;
+                field_start = true;
+            }
+            continue;
         }
-        on_record(static_cast<const RecordFields&>(fields), start_line);
+        if (field_start && c == '"') {
+            quoted = true;
+            field_start = false;
+            continue;
+        }
+        field_start = (c == ',' || c == '\n' || c == '\r');
+        if (c == '\n') cut = i + 1;
     }
+    return cut;
 }
 
 /// Fills `fields` from a JSON object (for records built in memory).

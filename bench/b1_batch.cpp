@@ -1,0 +1,145 @@
+// B1: batch evaluation of a simulated cohort in memory.
+//
+//   yanxiu_bench_b1_batch DIR [REPEATS]
+//
+// DIR holds a cohort written by yanxiu_bench_simulate.  The files are read
+// into memory block by block (not timed); then timed: ingestion
+// (Dataset::read_* of JSON Lines; CSV is in B3), evaluation alone
+// (evaluate_all) on one thread and on all threads, and the baseline: one
+// plain pass summing every event column the evaluator reads (the
+// memory-bandwidth floor).  Best of REPEATS for the in-memory passes.
+
+#include "bench_util.hpp"
+
+#include <yanxiu/yanxiu.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+/// The floor: touch every column of every event once, as the evaluator must.
+std::int64_t sum_columns(const yanxiu::EventColumns& e) {
+    std::int64_t sum = 0;
+    double scores = 0;
+    const std::size_t n = e.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        sum += static_cast<std::int64_t>(e.kind[i]) + e.participant[i] + e.lesson[i] + e.start[i] + e.end[i] +
+               e.completed[i];
+        scores += e.score[i] == e.score[i] ? e.score[i] : 0.0;
+    }
+    return sum + static_cast<std::int64_t>(scores);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: %s DIR [REPEATS]\n", argv[0]);
+        return 2;
+    }
+    const std::string dir = argv[1];
+    const int repeats = argc > 2 ? std::max(1, std::atoi(argv[2])) : 3;
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+
+    const auto program = yanxiu::Program::load("hunan-2023-mh-winter");
+    // Ingestion, JSON Lines.  The events file is read in blocks of about
+    // 64 MB cut at line ends, each handed to Dataset::read_events, so that
+    // the text of a whole province never sits in memory next to its dataset
+    // (only the block read is timed as ingestion, not the disk).
+    yanxiu::Dataset data(program);
+    double ingest_jsonl = 0, jsonl_mb = 0;
+    {
+        std::string participants_jsonl = yanxiu::detail::read_file(dir + "/participants.jsonl");
+        jsonl_mb += static_cast<double>(participants_jsonl.size()) / 1e6;
+        double t0 = bench::now();
+        data.read_participants(participants_jsonl, "participants.jsonl", yanxiu::Format::jsonl);
+        ingest_jsonl += bench::now() - t0;
+    }
+    {
+        std::FILE* f = std::fopen((dir + "/events.jsonl").c_str(), "rb");
+        if (!f) {
+            std::perror("events.jsonl");
+            return 1;
+        }
+        std::string block, carry;
+        std::vector<char> buffer(64 << 20);
+        std::size_t n = 0;
+        while ((n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
+            block.assign(carry);
+            block.append(buffer.data(), n);
+            const std::size_t cut = block.rfind('\n');
+            if (cut == std::string::npos) {
+                carry.swap(block);
+                continue;
+            }
+            carry.assign(block, cut + 1, std::string::npos);
+            block.resize(cut + 1);
+            jsonl_mb += static_cast<double>(block.size()) / 1e6;
+            double t0 = bench::now();
+            data.read_events(block, "events.jsonl", yanxiu::Format::jsonl);
+            ingest_jsonl += bench::now() - t0;
+        }
+        std::fclose(f);
+        if (!carry.empty()) {
+            jsonl_mb += static_cast<double>(carry.size()) / 1e6;
+            double t0 = bench::now();
+            data.read_events(carry, "events.jsonl", yanxiu::Format::jsonl);
+            ingest_jsonl += bench::now() - t0;
+        }
+    }
+    double t0 = 0;
+
+    const double participants = static_cast<double>(data.participants().size());
+    const double events = static_cast<double>(data.events().size());
+    std::printf("cohort: %.0f participants, %.0f events accepted (%zu rejections)\n", participants, events,
+                data.rejections().size());
+    std::printf("ingest JSON Lines: %.3f s (%.1f MB, %.1f MB/s, %.2f M events/s)\n", ingest_jsonl, jsonl_mb,
+                jsonl_mb / ingest_jsonl, events / ingest_jsonl / 1e6);
+
+    // The floor.
+    double floor_best = 1e30;
+    for (int r = 0; r < repeats; ++r) {
+        t0 = bench::now();
+        std::int64_t s = sum_columns(data.events());
+        floor_best = std::min(floor_best, bench::now() - t0);
+        bench::keep(s);
+    }
+
+    auto evaluate = [&](unsigned threads) {
+        double best = 1e30;
+        for (int r = 0; r < repeats; ++r) {
+            yanxiu::EvaluateOptions options;
+            options.threads = threads;
+            t0 = bench::now();
+            std::vector<yanxiu::Outcome> outcomes = yanxiu::evaluate_all(data, options);
+            best = std::min(best, bench::now() - t0);
+            bench::keep(outcomes);
+        }
+        return best;
+    };
+    const double one = evaluate(1);
+    const double all = evaluate(0);
+
+    std::printf("floor (sum every event column once): %.4f s = %.1f M events/s\n", floor_best,
+                events / floor_best / 1e6);
+    std::printf("evaluate_all, 1 thread:   %.3f s = %.2f M events/s = %.2fx the floor's time\n", one,
+                events / one / 1e6, one / floor_best);
+    std::printf("evaluate_all, %u threads: %.3f s = %.2f M events/s = %.2fx the floor's time (speed-up %.2fx)\n",
+                cores, all, events / all / 1e6, all / floor_best, one / all);
+
+    bench::result("participants", participants);
+    bench::result("events", events);
+    bench::result("ingest_jsonl_s", ingest_jsonl);
+    bench::result("ingest_jsonl_mb", jsonl_mb);
+    bench::result("floor_s", floor_best);
+    bench::result("eval1_s", one);
+    bench::result("evalall_s", all);
+    bench::result("threads", cores);
+    return 0;
+}
