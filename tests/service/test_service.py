@@ -1,0 +1,230 @@
+"""The HTTP service example (examples/service) against `yanxiu evaluate`.
+
+Starts the service on a loopback port, posts a simulated cohort, checks every
+participant's live outcome against the command line's batch evaluation of the
+same files field by field, stops it with SIGTERM, restarts it from its state
+file and checks again.  Paths come from the environment (set by ctest):
+YANXIU_SERVICE, YANXIU_SERVICE_COHORT, YANXIU_CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+SERVICE = os.environ.get("YANXIU_SERVICE", "")
+COHORT = os.environ.get("YANXIU_SERVICE_COHORT", "")
+CLI = os.environ.get("YANXIU_CLI", "")
+PROGRAM = "hunan-2023-mh-winter"
+PARTICIPANTS = 400
+SEED = 7
+
+pytestmark = pytest.mark.skipif(
+    not (SERVICE and Path(SERVICE).exists() and CLI and Path(CLI).exists()),
+    reason="YANXIU_SERVICE and YANXIU_CLI must name built programs",
+)
+
+
+class Service:
+    """One running service process on 127.0.0.1."""
+
+    def __init__(self, state: Path, *extra: str) -> None:
+        self.proc = subprocess.Popen(
+            [SERVICE, "--port", "0", "--state", str(state), "--program", PROGRAM, *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        line = self.proc.stdout.readline()  # type: ignore[union-attr]
+        if not line.startswith("listening on 127.0.0.1:"):
+            self.proc.kill()
+            _, err = self.proc.communicate(timeout=10)
+            raise AssertionError(f"service did not start: {line!r} {err!r}")
+        self.base = "http://" + line.split()[-1]
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                content_type: str = "application/x-ndjson") -> tuple[int, dict]:
+        req = urllib.request.Request(self.base + path, data=body, method=method)
+        if body is not None:
+            req.add_header("Content-Type", content_type)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as res:
+                return res.status, json.loads(res.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    def outcome(self, pid: str, **params: str) -> tuple[int, dict]:
+        query = ("?" + urllib.parse.urlencode(params)) if params else ""
+        return self.request("GET", "/participants/" + urllib.parse.quote(pid, safe="") + query)
+
+    def stop(self) -> tuple[int, str]:
+        self.proc.send_signal(signal.SIGTERM)
+        _, err = self.proc.communicate(timeout=60)
+        return self.proc.returncode, err
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A simulated cohort and the command line's outcomes and rejections for it."""
+    d = tmp_path_factory.mktemp("cohort")
+    made = subprocess.run([CLI, "simulate", "--participants", str(PARTICIPANTS), "--seed", str(SEED),
+                           "--out", str(d)], capture_output=True, timeout=120)
+    if made.returncode != 0 or not (d / "events.jsonl").exists():
+        assert COHORT and Path(COHORT).exists(), "neither `yanxiu simulate` nor YANXIU_SERVICE_COHORT"
+        subprocess.run([COHORT, str(PARTICIPANTS), str(SEED), str(d)], check=True, timeout=120)
+    out, rejects = d / "outcomes.jsonl", d / "rejects.jsonl"
+    subprocess.run([CLI, "evaluate", "--program", PROGRAM, "--participants", str(d / "participants.jsonl"),
+                    "--events", str(d / "events.jsonl"), "--out", str(out), "--rejects", str(rejects)],
+                   check=True, capture_output=True, timeout=120)
+    outcomes = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rejected = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(outcomes) > PARTICIPANTS // 2
+    return {"dir": d, "outcomes": outcomes, "rejects": rejected}
+
+
+def _rejections_by_file(rejects: list[dict], name: str) -> list[tuple]:
+    return sorted((r["line"], r.get("field"), r["code"]) for r in rejects if Path(r["file"]).name == name)
+
+
+def _check_outcomes(service: Service, expected: list[dict]) -> None:
+    for want in expected:
+        status, got = service.outcome(want["participant"])
+        assert status == 200, got
+        got.pop("explanations", None)
+        assert got == want, want["participant"]  # every field, same order-insensitive JSON
+
+
+def test_service_equals_batch_and_survives_restart(cohort: dict, tmp_path: Path) -> None:
+    d = cohort["dir"]
+    state = tmp_path / "state.json"
+    participants = (d / "participants.jsonl").read_bytes()
+    events = (d / "events.jsonl").read_bytes()
+
+    service = Service(state)
+    try:
+        status, health = service.request("GET", "/healthz")
+        assert status == 200 and health["status"] == "ok" and health["participants"] == 0
+
+        status, summary = service.request("POST", "/participants", participants)
+        assert status == 200
+        assert summary["read"] == summary["accepted"] + summary["rejected"] + summary["duplicates"]
+        assert summary["accepted"] == len(cohort["outcomes"])
+        got = sorted((r["line"], r.get("field"), r["code"]) for r in summary["rejections"])
+        assert got == _rejections_by_file(cohort["rejects"], "participants.jsonl")
+
+        status, summary = service.request("POST", "/events", events)
+        assert status == 200
+        assert summary["read"] == summary["accepted"] + summary["rejected"] + summary["duplicates"]
+        got = sorted((r["line"], r.get("field"), r["code"]) for r in summary["rejections"])
+        assert got == _rejections_by_file(cohort["rejects"], "events.jsonl")
+        completed = sum(1 for o in cohort["outcomes"] if o["status"] == "completed")
+        assert completed > 0
+        assert summary["completed"] == completed
+
+        _check_outcomes(service, cohort["outcomes"])
+
+        # Posting the same events again changes nothing (SPEC §2 Duplicates).
+        status, again = service.request("POST", "/events", events)
+        assert status == 200 and again["accepted"] == 0 and again["completed"] == 0
+
+        # as_of answers as batch evaluation with --as-of does.
+        as_of_out = tmp_path / "as_of.jsonl"
+        subprocess.run([CLI, "evaluate", "--program", PROGRAM, "--participants", str(d / "participants.jsonl"),
+                        "--events", str(d / "events.jsonl"), "--as-of", "2023-01-25", "--out", str(as_of_out)],
+                       check=True, capture_output=True, timeout=120)
+        for line in as_of_out.read_text(encoding="utf-8").splitlines()[:40]:
+            want = json.loads(line)
+            status, got = service.outcome(want["participant"], as_of="2023-01-25")
+            got.pop("explanations", None)
+            assert status == 200 and got == want
+
+        # Explanations, when the messages are built in.
+        with_reasons = next(o for o in cohort["outcomes"] if o["reasons"])
+        _, zh = service.outcome(with_reasons["participant"])
+        _, en = service.outcome(with_reasons["participant"], lang="en")
+        if "explanations" in zh:
+            assert len(zh["explanations"]) == len(with_reasons["reasons"])
+            assert len(en["explanations"]) == len(with_reasons["reasons"])
+            assert zh["explanations"] != en["explanations"]
+        status, body = service.outcome(with_reasons["participant"], lang="fr")
+        assert status == 400 and "error" in body
+
+        status, health = service.request("GET", "/healthz")
+        counts = (health["participants"], health["events"])
+    finally:
+        code, err = service.stop() if service.proc.poll() is None else (service.proc.returncode, "")
+    assert code == 0, err
+    snapshot = json.loads(state.read_text(encoding="utf-8"))
+    assert snapshot["format"] == "yanxiu-ledger/1"
+    assert (len(snapshot["participants"]), len(snapshot["events"])) == counts
+
+    restarted = Service(state)
+    try:
+        status, health = restarted.request("GET", "/healthz")
+        assert (health["participants"], health["events"]) == counts
+        _check_outcomes(restarted, cohort["outcomes"])
+    finally:
+        code, err = restarted.stop()
+    assert code == 0, err
+
+
+def test_bad_input_is_answered_never_crashes(tmp_path: Path) -> None:
+    service = Service(tmp_path / "state.json")
+    try:
+        status, body = service.request("GET", "/participants/nobody")
+        assert status == 404 and body == {"error": "unknown participant"}
+
+        garbage = bytes(range(256)) * 64 + b"\n{\"id\":\n\xff\xfe\n[1,2]\n{\"id\":\"a\",\"id\":\"b\"}\n" + b"[" * 5000
+        for path in ("/participants", "/events"):
+            status, body = service.request("POST", path, garbage)
+            assert status == 200
+            assert body["accepted"] == 0 and body["rejected"] == body["read"] > 0
+            codes = {r["code"] for r in body["rejections"]}
+            assert {"bad_utf8", "malformed"} <= codes
+
+        status, body = service.request("POST", "/events", b'{"kind":"study"}', content_type="application/xapi+json")
+        assert status in (200, 415) and (status == 200 or "error" in body)
+
+        status, body = service.request("POST", "/events", b"x" * (64 * 1024 * 1024 + 1))
+        assert status == 413 and "error" in body
+
+        status, body = service.request("GET", "/report")
+        assert status in (200, 503)
+        if status == 503:
+            assert "error" in body
+
+        status, body = service.request("GET", "/participants/x?as_of=not-a-time")
+        assert status == 400 and "error" in body
+
+        status, body = service.request("GET", "/no/such/path")
+        assert status == 404 and "error" in body
+
+        status, health = service.request("GET", "/healthz")
+        assert status == 200 and health["participants"] == 0
+    finally:
+        code, err = service.stop()
+    assert code == 0, err
+
+
+def test_state_of_another_programme_is_refused(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    first = Service(state)
+    code, err = first.stop()
+    assert code == 0 and state.exists(), err
+    proc = subprocess.run([SERVICE, "--port", "0", "--state", str(state), "--program", "moe-2023-mh-winter"],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 1
+    assert len(proc.stderr.strip().splitlines()) == 1 and "another programme" in proc.stderr
