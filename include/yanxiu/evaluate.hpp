@@ -224,6 +224,7 @@ private:
         std::int64_t need_reached = -1; // instant raw time reached `need`
         std::int64_t opened_at = std::numeric_limits<std::int64_t>::max();
         bool studied = false;
+        bool has_length = false;  // some session of it lasts more than 0 s
         bool qualifying_in_window = false;
         bool qualifying_any = false;
         bool attempt_in_window = false;
@@ -305,6 +306,7 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const EventCo
     for (const Session& s : sessions_) {
         LessonAcc& acc = acc_for(s.lesson);
         acc.studied = true;
+        acc.has_length = acc.has_length || s.end > s.start;
         acc.in_range += std::max<std::int64_t>(0, std::min(s.end, range_end) - std::max(s.start, wb));
         // Every earlier session started no later, so the part they cover is [start, covered_until).
         const std::int64_t owned_start = std::max(std::max(s.start, covered_until), wb);
@@ -354,7 +356,7 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const EventCo
         if (const std::int64_t lost = acc.in_range - acc.raw; lost > 0)
             lesson_reasons.push_back(Reason{ReasonCode::overlap, lesson_id, {}, {}, lost, {}, {}});
         if (counted == 0) {
-            if (acc.in_range == 0)
+            if (acc.in_range == 0 && acc.has_length)
                 lesson_reasons.push_back(Reason{ReasonCode::outside_window, lesson_id, {}, {}, {}, {}, {}});
             if (keep_lessons_) out.lessons.push_back(std::move(result));
             continue;

@@ -238,9 +238,11 @@ def _evaluate_one(program: dict, p: dict, sessions: list[dict], quizzes: list[di
                       - sum(_length_of(pc) for pc in owned_in_C[i]) for i in idx)
         any_time_in_C = any(_length_of(_intersect((live[i]["start"], live[i]["end"]), C)) > 0
                             for i in idx)
+        # a zero-length session is a record of nothing studied, not of study outside the window
+        any_positive = any(live[i]["end"] > live[i]["start"] for i in idx)
         per_lesson[L] = dict(pieces=pieces, raw=raw, counted=counted, length=length,
                              capped=capped, first_instant=first_instant,
-                             overlap=overlap, any_time_in_C=any_time_in_C)
+                             overlap=overlap, any_time_in_C=any_time_in_C, any_positive=any_positive)
 
     # rules: "Crediting a lesson"
     def qualifies(q) -> bool:
@@ -350,7 +352,7 @@ def _evaluate_one(program: dict, p: dict, sessions: list[dict], quizzes: list[di
                 reasons.append({"code": "overlap", "lesson": L, "seconds": info["overlap"]})
             # 2. counted time 0
             if info["counted"] == 0:
-                if not info["any_time_in_C"]:
+                if not info["any_time_in_C"] and info["any_positive"]:
                     reasons.append({"code": "outside_window", "lesson": L})
                 continue
             # 3. capped

@@ -572,11 +572,14 @@ def test_completed_at():
                             {"code": "quiz_missing", "lesson": "L01"}]
 
 
-def test_zero_length_session_is_outside_window():
-    # literal reading of rules: Reasons 2.: a zero-length session has no time in C,
-    # so its lesson (counted 0) gets outside_window even though it lies inside W
+def test_zero_length_session_gives_no_lesson_reason():
+    # rules: Reasons 2.: a lesson with only zero-length sessions recorded nothing,
+    # so it gets no lesson reason (it was not studied outside the window)
     o = one(program(), [study("L01", "2023-01-10T19:00:00+08:00", "2023-01-10T19:00:00+08:00")])
     assert o["status"] == "not_started"
+    assert o["reasons"] == [{"code": "below_minimum", "have": 0, "need": 15}]
+    # a session wholly before the window still does
+    o = one(program(), [study("L01", "2023-01-08T19:00:00+08:00", "2023-01-08T19:30:00+08:00")])
     assert o["reasons"] == [{"code": "below_minimum", "have": 0, "need": 15},
                             {"code": "outside_window", "lesson": "L01"}]
 
