@@ -1,0 +1,89 @@
+# Install rules (YANXIU_INSTALL), included from the top-level CMakeLists.txt:
+# the headers (with the generated one), the built-in programmes, the CLI, and
+# the two ways to find them again: the CMake package (find_package(yanxiu),
+# target yanxiu::yanxiu) and the pkg-config file yanxiu.pc.
+#
+# Everything is relative to the prefix chosen at install time
+# (cmake --install build --prefix ...), so nothing records CMAKE_INSTALL_PREFIX
+# as it was at configure time.  Only yanxiu itself is exported; the private
+# helper yanxiu_warnings never appears in an installed file.
+include(CMakePackageConfigHelpers)
+
+# As the top-level find_package(nlohmann_json ...) asks.
+set(YANXIU_NLOHMANN_JSON_MIN_VERSION 3.10)
+
+# Header-only: the CMake package is architecture-independent, so it goes under
+# share/ (as nlohmann_json's does).  yanxiu.pc names a library (-ldate-tz), so
+# it goes under lib/.
+set(YANXIU_INSTALL_CMAKEDIR "${CMAKE_INSTALL_DATADIR}/cmake/yanxiu"
+    CACHE STRING "Where yanxiu's CMake package goes, relative to the prefix")
+set(YANXIU_INSTALL_PKGCONFIGDIR "${CMAKE_INSTALL_LIBDIR}/pkgconfig"
+    CACHE STRING "Where yanxiu.pc goes, relative to the prefix")
+set(YANXIU_INSTALL_PROGRAMSDIR "${CMAKE_INSTALL_DATADIR}/yanxiu/programs")
+set(_yanxiu_package_dir "${PROJECT_BINARY_DIR}/package")
+
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/yanxiu" DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        FILES_MATCHING PATTERN "*.hpp")
+install(FILES "${_yanxiu_generated}/yanxiu/detail/builtin_programs.hpp"
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/yanxiu/detail)
+install(FILES ${_yanxiu_programs} DESTINATION ${YANXIU_INSTALL_PROGRAMSDIR})
+if(TARGET yanxiu_cli)
+  install(TARGETS yanxiu_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+
+# The CMake package.
+install(TARGETS yanxiu EXPORT yanxiuTargets)
+install(EXPORT yanxiuTargets NAMESPACE yanxiu:: FILE yanxiuTargets.cmake
+        DESTINATION ${YANXIU_INSTALL_CMAKEDIR})
+configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/yanxiuConfig.cmake.in" "${_yanxiu_package_dir}/yanxiuConfig.cmake"
+    INSTALL_DESTINATION ${YANXIU_INSTALL_CMAKEDIR}
+    PATH_VARS YANXIU_INSTALL_PROGRAMSDIR)
+write_basic_package_version_file("${_yanxiu_package_dir}/yanxiuConfigVersion.cmake"
+    COMPATIBILITY SameMajorVersion ARCH_INDEPENDENT)
+install(FILES "${_yanxiu_package_dir}/yanxiuConfig.cmake" "${_yanxiu_package_dir}/yanxiuConfigVersion.cmake"
+        DESTINATION ${YANXIU_INSTALL_CMAKEDIR})
+
+# The pkg-config file.  Its prefix is found from the file's own place
+# (${pcfiledir}), unless the install directories are absolute.
+if(IS_ABSOLUTE "${YANXIU_INSTALL_PKGCONFIGDIR}")
+  set(_yanxiu_pc_prefix "${CMAKE_INSTALL_PREFIX}")
+else()
+  file(RELATIVE_PATH _yanxiu_pc_up "/prefix/${YANXIU_INSTALL_PKGCONFIGDIR}" "/prefix")
+  string(REGEX REPLACE "/$" "" _yanxiu_pc_up "${_yanxiu_pc_up}")
+  set(_yanxiu_pc_prefix "\${pcfiledir}/${_yanxiu_pc_up}")
+endif()
+foreach(_kind IN ITEMS includedir programsdir)
+  if(_kind STREQUAL "includedir")
+    set(_dir "${CMAKE_INSTALL_INCLUDEDIR}")
+  else()
+    set(_dir "${YANXIU_INSTALL_PROGRAMSDIR}")
+  endif()
+  if(IS_ABSOLUTE "${_dir}")
+    set(_yanxiu_pc_${_kind} "${_dir}")
+  else()
+    set(_yanxiu_pc_${_kind} "\${prefix}/${_dir}")
+  endif()
+endforeach()
+
+# date has no pkg-config file of its own, so yanxiu.pc carries its flags: the
+# directories only where the compiler would not look anyway (Debian: nowhere).
+set(_yanxiu_pc_date_cflags "")
+set(_yanxiu_pc_date_libs "")
+get_target_property(_yanxiu_date_imported date::date-tz IMPORTED)
+if(_yanxiu_date_imported)
+  get_target_property(_yanxiu_date_includes date::date-tz INTERFACE_INCLUDE_DIRECTORIES)
+  foreach(_dir IN LISTS _yanxiu_date_includes)
+    if(_dir AND NOT _dir IN_LIST CMAKE_CXX_IMPLICIT_INCLUDE_DIRECTORIES)
+      string(APPEND _yanxiu_pc_date_cflags " -I${_dir}")
+    endif()
+  endforeach()
+  get_target_property(_yanxiu_date_library date::date-tz LOCATION)
+  if(_yanxiu_date_library)
+    get_filename_component(_dir "${_yanxiu_date_library}" DIRECTORY)
+    if(NOT _dir IN_LIST CMAKE_CXX_IMPLICIT_LINK_DIRECTORIES)
+      set(_yanxiu_pc_date_libs "-L${_dir} ")
+    endif()
+  endif()
+endif()
+configure_file("${PROJECT_SOURCE_DIR}/cmake/yanxiu.pc.in" "${_yanxiu_package_dir}/yanxiu.pc" @ONLY)
+install(FILES "${_yanxiu_package_dir}/yanxiu.pc" DESTINATION ${YANXIU_INSTALL_PKGCONFIGDIR})
