@@ -3,16 +3,24 @@
 // --strict.  Every failure is one line on stderr.
 
 #include <yanxiu/yanxiu.hpp>
+#include <yanxiu/xapi.hpp>
+#include <yanxiu/report.hpp>
+#include <yanxiu/simulate.hpp>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 namespace {
 
@@ -32,8 +40,20 @@ const char* const kHelp =
     "  yanxiu programs                       list built-in programmes\n"
     "  yanxiu validate PROGRAM               check a programme file or id, print it resolved\n"
     "  yanxiu evaluate --program ID|FILE --participants FILE --events FILE\n"
+    "                  [--xapi FILE [--xapi-lesson last_segment|whole_iri|query:PARAM]]\n"
     "                  [--as-of INSTANT|DATE] [--out FILE] [--rejects FILE] [--strict]\n"
     "                  [--explain] [--threads N]\n"
+    "  yanxiu report   --program ID|FILE --participants FILE --events FILE\n"
+    "                  [--as-of INSTANT|DATE] [--census FILE] [--html FILE] [--json FILE]\n"
+    "                  [--csv FILE [--bom]] [--lang zh|en] [--generated-at TEXT]\n"
+    "                  [--rejects FILE] [--strict] [--threads N]\n"
+    "                                        progress by unit: census, registered, started,\n"
+    "                                        completed, coverage, daily series; a summary on stdout\n"
+    "  yanxiu simulate --participants N --seed S --out DIR\n"
+    "                                        a realistic Hunan cohort: participants, events, census\n"
+    "  yanxiu demo     [--out DIR] [--participants N] [--lang zh|en]\n"
+    "                                        simulate a Hunan cohort (20000, into yanxiu-demo/),\n"
+    "                                        evaluate it, write report.html, report.json, outcomes.jsonl\n"
     "  yanxiu version\n"
     "\n"
     "INSTANT is a timestamp such as 2023-01-25T12:00:00+08:00 (no offset: the\n"
@@ -148,7 +168,17 @@ void print_summary(const char* what, const yanxiu::ReadSummary& s) {
 int cmd_evaluate(const Args& args) {
     auto program = yanxiu::Program::load(args.require("program"));
     const std::string participants_path = args.require("participants");
-    const std::string events_path = args.require("events");
+    // xAPI statements may replace the events file or add to it.
+    const auto xapi_path = args.get("xapi");
+    if (xapi_path && xapi_path->empty()) throw UsageError("--xapi needs a file");
+    const std::string events_path = xapi_path && !args.get("events") ? std::string() : args.require("events");
+    yanxiu::XapiOptions xapi_options;
+    if (auto mapping = args.get("xapi-lesson")) {
+        if (!xapi_path) throw UsageError("--xapi-lesson needs --xapi");
+        auto parsed = yanxiu::XapiOptions::parse(*mapping);
+        if (!parsed) throw UsageError("--xapi-lesson must be last_segment, whole_iri or query:PARAM");
+        xapi_options = *parsed;
+    }
     yanxiu::EvaluateOptions options;
     if (auto as_of = args.get("as-of")) options.as_of = parse_as_of(*as_of, program);
     if (auto threads = args.get("threads")) {
@@ -167,10 +197,14 @@ int cmd_evaluate(const Args& args) {
 
     yanxiu::Dataset data(program);
     auto participants = data.read_participants_file(participants_path);
-    auto events = data.read_events_file(events_path);
+    yanxiu::ReadSummary events;
+    if (!events_path.empty()) events = data.read_events_file(events_path);
+    std::optional<yanxiu::XapiSummary> statements;
+    if (xapi_path) statements = yanxiu::read_xapi_file(data, *xapi_path, xapi_options);
+    const bool explain = args.flag("explain");
+    options.lessons = explain;
     auto outcomes = yanxiu::evaluate_all(data, options);
 
-    const bool explain = args.flag("explain");
     std::string buffer;
     for (const auto& outcome : outcomes) {
         yanxiu::append_json_line(buffer, outcome, program.time_zone(), explain);
@@ -192,7 +226,12 @@ int cmd_evaluate(const Args& args) {
     }
 
     print_summary("participants", participants);
-    print_summary("events", events);
+    if (!events_path.empty()) print_summary("events", events);
+    if (statements) {
+        const auto& x = *statements;
+        std::fprintf(stderr, "xapi: read %zu = mapped %zu + ignored %zu + rejected %zu + duplicates %zu\n", x.read,
+                     x.mapped, x.ignored, x.rejected, x.duplicates);
+    }
     std::map<std::string, std::size_t> by_status;
     for (const auto& o : outcomes) ++by_status[std::string(yanxiu::to_string(o.status))];
     std::fprintf(stderr, "outcomes: %zu", outcomes.size());
@@ -203,6 +242,316 @@ int cmd_evaluate(const Args& args) {
         std::fprintf(stderr, "%zu records rejected; write them with --rejects FILE\n", data.rejections().size());
     }
     if (args.flag("strict") && !data.rejections().empty()) return kStrictRejections;
+    return kOk;
+}
+
+/// A progress line on stderr, shown only when stderr is a terminal (SPEC §7):
+/// logs and pipes get nothing.
+class Progress {
+public:
+    Progress() : on_(::isatty(2) == 1) {}
+    Progress(const Progress&) = delete;
+    Progress& operator=(const Progress&) = delete;
+    ~Progress() { done(); }
+    void step(const std::string& text) {
+        if (!on_) return;
+        std::fprintf(stderr, "\r\x1b[Kyanxiu: %s ...", text.c_str());
+        std::fflush(stderr);
+        shown_ = true;
+    }
+    void done() {
+        if (!shown_) return;
+        std::fputs("\r\x1b[K", stderr);
+        std::fflush(stderr);
+        shown_ = false;
+    }
+
+private:
+    bool on_;
+    bool shown_ = false;
+};
+
+/// A whole number option within [low, high].
+std::uint64_t parse_whole(const std::string& text, const std::string& option, std::uint64_t low, std::uint64_t high) {
+    std::uint64_t value = 0;
+    bool ok = !text.empty() && text.size() <= 19;
+    for (char c : text) ok = ok && c >= '0' && c <= '9';
+    if (ok) value = std::stoull(text);
+    if (!ok || value < low || value > high)
+        throw UsageError(option + " needs a whole number from " + std::to_string(low) + " to " + std::to_string(high));
+    return value;
+}
+
+/// --lang zh|en (default zh).
+yanxiu::Lang parse_lang_option(const Args& args) {
+    auto text = args.get("lang");
+    if (!text) return yanxiu::Lang::zh;
+    auto lang = yanxiu::parse_lang(*text);
+    if (!lang) throw UsageError("--lang must be zh or en");
+    return *lang;
+}
+
+/// The report's "generated at" line: --generated-at, else SOURCE_DATE_EPOCH
+/// (reproducible builds), else now; in the programme's zone.
+std::string generated_at(const Args& args, const yanxiu::Program& program) {
+    if (auto text = args.get("generated-at")) return *text;
+    auto now = std::chrono::time_point_cast<yanxiu::Seconds>(std::chrono::system_clock::now());
+    if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
+        char* end = nullptr;
+        long long seconds = std::strtoll(epoch, &end, 10);
+        if (end && *end == '\0' && seconds >= 0) now = yanxiu::Instant{yanxiu::Seconds{seconds}};
+    }
+    const std::string full = yanxiu::format_instant(now, program.time_zone());  // 2023-02-11T09:30:00+08:00
+    return full.substr(0, 10) + " " + full.substr(11, 5) + " (UTC" + full.substr(19) + ")";
+}
+
+/// Writes rejections as JSON Lines (SPEC §4).
+void write_rejections(Output& out, const std::vector<yanxiu::Rejection>& rejections) {
+    for (const auto& r : rejections) {
+        nlohmann::ordered_json j;
+        j["file"] = r.file;
+        j["line"] = r.line;
+        if (!r.field.empty()) j["field"] = r.field;
+        j["code"] = yanxiu::to_string(r.code);
+        j["message"] = r.message;
+        out.stream() << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    }
+    out.close();
+}
+
+/// Columns a terminal gives to text: East Asian characters take two.
+std::size_t display_width(std::string_view s) {
+    std::size_t width = 0;
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        const std::size_t length = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        width += length >= 3 ? 2 : 1;
+        i += length;
+    }
+    return width;
+}
+
+std::string pad(const std::string& text, std::size_t width, bool right_align) {
+    const std::size_t have = display_width(text);
+    const std::string fill(have < width ? width - have : 0, ' ');
+    return right_align ? fill + text : text + fill;
+}
+
+/// The short summary table of a report on stdout: by category and in total,
+/// and the units at the top and bottom of the ranking.
+void print_report_summary(const yanxiu::Report& report, yanxiu::Lang lang) {
+    using yanxiu::ReportLabel;
+    const bool zh = lang == yanxiu::Lang::zh;
+    auto label = [&](ReportLabel l) { return std::string(yanxiu::label(l, lang)); };
+    auto percent = [](std::optional<double> x) {
+        if (!x) return std::string("-");
+        char buffer[32];
+        std::snprintf(buffer, sizeof buffer, "%.1f%%", *x * 100);
+        return std::string(buffer);
+    };
+    const ReportLabel columns[] = {ReportLabel::expected,  ReportLabel::registered, ReportLabel::started,
+                                   ReportLabel::completed, ReportLabel::coverage,   ReportLabel::mean_hours};
+    // Each column as wide as its heading and two spaces, at least 9.
+    std::size_t widths[6];
+    for (std::size_t i = 0; i < 6; ++i) widths[i] = std::max<std::size_t>(9, display_width(label(columns[i])) + 2);
+    std::size_t name_width = display_width(label(ReportLabel::total));
+    for (const auto& c : report.categories)
+        name_width = std::max(name_width, display_width(yanxiu::category_label(c.category, lang, &report.program)));
+    auto print_row = [&](const std::string& name, const std::vector<std::string>& cells) {
+        std::string out = pad(name, name_width, false);
+        for (std::size_t i = 0; i < cells.size(); ++i) out += pad(cells[i], widths[i], true);
+        std::printf("%s\n", out.c_str());
+    };
+    auto line = [&](const std::string& name, const yanxiu::Counts& k, bool target) {
+        char hours[32] = "-";
+        if (auto mean = k.mean_hours()) std::snprintf(hours, sizeof hours, "%.2f", *mean);
+        print_row(name, {k.expected ? std::to_string(*k.expected) : "-", std::to_string(k.registered),
+                         std::to_string(k.started), target ? std::to_string(k.completed) : "-",
+                         target ? percent(k.coverage()) : "-", hours});
+    };
+    std::vector<std::string> head;
+    for (ReportLabel c : columns) head.push_back(label(c));
+    print_row(label(ReportLabel::category), head);
+    for (const auto& c : report.categories)
+        line(yanxiu::category_label(c.category, lang, &report.program), c.counts, c.target);
+    line(label(ReportLabel::total), report.target, true);
+    std::size_t ranked = 0;
+    for (const auto& u : report.units) ranked += u.target.coverage_base > 0 ? 1 : 0;
+    if (ranked == 0) return;
+    auto unit_text = [&](const yanxiu::UnitReport& u) {
+        return (u.unit.empty() ? label(ReportLabel::no_unit) : u.unit) + " " + percent(u.target.coverage());
+    };
+    const char* separator = zh ? "、" : ", ";
+    std::string ranking = zh ? "单位 " + std::to_string(report.units.size()) + " 个；完成率最高："
+                             : std::to_string(report.units.size()) + " units; highest coverage: ";
+    const std::size_t top = std::min<std::size_t>(3, ranked);
+    for (std::size_t i = 0; i < top; ++i) ranking += (i ? separator : "") + unit_text(report.units[i]);
+    if (ranked > top) {
+        ranking += zh ? "；最低：" : "; lowest: ";
+        const std::size_t first_low = ranked - std::min<std::size_t>(3, ranked - top);
+        for (std::size_t i = first_low; i < ranked; ++i)
+            ranking += (i > first_low ? separator : "") + unit_text(report.units[i]);
+    }
+    std::printf("%s\n", ranking.c_str());
+}
+
+/// Writes a report's outputs: --html, --json, --csv (each optional).
+struct ReportOutputs {
+    std::optional<Output> html, json, csv;
+    bool bom = false;
+
+    void write(const yanxiu::Report& report, yanxiu::Lang lang) {
+        if (html) {
+            const std::string page = yanxiu::to_html(report, lang);
+            html->stream().write(page.data(), static_cast<std::streamsize>(page.size()));
+            html->close();
+        }
+        if (json) {
+            json->stream() << yanxiu::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+            json->close();
+        }
+        if (csv) {
+            yanxiu::CsvOptions options;
+            options.lang = lang;
+            options.bom = bom;
+            yanxiu::write_csv(csv->stream(), report, options);
+            csv->close();
+        }
+    }
+};
+
+int cmd_report(const Args& args) {
+    auto program = yanxiu::Program::load(args.require("program"));
+    const std::string participants_path = args.require("participants");
+    const std::string events_path = args.require("events");
+    const yanxiu::Lang lang = parse_lang_option(args);
+    yanxiu::EvaluateOptions options;
+    options.lessons = false;  // a report needs the counts, not the per-lesson detail
+    if (auto as_of = args.get("as-of")) options.as_of = parse_as_of(*as_of, program);
+    if (auto threads = args.get("threads")) options.threads = static_cast<unsigned>(parse_whole(*threads, "--threads", 0, 1024));
+    if (args.flag("bom") && !args.get("csv")) throw UsageError("--bom needs --csv");
+    // Open outputs before the work, so a bad path fails fast.
+    ReportOutputs outputs;
+    if (auto path = args.get("html")) outputs.html.emplace(*path);
+    if (auto path = args.get("json")) outputs.json.emplace(*path);
+    if (auto path = args.get("csv")) outputs.csv.emplace(*path);
+    outputs.bom = args.flag("bom");
+    std::optional<Output> rejects;
+    if (auto path = args.get("rejects")) rejects.emplace(*path);
+
+    Progress progress;
+    progress.step("reading participants");
+    yanxiu::Dataset data(program);
+    auto participants = data.read_participants_file(participants_path);
+    progress.step("reading events");
+    auto events = data.read_events_file(events_path);
+    std::optional<yanxiu::Census> census;
+    if (auto path = args.get("census")) {
+        census.emplace(program);
+        census->read_file(*path);
+    }
+    progress.step("evaluating " + std::to_string(data.participants().size()) + " participants");
+    auto outcomes = yanxiu::evaluate_all(data, options);
+    progress.step("writing the report");
+    auto report = yanxiu::report(program, outcomes, census ? &census->rows() : nullptr, options.as_of);
+    report.generated_at = generated_at(args, program);
+    report.inputs = {{"participants", participants}, {"events", events}};
+    if (census) report.inputs.push_back({"census", census->summary()});
+    outputs.write(report, lang);
+    std::vector<yanxiu::Rejection> rejections = data.rejections();
+    if (census) rejections.insert(rejections.end(), census->rejections().begin(), census->rejections().end());
+    if (rejects) write_rejections(*rejects, rejections);
+    progress.done();
+
+    print_summary("participants", participants);
+    print_summary("events", events);
+    if (census) print_summary("census", census->summary());
+    if (!rejections.empty() && !rejects)
+        std::fprintf(stderr, "%zu records rejected; write them with --rejects FILE\n", rejections.size());
+    print_report_summary(report, lang);
+    if (args.flag("strict") && !rejections.empty()) return kStrictRejections;
+    return kOk;
+}
+
+int cmd_simulate(const Args& args) {
+    yanxiu::SimulationOptions options;
+    options.participants = parse_whole(args.require("participants"), "--participants", 1, 10000000);
+    options.seed = parse_whole(args.require("seed"), "--seed", 0, UINT64_MAX / 2);
+    const std::string out_dir = args.require("out");
+    Progress progress;
+    progress.step("simulating " + std::to_string(options.participants) + " participants");
+    auto files = yanxiu::simulate_to_directory(options, out_dir);
+    progress.done();
+    std::printf("simulated %zu participants, %zu events (%zu deliberately bad records, %zu re-sent copies) into %s\n",
+                files.participants, files.events, files.malformed, files.duplicates, out_dir.c_str());
+    for (const std::string* path : {&files.participants_jsonl, &files.participants_csv, &files.events_jsonl,
+                                    &files.events_csv, &files.census_csv})
+        std::printf("  %s\n", path->c_str());
+    return kOk;
+}
+
+int cmd_demo(const Args& args) {
+    namespace fs = std::filesystem;
+    const auto started = std::chrono::steady_clock::now();
+    const std::string out_dir = args.get("out").value_or("yanxiu-demo");
+    if (out_dir.empty()) throw UsageError("--out needs a directory");
+    yanxiu::SimulationOptions simulation;
+    if (auto n = args.get("participants")) simulation.participants = parse_whole(*n, "--participants", 1, 10000000);
+    const yanxiu::Lang lang = parse_lang_option(args);
+    const std::string program_id = "hunan-2023-mh-winter";
+    auto program = yanxiu::Program::load(program_id);
+    auto path = [&](const char* name) { return (fs::path(out_dir) / name).string(); };
+
+    Progress progress;
+    progress.step("simulating " + std::to_string(simulation.participants) + " Hunan participants");
+    auto files = yanxiu::simulate_to_directory(simulation, out_dir);
+    progress.step("reading the records");
+    yanxiu::Dataset data(program);
+    auto participants = data.read_participants_file(files.participants_jsonl);
+    auto events = data.read_events_file(files.events_jsonl);
+    yanxiu::Census census(program);
+    census.read_file(files.census_csv);
+    progress.step("evaluating " + std::to_string(data.participants().size()) + " participants");
+    yanxiu::EvaluateOptions options;
+    options.lessons = false;
+    auto outcomes = yanxiu::evaluate_all(data, options);
+
+    progress.step("writing outcomes and the report");
+    {
+        Output out(path("outcomes.jsonl"));
+        std::string buffer;
+        for (const auto& outcome : outcomes) {
+            yanxiu::append_json_line(buffer, outcome, program.time_zone());
+            if (buffer.size() > (1u << 20)) out.stream().write(buffer.data(), static_cast<std::streamsize>(buffer.size())), buffer.clear();
+        }
+        out.stream().write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        out.close();
+    }
+    std::vector<yanxiu::Rejection> rejections = data.rejections();
+    rejections.insert(rejections.end(), census.rejections().begin(), census.rejections().end());
+    {
+        Output out(path("rejects.jsonl"));
+        write_rejections(out, rejections);
+    }
+    auto report = yanxiu::report(program, outcomes, &census.rows(), std::nullopt);
+    report.generated_at = generated_at(args, program);
+    report.inputs = {{"participants", participants}, {"events", events}, {"census", census.summary()}};
+    ReportOutputs outputs;
+    outputs.html.emplace(path("report.html"));
+    outputs.json.emplace(path("report.json"));
+    outputs.csv.emplace(path("report.csv"));
+    outputs.bom = true;  // the CSV is for opening in Excel
+    outputs.write(report, lang);
+    progress.done();
+
+    print_report_summary(report, lang);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::printf("\nsimulated %zu participants and %zu events, evaluated under %s in %.1f s (%zu records rejected)\n",
+                files.participants, files.events, program_id.c_str(), seconds, rejections.size());
+    std::printf("written to %s/: report.html (open in a browser; prints on A4), report.json, report.csv,\n"
+                "  outcomes.jsonl, rejects.jsonl, and the simulated participants, events and census\n",
+                out_dir.c_str());
     return kOk;
 }
 
@@ -232,10 +581,35 @@ int run(int argc, char** argv) {
                 std::fputs(kHelp, stdout);
                 return kOk;
             }
-        Args args(argc, argv, 2, {"program", "participants", "events", "as-of", "out", "rejects", "threads"},
+        Args args(argc, argv, 2, {"program", "participants", "events", "as-of", "out", "rejects", "threads", "xapi",
+                   "xapi-lesson"},
                   {"strict", "explain"});
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_evaluate(args);
+    }
+    if (command == "report" || command == "simulate" || command == "demo") {
+        for (int i = 2; i < argc; ++i)
+            if (std::strcmp(argv[i], "--help") == 0) {
+                std::fputs(kHelp, stdout);
+                return kOk;
+            }
+    }
+    if (command == "report") {
+        Args args(argc, argv, 2, {"program", "participants", "events", "as-of", "census", "html", "json", "csv", "lang",
+                                  "generated-at", "threads", "rejects"},
+                  {"bom", "strict"});
+        if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
+        return cmd_report(args);
+    }
+    if (command == "simulate") {
+        Args args(argc, argv, 2, {"participants", "seed", "out"}, {});
+        if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
+        return cmd_simulate(args);
+    }
+    if (command == "demo") {
+        Args args(argc, argv, 2, {"out", "participants", "lang", "generated-at"}, {});
+        if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
+        return cmd_demo(args);
     }
     throw UsageError("unknown command '" + command + "'");
 }

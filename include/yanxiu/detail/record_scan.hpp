@@ -24,12 +24,13 @@ namespace yanxiu::detail {
 enum class Field : std::uint8_t {
     id, unit, sector, category, verified, name,
     kind, participant, lesson, start, end, duration, at, score, completed,
+    expected,  ///< census rows (report.hpp)
     count_
 };
 
 inline constexpr std::array<std::string_view, static_cast<std::size_t>(Field::count_)> kFieldNames = {
     "id", "unit", "sector", "category", "verified", "name", "kind", "participant",
-    "lesson", "start", "end", "duration", "at", "score", "completed"};
+    "lesson", "start", "end", "duration", "at", "score", "completed", "expected"};
 
 /// The field named `name`, if it is one we read.
 [[nodiscard]] inline std::optional<Field> field_from_name(std::string_view name) noexcept {

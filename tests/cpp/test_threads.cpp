@@ -1,0 +1,31 @@
+// Batch evaluation on several threads gives the outcomes of one thread (and
+// is the test the TSan build of scripts/test runs).
+
+#include <doctest/doctest.h>
+#include <yanxiu/yanxiu.hpp>
+#include <yanxiu/simulate.hpp>
+
+#include <string>
+
+TEST_CASE("threads: a simulated cohort evaluates the same on 1 and 4 threads") {
+    yanxiu::SimulationOptions options;
+    options.participants = 3000;  // evaluate_all stays on one thread below 2048 participants
+    options.seed = 7;
+    const auto cohort = yanxiu::simulate(options);
+    const auto program = yanxiu::Program::load("hunan-2023-mh-winter");
+    yanxiu::Dataset data(program);
+    data.read_participants(cohort.participants_jsonl, "participants.jsonl");
+    data.read_events(cohort.events_jsonl, "events.jsonl");
+    REQUIRE(data.participants().size() >= 2048);
+
+    yanxiu::EvaluateOptions one, four;
+    one.threads = 1;
+    four.threads = 4;
+    const auto a = yanxiu::evaluate_all(data, one);
+    const auto b = yanxiu::evaluate_all(data, four);
+    REQUIRE(a.size() == b.size());
+    std::string lines_a, lines_b;
+    for (const auto& o : a) yanxiu::append_json_line(lines_a, o, program.time_zone(), true);
+    for (const auto& o : b) yanxiu::append_json_line(lines_b, o, program.time_zone(), true);
+    CHECK(lines_a == lines_b);
+}

@@ -1,0 +1,234 @@
+// The xAPI reader (xapi.hpp) on real statements (../shared/data/xapi: datasim
+// and Moodle's log store) and on small statements written here.
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+#include <yanxiu/yanxiu.hpp>
+#include <yanxiu/xapi.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kXapi = fs::path(YANXIU_SOURCE_DIR) / ".." / "shared" / "data" / "xapi";
+
+std::string slurp(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+/// The participant an actor names, as the reader takes it.
+std::string actor_id(const nlohmann::json& actor) {
+    if (actor.contains("account") && actor["account"].contains("name")) return actor["account"]["name"];
+    if (actor.contains("mbox")) return actor["mbox"].get<std::string>().substr(7);
+    if (actor.contains("openid")) return actor["openid"];
+    return "";
+}
+
+/// Participants made up from every actor in the files (those nlohmann can read).
+std::string participants_from(const std::vector<fs::path>& files) {
+    std::set<std::string> ids;
+    for (const auto& path : files) {
+        auto doc = nlohmann::json::parse(slurp(path), nullptr, false);
+        if (doc.is_discarded()) continue;
+        if (doc.is_object()) doc = nlohmann::json::array({doc});
+        for (const auto& s : doc)
+            if (s.is_object() && s.contains("actor"))
+                if (auto id = actor_id(s["actor"]); !id.empty()) ids.insert(id);
+    }
+    std::string out;
+    for (const auto& id : ids) out += nlohmann::json{{"id", id}, {"category", "other"}}.dump() + "\n";
+    return out;
+}
+
+std::vector<fs::path> statement_files() {
+    std::vector<fs::path> files;
+    if (!fs::exists(kXapi)) return files;
+    for (const auto& entry : fs::recursive_directory_iterator(kXapi))
+        if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+const yanxiu::Program& program() {
+    static const auto p = yanxiu::Program::load("moe-2023-mh-winter");  // an empty lesson catalogue
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("xapi: every real statement is accounted for") {
+    const auto files = statement_files();
+    if (files.empty()) return;  // the shared data is not checked out here
+    CHECK(files.size() > 100);
+    yanxiu::Dataset data(program());
+    data.read_participants(participants_from(files), "actors.jsonl");
+    yanxiu::XapiSummary total;
+    for (const auto& path : files) {
+        INFO("file ", path.string());
+        auto s = yanxiu::read_xapi_file(data, path.string());
+        CHECK(s.reconciles());
+        CHECK(s.read > 0);
+        total.read += s.read, total.mapped += s.mapped, total.ignored += s.ignored, total.rejected += s.rejected,
+            total.duplicates += s.duplicates;
+        for (const auto& [verb, n] : s.ignored_by_verb) total.ignored_by_verb[verb] += n;
+    }
+    CHECK(total.reconciles());
+    CHECK(data.event_summary().reconciles());
+    CHECK(data.event_summary().read == total.mapped + total.rejected + total.duplicates);
+    CHECK(total.mapped >= 70);                    // datasim's 70 completed videos at least
+    CHECK(total.ignored_by_verb["seeked"] == 857);  // datasim: not study
+    CHECK(total.ignored_by_verb["interacted"] > 900);
+    // Moodle's fixtures carry no timestamp: what maps is rejected, never dropped.
+    for (const auto& r : data.rejections()) {
+        CHECK(r.code == yanxiu::RejectCode::missing_field);
+        CHECK(r.field == "timestamp");
+    }
+}
+
+TEST_CASE("xapi: a datasim video completed with a duration is a study session ending at its timestamp") {
+    const auto path = kXapi / "datasim" / "tccc_dev.json";
+    if (!fs::exists(path)) return;
+    yanxiu::Dataset data(program());
+    data.read_participants(participants_from({path}), "actors.jsonl");
+    auto s = yanxiu::read_xapi_file(data, path.string());
+    CHECK(s.read == 2814);
+    CHECK(s.mapped == 70);
+    CHECK(s.rejected == 0);
+    // Statement 3e23831f…: fred@example.org completed a video at
+    // 2020-02-10T14:58:13.649Z with duration PT21H3M2S (75782 s).
+    const auto fred = data.find_participant("fred@example.org");
+    REQUIRE(fred);
+    const auto end = *yanxiu::parse_instant("2020-02-10T14:58:13Z", program().time_zone());
+    const auto& events = data.events();
+    bool found = false;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        auto e = events.row(i);
+        if (e.participant != *fred || e.end != end) continue;
+        found = true;
+        CHECK(e.kind == yanxiu::EventKind::study);
+        CHECK((e.end - e.start).count() == 75782);
+        CHECK(data.lessons().str(e.lesson) == "415617fd-ce29-4de0-bc2b-dc8ae9c85c65");
+    }
+    CHECK(found);
+}
+
+TEST_CASE("xapi: a Moodle quiz attempt, given a timestamp, is a quiz with the scaled score") {
+    const auto path = kXapi / "moodle-logstore_xapi" / "tests" / "mod_quiz" / "attempt_submitted" / "multichoice" /
+                      "statements.json";
+    if (!fs::exists(path)) return;
+    auto statements = nlohmann::json::parse(slurp(path));
+    REQUIRE(statements.size() == 2);
+    for (auto& s : statements) s["timestamp"] = "2023-01-10T20:00:00+08:00";
+    // The attempt's raw score is 50 of 100 but scaled is 0.0: scaled wins, as xAPI says.
+    statements[0]["result"]["score"]["scaled"] = 0.75;
+    yanxiu::Dataset data(program());
+    data.read_participants("{\"id\":\"1\",\"category\":\"other\"}\n", "p.jsonl");
+    auto options = *yanxiu::XapiOptions::parse("query:cmid");
+    auto s = yanxiu::read_xapi(data, statements.dump(), "statements.json", options);
+    CHECK(s.read == 2);
+    CHECK(s.mapped == 1);  // `completed` on an attempt
+    CHECK(s.ignored == 1);  // `answered` on a cmi.interaction is not an attempt's outcome
+    CHECK(s.ignored_by_verb["answered"] == 1);
+    REQUIRE(data.events().size() == 1);
+    auto e = data.events().row(0);
+    CHECK(e.kind == yanxiu::EventKind::quiz);
+    CHECK(e.score == doctest::Approx(75));
+    CHECK(e.completed);
+    CHECK(data.lessons().str(e.lesson) == "1");
+    CHECK(e.start == *yanxiu::parse_instant("2023-01-10T12:00:00Z", program().time_zone()));
+    // Without scaled: raw / max.
+    statements[0]["result"]["score"].erase("scaled");
+    statements[0]["id"] = "other-attempt";
+    yanxiu::Dataset again(program());
+    again.read_participants("{\"id\":\"1\",\"category\":\"other\"}\n", "p.jsonl");
+    (void)yanxiu::read_xapi(again, statements.dump(), "statements.json", options);
+    REQUIRE(again.events().size() == 1);
+    CHECK(again.events().row(0).score == doctest::Approx(50));
+}
+
+TEST_CASE("xapi: lesson mappings") {
+    using yanxiu::detail::xapi::lesson_of;
+    const std::string iri = "http://www.example.org/mod/quiz/attempt.php?attempt=1&cmid=7#top";
+    CHECK(lesson_of(iri, {}) == "attempt.php");
+    CHECK(lesson_of("http://example.org/course/L01/", {}) == "L01");
+    CHECK(lesson_of(iri, *yanxiu::XapiOptions::parse("whole_iri")) == iri);
+    CHECK(lesson_of(iri, *yanxiu::XapiOptions::parse("query:cmid")) == "7");
+    CHECK(lesson_of(iri, *yanxiu::XapiOptions::parse("query:nope")).empty());
+    CHECK(!yanxiu::XapiOptions::parse("query:"));
+    CHECK(!yanxiu::XapiOptions::parse("segments"));
+}
+
+namespace {
+
+nlohmann::json statement(const std::string& id, const std::string& verb, const std::string& object,
+                         const std::string& duration = "PT30M") {
+    nlohmann::json s = {{"id", id},
+                        {"actor", {{"mbox", "mailto:T1"}}},
+                        {"verb", {{"id", "http://adlnet.gov/expapi/verbs/" + verb}}},
+                        {"object", {{"id", object}}},
+                        {"timestamp", "2023-01-10T19:30:00+08:00"}};
+    if (!duration.empty()) s["result"]["duration"] = duration;
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("xapi: voiding works whichever statement comes first; duplicates are the Dataset's") {
+    auto void_s1 = statement("v1", "voided", "s1", "");
+    void_s1["object"]["objectType"] = "StatementRef";
+    for (bool void_first : {true, false}) {
+        INFO("voiding statement first: ", void_first);
+        nlohmann::json list = nlohmann::json::array();
+        if (void_first) list.push_back(void_s1);
+        list.push_back(statement("s1", "terminated", "http://e.org/L01"));
+        list.push_back(statement("s2", "attended", "http://e.org/L02"));
+        list.push_back(statement("s2", "attended", "http://e.org/L02"));  // sent twice
+        list.push_back(statement("s3", "experienced", "http://e.org/L03", ""));  // no duration: nothing
+        if (!void_first) list.push_back(void_s1);
+        yanxiu::Dataset data(program());
+        data.read_participants("{\"id\":\"T1\",\"category\":\"other\"}\n", "p.jsonl");
+        auto s = yanxiu::read_xapi(data, list.dump(2), "statements.json");
+        CHECK(s.read == 5);
+        CHECK(s.mapped == 1);
+        CHECK(s.duplicates == 1);
+        CHECK(s.voided == 1);
+        CHECK(s.ignored == 3);
+        CHECK(s.ignored_by_verb == std::map<std::string, std::size_t>{{"experienced", 1}, {"voided", 1}});
+        CHECK(s.reconciles());
+        REQUIRE(data.events().size() == 1);
+        CHECK(data.lessons().str(data.events().row(0).lesson) == "L02");
+    }
+}
+
+TEST_CASE("xapi: JSON Lines, a stored time in place of the timestamp, and completed on an assessment") {
+    auto a = statement("a", "completed", "http://e.org/L01");
+    a.erase("timestamp");
+    a["stored"] = "2023-01-10T12:00:00Z";
+    auto b = statement("b", "completed", "http://e.org/L02");
+    b["object"]["definition"]["type"] = "http://adlnet.gov/expapi/activities/assessment";
+    b["result"]["completion"] = false;
+    b["result"]["score"] = {{"raw", 3}, {"max", 4}};
+    yanxiu::Dataset data(program());
+    data.read_participants("{\"id\":\"T1\",\"category\":\"other\"}\n", "p.jsonl");
+    auto s = yanxiu::read_xapi(data, a.dump() + "\n\n" + b.dump() + "\n", "s.jsonl");
+    CHECK(s.read == 2);
+    CHECK(s.mapped == 2);
+    REQUIRE(data.events().size() == 2);
+    auto study = data.events().row(0);
+    CHECK(study.kind == yanxiu::EventKind::study);
+    CHECK(study.end == *yanxiu::parse_instant("2023-01-10T12:00:00Z", program().time_zone()));
+    CHECK((study.end - study.start).count() == 1800);
+    auto quiz = data.events().row(1);
+    CHECK(quiz.kind == yanxiu::EventKind::quiz);
+    CHECK(quiz.score == doctest::Approx(75));
+    CHECK(!quiz.completed);
+}
