@@ -334,6 +334,7 @@ void bind_program(py::module_& m) {
 }
 
 void bind_ledger(py::module_& m);  // ledger.cpp
+void bind_report(py::module_& m);  // report.cpp
 
 }  // namespace yanxiu_python
 
@@ -363,6 +364,7 @@ PYBIND11_MODULE(_core, m) {
     yp::bind_inputs(m);
     yp::bind_evaluation(m);
     yp::bind_ledger(m);
+    yp::bind_report(m);
 
     // Reprs and help() name the public package, not this module.
     for (const char* name : {"Label", "Category", "QuizRule", "CreditRule", "Lesson", "Milestone", "SupportChannel",

@@ -37,6 +37,7 @@ from ._core import (
     Window,
 )
 from ._evaluation import OUTCOME_COLUMNS, STATUSES, Evaluation, evaluate
+from ._report import UNIT_COLUMNS, Report, report
 
 #: The library version (yanxiu::kVersion, include/yanxiu/version.hpp).
 __version__: str = _core.__version__
@@ -44,6 +45,8 @@ __version__: str = _core.__version__
 # Reprs and help() name the public package.
 Evaluation.__module__ = __name__
 evaluate.__module__ = __name__
+Report.__module__ = __name__
+report.__module__ = __name__
 
 __all__ = [
     "Category",
@@ -62,6 +65,9 @@ __all__ = [
     "QuizRule",
     "Reason",
     "Rejection",
+    "Report",
+    "UNIT_COLUMNS",
+    "report",
     "STATUSES",
     "SupportChannel",
     "Update",
