@@ -588,7 +588,7 @@ public:
 
         if (options.lessons.empty()) {
             for (int i = 1; i <= 20; ++i) {
-                char id[8];
+                char id[16];
                 std::snprintf(id, sizeof id, "L%02d", i);
                 lessons_.emplace_back(id);
             }
