@@ -178,7 +178,15 @@ public:
     /// Writes `t` into `out` (at least 32 bytes); returns the length.
     std::size_t write(char* out, Instant t, TimeStyle style) {
         std::int64_t offset = 0;
-        if (style != TimeStyle::utc) offset = offset_at(t);
+        if (style != TimeStyle::utc) {
+            // As format_instant: the offset to the nearest minute; beyond ±14:00, UTC.
+            offset = offset_at(t);
+            offset = (offset >= 0 ? offset + 30 : offset - 30) / 60 * 60;
+            if (offset > 14 * 3600 || offset < -14 * 3600) {
+                offset = 0;
+                if (style == TimeStyle::offset) style = TimeStyle::utc;
+            }
+        }
         std::int64_t local = t.time_since_epoch().count() + offset;
         std::int64_t days = floor_div(local, 86400);
         std::int64_t second_of_day = local - days * 86400;

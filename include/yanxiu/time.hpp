@@ -103,15 +103,10 @@ inline void set_error(std::string* error, const char* message) {
     return LocalDate{date::floor<date::days>(zone.to_local(t))};
 }
 
-/// Parses a timestamp strictly.
-///
-/// Accepted: `YYYY-MM-DD` then `T`, `t` or a space, then `hh:mm:ss`, an
-/// optional fraction (dropped), then `Z`/`z`, `+hh:mm`, `-hh:mm`, or nothing
-/// (read as local time in `zone`).  The whole string must be consumed.
-/// Rejected: hour 24, second 60, `-00:00` (RFC 3339's "unknown offset"),
-/// offsets beyond ±14:00, impossible dates, missing leading zeros.
-[[nodiscard]] inline std::optional<Instant> parse_instant(std::string_view s, const TimeZone& zone,
-                                                          std::string* error = nullptr) {
+namespace detail {
+/// parse_instant without the range check.
+[[nodiscard]] inline std::optional<Instant> parse_instant_unbounded(std::string_view s, const TimeZone& zone,
+                                                                    std::string* error) {
     std::size_t pos = 0;
     int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
     auto fail = [&](const char* message) -> std::optional<Instant> {
@@ -164,12 +159,44 @@ inline void set_error(std::string* error, const char* message) {
     if (z == '-') offset = -offset;
     return Instant{local.time_since_epoch() - offset};
 }
+}  // namespace detail
 
-/// Formats an instant in `zone` as `YYYY-MM-DDThh:mm:ss+hh:mm`.
+/// The earliest and the latest instant a timestamp may name: a day inside the
+/// years 0001-9999 at both ends, so that every accepted instant (and a study
+/// session of up to a day after it) prints in any zone as a timestamp that
+/// parses again.
+inline constexpr Instant kMinInstant{Seconds{-62135510400}};  // 0001-01-02T00:00:00Z
+inline constexpr Instant kMaxInstant{Seconds{253402041600}};  // 9999-12-29T00:00:00Z
+
+/// Parses a timestamp strictly.
+///
+/// Accepted: `YYYY-MM-DD` then `T`, `t` or a space, then `hh:mm:ss`, an
+/// optional fraction (dropped), then `Z`/`z`, `+hh:mm`, `-hh:mm`, or nothing
+/// (read as local time in `zone`).  The whole string must be consumed.
+/// Rejected: hour 24, second 60, `-00:00` (RFC 3339's "unknown offset"),
+/// offsets beyond ±14:00, impossible dates, missing leading zeros, and
+/// instants outside [kMinInstant, kMaxInstant].
+[[nodiscard]] inline std::optional<Instant> parse_instant(std::string_view s, const TimeZone& zone,
+                                                          std::string* error = nullptr) {
+    auto t = detail::parse_instant_unbounded(s, zone, error);
+    if (t && (*t < kMinInstant || *t > kMaxInstant)) {
+        detail::set_error(error, "timestamp out of range (0001-01-02 to 9999-12-29)");
+        return std::nullopt;
+    }
+    return t;
+}
+
+/// Formats an instant in `zone` as `YYYY-MM-DDThh:mm:ss+hh:mm`.  An offset
+/// with seconds (local mean time before 1901 in most zones, e.g. +08:05:43 in
+/// Asia/Shanghai) is rounded to the minute and the local time shifted with
+/// it, so the text still names the instant exactly; an offset beyond ±14:00
+/// (old local mean times such as Asia/Manila's) prints the instant in UTC.
 [[nodiscard]] inline std::string format_instant(Instant t, const TimeZone& zone) {
     auto info = zone.get_info(t);
-    auto local = t + info.offset;
     auto offset = info.offset.count();
+    offset = (offset >= 0 ? offset + 30 : offset - 30) / 60 * 60;  // to the nearest minute
+    if (offset > 14 * 3600 || offset < -14 * 3600) return date::format("%FT%TZ", t);
+    auto local = t + Seconds{offset};
     char sign = offset < 0 ? '-' : '+';
     if (offset < 0) offset = -offset;
     std::string out = date::format("%FT%T", local);
