@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -110,7 +111,11 @@ struct Counts {
     std::size_t completed = 0;             ///< with a certificate
     std::size_t unverified = 0;
     std::size_t verified = 0;              ///< registered − unverified: the base of mean hours
-    double hours_credited = 0;             ///< sum over verified participants
+    double hours_credited = 0;             ///< sum over verified participants (= micro_hours / 1e6)
+    /// The same sum in millionths of an hour, added as integers, so that the
+    /// sum (and the mean) do not depend on the order participants are added
+    /// in -- one process or the partitions of many give the same figures.
+    std::int64_t micro_hours = 0;
     std::int64_t seconds_studied = 0;      ///< sum over verified participants
     std::int64_t coverage_base = 0;        ///< what `completed` is divided by
     Denominator denominator = Denominator::none;
@@ -123,14 +128,15 @@ struct Counts {
     /// Mean credited hours over verified participants; nullopt when there are none.
     [[nodiscard]] std::optional<double> mean_hours() const noexcept {
         if (verified == 0) return std::nullopt;
-        return hours_credited / static_cast<double>(verified);
+        return static_cast<double>(micro_hours) / (1e6 * static_cast<double>(verified));
     }
     /// Adds another cell or total, keeping track of the denominators used.
     Counts& operator+=(const Counts& o) noexcept {
         if (o.expected) expected = expected.value_or(0) + *o.expected;
         registered += o.registered, started += o.started, completed += o.completed;
         unverified += o.unverified, verified += o.verified;
-        hours_credited += o.hours_credited, seconds_studied += o.seconds_studied;
+        micro_hours += o.micro_hours, seconds_studied += o.seconds_studied;
+        hours_credited = static_cast<double>(micro_hours) / 1e6;
         coverage_base += o.coverage_base;
         if (o.denominator != Denominator::none) {
             if (denominator == Denominator::none) denominator = o.denominator;
@@ -235,12 +241,114 @@ namespace detail::report {
 
 }  // namespace detail::report
 
-/// Builds the report of `outcomes` (evaluated under `program`, as of
-/// `as_of` if given).  With `census`, coverage divides by the census where a
-/// unit has a row for the category, else by the registered participants;
-/// rows with the same unit and category add up.  The daily series is
-/// computed in one pass from each outcome's `started_from`/`completed_from`.
-[[nodiscard]] inline Report report(const Program& program, const std::vector<Outcome>& outcomes,
+/// The additive part of a report: what `report()` accumulates from outcomes
+/// before it adds the census and ranks the units.  Partials of disjoint sets
+/// of participants (e.g. the partitions of a distributed evaluation) add up
+/// with `+=` to the partial of all of them, so a report built from the sum
+/// is the report of the whole cohort: counts are summed, never averages.
+struct ReportPartial {
+    /// Counts by unit, then by category id (outcome fields only: no census).
+    std::map<std::string, std::map<std::string, Counts>> cells;
+    /// Target participants whose completion / start falls at each point of
+    /// the daily series (index = first day point at or after it; one more
+    /// slot for "after the last point").
+    std::vector<std::size_t> completed_on, started_on;
+
+    ReportPartial& operator+=(const ReportPartial& o) {
+        for (const auto& [unit, row] : o.cells)
+            for (const auto& [category, counts] : row) cells[unit][category] += counts;
+        if (completed_on.size() < o.completed_on.size()) completed_on.resize(o.completed_on.size(), 0);
+        if (started_on.size() < o.started_on.size()) started_on.resize(o.started_on.size(), 0);
+        for (std::size_t i = 0; i < o.completed_on.size(); ++i) completed_on[i] += o.completed_on[i];
+        for (std::size_t i = 0; i < o.started_on.size(); ++i) started_on[i] += o.started_on[i];
+        return *this;
+    }
+};
+
+namespace detail::report {
+
+/// The daily series' points: the end of each local day of the window up to
+/// `as_of` (a last, partial day ends at `as_of`).
+[[nodiscard]] inline std::vector<DayPoint> day_points(const Program& program, std::optional<Instant> as_of) {
+    const Window& window = program.window();
+    const TimeZone& zone = program.time_zone();
+    std::vector<DayPoint> days;
+    const Instant limit = as_of.value_or(kEndOfTime);
+    date::sys_days day{window.start_date()};
+    for (int i = 0; i < window.days(); ++i, day += date::days{1}) {
+        const Instant end = start_of_day(LocalDate{day + date::days{1}}, zone);
+        if (end <= limit) {
+            days.push_back(DayPoint{LocalDate{day}, end, false, 0, 0});
+        } else {
+            if (limit > start_of_day(LocalDate{day}, zone)) days.push_back(DayPoint{LocalDate{day}, limit, true, 0, 0});
+            break;
+        }
+    }
+    return days;
+}
+
+/// Whether the programme gives `category` a certificate (unknown ids: no).
+[[nodiscard]] inline bool is_target_category(const Program& program, const std::string& category) {
+    const Category* c = program.find_category(category);
+    return c != nullptr && c->certificate;
+}
+
+}  // namespace detail::report
+
+/// Accumulates `outcomes` (evaluated under `program`, as of `as_of` if given)
+/// into a partial report.
+[[nodiscard]] inline ReportPartial report_partial(const Program& program, const std::vector<Outcome>& outcomes,
+                                                  std::optional<Instant> as_of) {
+    ReportPartial out;
+    const std::vector<DayPoint> days = detail::report::day_points(program, as_of);
+    std::vector<Instant> ends;
+    for (const DayPoint& d : days) ends.push_back(d.as_of);
+    out.completed_on.assign(days.size() + 1, 0);
+    out.started_on.assign(days.size() + 1, 0);
+    // The first point whose as_of is at or after `t` (as of T, a participant
+    // counts once t <= T).
+    auto first_point = [&](Instant t) {
+        return static_cast<std::size_t>(std::lower_bound(ends.begin(), ends.end(), t) - ends.begin());
+    };
+    std::map<std::string, bool> target;  // category id -> certificate
+    std::map<std::string, Counts>* row = nullptr;
+    const std::string* row_unit = nullptr;
+    for (const Outcome& o : outcomes) {
+        // Outcomes usually come grouped by unit: look the unit up only when it changes.
+        if (row_unit == nullptr || *row_unit != o.unit) {
+            auto it = out.cells.find(o.unit);
+            if (it == out.cells.end()) it = out.cells.emplace(o.unit, std::map<std::string, Counts>{}).first;
+            row = &it->second;
+            row_unit = &it->first;
+        }
+        Counts& cell = (*row)[o.category];
+        ++cell.registered;
+        if (o.status == Status::unverified) {
+            ++cell.unverified;
+        } else {
+            ++cell.verified;
+            cell.micro_hours += std::llround(o.hours_credited * 1e6);
+            cell.hours_credited = static_cast<double>(cell.micro_hours) / 1e6;
+            cell.seconds_studied += o.seconds_studied.count();
+        }
+        if (detail::report::is_started(o.status)) ++cell.started;
+        if (o.certificate) ++cell.completed;
+        auto t = target.find(o.category);
+        if (t == target.end())
+            t = target.emplace(o.category, detail::report::is_target_category(program, o.category)).first;
+        if (t->second) {
+            if (o.completed_from) ++out.completed_on[first_point(*o.completed_from)];
+            if (o.started_from) ++out.started_on[first_point(*o.started_from)];
+        }
+    }
+    return out;
+}
+
+/// Builds the report from a partial (one, or the sum of several over
+/// disjoint participants).  With `census`, coverage divides by the census
+/// where a unit has a row for the category, else by the registered
+/// participants; rows with the same unit and category add up.
+[[nodiscard]] inline Report report(const Program& program, const ReportPartial& partial,
                                    const std::vector<CensusRow>* census, std::optional<Instant> as_of) {
     Report out;
     out.program = program;
@@ -258,7 +366,8 @@ namespace detail::report {
         auto note = [&](const std::string& id) {
             if (!category_index.count(id)) category_index.emplace(id, 0), extra.push_back(id);
         };
-        for (const Outcome& o : outcomes) note(o.category);
+        for (const auto& [unit, row] : partial.cells)
+            for (const auto& [category, counts] : row) note(category);
         if (census)
             for (const CensusRow& r : *census) note(r.category);
         std::sort(extra.begin(), extra.end());
@@ -280,54 +389,16 @@ namespace detail::report {
         if (it == cells.end()) it = cells.emplace(unit, std::vector<Cell>(n_categories)).first;
         return it->second;
     };
-
-    // Day ends: the instant each local day of the window ends, up to as_of.
-    const Window& window = program.window();
-    const TimeZone& zone = program.time_zone();
-    std::vector<DayPoint> days;
-    {
-        const Instant limit = as_of.value_or(kEndOfTime);
-        date::sys_days day{window.start_date()};
-        for (int i = 0; i < window.days(); ++i, day += date::days{1}) {
-            const Instant end = start_of_day(LocalDate{day + date::days{1}}, zone);
-            if (end <= limit) {
-                days.push_back(DayPoint{LocalDate{day}, end, false, 0, 0});
-            } else {
-                if (limit > start_of_day(LocalDate{day}, zone)) days.push_back(DayPoint{LocalDate{day}, limit, true, 0, 0});
-                break;
-            }
-        }
+    for (const auto& [unit, row] : partial.cells) {
+        std::vector<Cell>& target_row = unit_cells(unit);
+        for (const auto& [category, counts] : row) target_row[category_index.at(category)].counts = counts;
     }
-    std::vector<Instant> ends;
-    for (const DayPoint& d : days) ends.push_back(d.as_of);
-    std::vector<std::size_t> completed_on(days.size() + 1, 0), started_on(days.size() + 1, 0);
-    // The first point whose as_of is at or after `t` (as of T, a participant
-    // counts once t <= T).
-    auto first_point = [&](Instant t) {
-        return static_cast<std::size_t>(std::lower_bound(ends.begin(), ends.end(), t) - ends.begin());
-    };
 
-    for (const Outcome& o : outcomes) {
-        const std::size_t c = category_index.at(o.category);
-        Counts& cell = unit_cells(o.unit)[c].counts;
-        ++cell.registered;
-        if (o.status == Status::unverified) {
-            ++cell.unverified;
-        } else {
-            ++cell.verified;
-            cell.hours_credited += o.hours_credited;
-            cell.seconds_studied += o.seconds_studied.count();
-        }
-        if (detail::report::is_started(o.status)) ++cell.started;
-        if (o.certificate) ++cell.completed;
-        if (is_target[c]) {
-            if (o.completed_from) ++completed_on[first_point(*o.completed_from)];
-            if (o.started_from) ++started_on[first_point(*o.started_from)];
-        }
-    }
+    std::vector<DayPoint> days = detail::report::day_points(program, as_of);
     std::size_t running_completed = 0, running_started = 0;
     for (std::size_t i = 0; i < days.size(); ++i) {
-        running_completed += completed_on[i], running_started += started_on[i];
+        if (i < partial.completed_on.size()) running_completed += partial.completed_on[i];
+        if (i < partial.started_on.size()) running_started += partial.started_on[i];
         days[i].completed = running_completed, days[i].started = running_started;
     }
     out.daily = std::move(days);
@@ -385,6 +456,57 @@ namespace detail::report {
     std::sort(out.census_without_participants.begin(), out.census_without_participants.end(), by_rank);
     std::sort(out.participants_without_census.begin(), out.participants_without_census.end(), by_rank);
     return out;
+}
+
+/// Builds the report of `outcomes` (evaluated under `program`, as of
+/// `as_of` if given): `report(program, report_partial(...), census, as_of)`.
+/// The daily series is computed in one pass from each outcome's
+/// `started_from`/`completed_from`.
+[[nodiscard]] inline Report report(const Program& program, const std::vector<Outcome>& outcomes,
+                                   const std::vector<CensusRow>* census, std::optional<Instant> as_of) {
+    return report(program, report_partial(program, outcomes, as_of), census, as_of);
+}
+
+/// A partial report as JSON (for moving partials between processes).
+[[nodiscard]] inline nlohmann::json to_json(const ReportPartial& p) {
+    nlohmann::json cells = nlohmann::json::object();
+    for (const auto& [unit, row] : p.cells) {
+        nlohmann::json j = nlohmann::json::object();
+        for (const auto& [category, k] : row)
+            j[category] = {k.registered, k.started,        k.completed,       k.unverified,
+                           k.verified,   k.micro_hours,    k.seconds_studied};
+        cells[unit] = std::move(j);
+    }
+    return {{"cells", std::move(cells)}, {"completed_on", p.completed_on}, {"started_on", p.started_on}};
+}
+
+/// Reads a partial report written by `to_json(const ReportPartial&)`;
+/// throws std::invalid_argument on anything else.
+[[nodiscard]] inline ReportPartial report_partial_from_json(const nlohmann::json& j) {
+    auto bad = [] { return std::invalid_argument("not a yanxiu report partial"); };
+    if (!j.is_object() || !j.contains("cells") || !j.contains("completed_on") || !j.contains("started_on") ||
+        !j["cells"].is_object())
+        throw bad();
+    ReportPartial p;
+    try {
+        for (const auto& [unit, row] : j["cells"].items()) {
+            if (!row.is_object()) throw bad();
+            for (const auto& [category, v] : row.items()) {
+                if (!v.is_array() || v.size() != 7) throw bad();
+                Counts& k = p.cells[unit][category];
+                k.registered = v[0].get<std::size_t>(), k.started = v[1].get<std::size_t>();
+                k.completed = v[2].get<std::size_t>(), k.unverified = v[3].get<std::size_t>();
+                k.verified = v[4].get<std::size_t>(), k.micro_hours = v[5].get<std::int64_t>();
+                k.hours_credited = static_cast<double>(k.micro_hours) / 1e6;
+                k.seconds_studied = v[6].get<std::int64_t>();
+            }
+        }
+        p.completed_on = j["completed_on"].get<std::vector<std::size_t>>();
+        p.started_on = j["started_on"].get<std::vector<std::size_t>>();
+    } catch (const nlohmann::json::exception&) {
+        throw bad();
+    }
+    return p;
 }
 
 // ---------------------------------------------------------------------------

@@ -8,6 +8,8 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <yanxiu/messages.hpp>
+
 #include <algorithm>
 #include <limits>
 
@@ -149,7 +151,34 @@ py::dict frame_columns(const DataPtr& data) {
 
 }  // namespace
 
+yanxiu::Lang parse_lang_or_throw(const std::string& lang) {
+    auto l = yanxiu::parse_lang(lang);
+    if (!l) throw py::value_error("lang must be 'zh' or 'en', not '" + lang + "'");
+    return *l;
+}
+
+/// The wording of a status, reason code or rejection code.
+std::string code_message(const std::string& code, const std::string& lang) {
+    const yanxiu::Lang l = parse_lang_or_throw(lang);
+    for (int i = 0; i <= static_cast<int>(yanxiu::Status::in_progress); ++i) {
+        auto x = static_cast<yanxiu::Status>(i);
+        if (yanxiu::to_string(x) == code) return std::string(yanxiu::message(x, l));
+    }
+    for (int i = 0; i <= static_cast<int>(yanxiu::ReasonCode::no_certificate_for_category); ++i) {
+        auto x = static_cast<yanxiu::ReasonCode>(i);
+        if (yanxiu::to_string(x) == code) return std::string(yanxiu::message(x, l));
+    }
+    for (int i = 0; i <= static_cast<int>(yanxiu::RejectCode::category_sector_mismatch); ++i) {
+        auto x = static_cast<yanxiu::RejectCode>(i);
+        if (yanxiu::to_string(x) == code) return std::string(yanxiu::message(x, l));
+    }
+    throw py::key_error("not a status, reason code or rejection code: '" + code + "'");
+}
+
 void bind_evaluation(py::module_& m) {
+    m.def("message", [](const std::string& code, const std::string& lang) { return text(code_message(code, lang)); },
+          py::arg("code"), py::arg("lang") = "zh",
+          "The wording of a status, reason code or rejection code in Chinese ('zh') or English ('en').");
     py::class_<ReasonRef>(m, "Reason",
                           "Why a lesson was not credited, or what stands in a participant's way. Fields that do "
                           "not apply are None.")
@@ -162,6 +191,9 @@ void bind_evaluation(py::module_& m) {
         .def_property_readonly("category", [](const ReasonRef& r) { return text_or_none(r.get().category); })
         .def("to_dict", [](const ReasonRef& r) { return reason_dict(r.get(), r.data->program->time_zone()); },
              "The reason as in the command line's output (only the fields that apply).")
+        .def("explain", [](const ReasonRef& r, const std::string& lang) {
+            return text(yanxiu::explain(r.get(), parse_lang_or_throw(lang), r.data->program.get()));
+        }, py::arg("lang") = "zh", "The reason in words, as the command line's --explain (lang 'zh' or 'en').")
         .def("__eq__", [](const ReasonRef& a, const ReasonRef& b) { return a.get() == b.get(); }, py::is_operator())
         .def("__repr__", [](const ReasonRef& ref) {
             const yanxiu::Reason& r = ref.get();
@@ -199,6 +231,15 @@ void bind_evaluation(py::module_& m) {
         });
 
     py::class_<OutcomeRef>(m, "Outcome", "One participant's evaluation (SPEC §5).")
+        .def("explain", [](const OutcomeRef& o, const std::string& lang) {
+            const yanxiu::Lang l = parse_lang_or_throw(lang);
+            py::list out;
+            out.append(text(std::string(yanxiu::message(o.get().status, l))));
+            for (const auto& reason : o.get().reasons)
+                out.append(text(yanxiu::explain(reason, l, o.data->program.get())));
+            return out;
+        }, py::arg("lang") = "zh",
+             "The status in words, then each reason in words (lang 'zh' or 'en').")
         .def_property_readonly("participant", [](const OutcomeRef& o) { return text(o.get().participant); })
         .def_property_readonly("unit", [](const OutcomeRef& o) { return text(o.get().unit); })
         .def_property_readonly("category", [](const OutcomeRef& o) { return text(o.get().category); })

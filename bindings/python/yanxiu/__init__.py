@@ -35,9 +35,10 @@ from ._core import (
     SupportChannel,
     Update,
     Window,
+    message,
 )
 from ._evaluation import OUTCOME_COLUMNS, STATUSES, Evaluation, evaluate
-from ._report import UNIT_COLUMNS, Report, report
+from ._report import UNIT_COLUMNS, Report, report, simulate
 
 #: The library version (yanxiu::kVersion, include/yanxiu/version.hpp).
 __version__: str = _core.__version__
@@ -47,6 +48,7 @@ Evaluation.__module__ = __name__
 evaluate.__module__ = __name__
 Report.__module__ = __name__
 report.__module__ = __name__
+simulate.__module__ = __name__
 
 __all__ = [
     "Category",
@@ -68,10 +70,12 @@ __all__ = [
     "Report",
     "UNIT_COLUMNS",
     "report",
+    "simulate",
     "STATUSES",
     "SupportChannel",
     "Update",
     "Window",
     "__version__",
     "evaluate",
+    "message",
 ]

@@ -155,3 +155,18 @@ def report(program: Any, evaluation: Evaluation, census: CensusInput = None,
     if generated_at is None:
         generated_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return Report(_core._report(data, text, name, generated_at))
+
+
+def simulate(out_dir: Union[str, "os.PathLike[str]"], participants: int = 20000, seed: int = 1,
+             malformed_share: float = 0.002) -> dict[str, Any]:
+    """Writes a simulated Hunan cohort into ``out_dir``, as ``yanxiu simulate``:
+    participants and events (JSON Lines and CSV) and a census.  Same seed,
+    same bytes.  Returns the file paths (``participants_jsonl``,
+    ``participants_csv``, ``events_jsonl``, ``events_csv``, ``census_csv``)
+    and the counts (``participants``, ``events``, ``malformed``,
+    ``duplicates``, ``behaviours``)."""
+    if isinstance(participants, bool) or not isinstance(participants, int) or participants < 0:
+        raise ValueError(f"participants must be a whole number >= 0, not {participants!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64:
+        raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1, not {seed!r}")
+    return dict(_core._simulate(os.fspath(out_dir), participants, seed, float(malformed_share)))
