@@ -5,6 +5,7 @@
 /// nesting too deep, ragged CSV rows) with the line it starts on.
 
 #include <yanxiu/rejection.hpp>
+#include <yanxiu/time.hpp>
 
 #include <nlohmann/json.hpp>
 
