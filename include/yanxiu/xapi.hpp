@@ -77,6 +77,28 @@ XapiSummary read_xapi(Dataset& data, std::string_view text, std::string_view fil
 /// Reads a statements file.  Throws std::runtime_error if it cannot be read.
 XapiSummary read_xapi_file(Dataset& data, const std::string& path, const XapiOptions& options = {});
 
+/// One statement mapped to an event record.
+struct XapiEvent {
+    std::size_t line = 0;   ///< where the statement starts in the text
+    nlohmann::json record;  ///< an event record (SPEC §4) as Dataset::add_event and Ledger::add take it
+};
+
+/// Statements mapped to event records without a Dataset, for services that
+/// feed a `Ledger`: the same mapping, voiding and counts as `read_xapi`.
+/// `summary.mapped` counts the records in `events`; whether each is accepted,
+/// a duplicate or rejected (e.g. an unknown participant) is for whoever adds
+/// it.  Voiding applies within one text: a statement voided by a later call
+/// is not withdrawn.
+struct XapiEvents {
+    std::vector<XapiEvent> events;
+    std::vector<Rejection> rejections;  ///< statements that could not be mapped
+    XapiSummary summary;
+};
+
+/// Maps the statements of `text` (a JSON array or JSON Lines) under `program`.
+XapiEvents xapi_events(std::string_view text, std::string_view file, const Program& program,
+                       const XapiOptions& options = {});
+
 // ---------------------------------------------------------------------------
 // Implementation
 
@@ -499,12 +521,13 @@ inline void set_string(RecordFields& f, Field field, const std::string& value) {
 
 }  // namespace detail::xapi
 
-inline XapiSummary read_xapi(Dataset& data, std::string_view text, std::string_view file, const XapiOptions& options) {
-    using namespace detail::xapi;
-    using detail::Field;
-    XapiSummary summary;
+namespace detail::xapi {
+
+/// Splits `text` into statements and maps each (the one mapping both
+/// `read_xapi` and `xapi_events` use); `voided` gets the voided targets.
+inline std::vector<Candidate> map_text(std::string_view text, const Program& program, const XapiOptions& options,
+                                       std::unordered_set<std::string>& voided) {
     std::vector<Candidate> candidates;
-    std::unordered_set<std::string> voided;
     Splitter splitter(text);
     nlohmann::json statement;
     while (auto piece = splitter.next()) {
@@ -518,11 +541,21 @@ inline XapiSummary read_xapi(Dataset& data, std::string_view text, std::string_v
             candidates.push_back(std::move(c));
             continue;
         }
-        Candidate c = map_statement(statement, data.program(), options, voided);
+        Candidate c = map_statement(statement, program, options, voided);
         c.line = piece->line;
         candidates.push_back(std::move(c));
     }
-    statement = nullptr;
+    return candidates;
+}
+
+}  // namespace detail::xapi
+
+inline XapiSummary read_xapi(Dataset& data, std::string_view text, std::string_view file, const XapiOptions& options) {
+    using namespace detail::xapi;
+    using detail::Field;
+    XapiSummary summary;
+    std::unordered_set<std::string> voided;
+    const std::vector<Candidate> candidates = map_text(text, data.program(), options, voided);
 
     detail::RecordFields fields;
     for (const auto& c : candidates) {
@@ -571,6 +604,48 @@ inline XapiSummary read_xapi(Dataset& data, std::string_view text, std::string_v
         summary.duplicates += after.duplicates - before.duplicates;
     }
     return summary;
+}
+
+inline XapiEvents xapi_events(std::string_view text, std::string_view file, const Program& program,
+                              const XapiOptions& options) {
+    using namespace detail::xapi;
+    XapiEvents out;
+    std::unordered_set<std::string> voided;
+    const std::vector<Candidate> candidates = map_text(text, program, options, voided);
+    for (const auto& c : candidates) {
+        ++out.summary.read;
+        if (c.kind == Candidate::Kind::ignored) {
+            ++out.summary.ignored;
+            ++out.summary.ignored_by_verb[c.verb];
+            continue;
+        }
+        if (c.kind == Candidate::Kind::rejected) {
+            ++out.summary.rejected;
+            out.rejections.push_back(Rejection{std::string(file), c.line, c.error.field, c.error.code, c.error.message});
+            continue;
+        }
+        if (!c.statement_id.empty() && voided.count(c.statement_id)) {
+            ++out.summary.ignored;
+            ++out.summary.voided;
+            continue;
+        }
+        nlohmann::json record = nlohmann::json::object();
+        record["kind"] = c.quiz ? "quiz" : "study";
+        if (!c.statement_id.empty()) record["id"] = c.statement_id;
+        record["participant"] = c.participant;
+        record["lesson"] = c.lesson;
+        if (c.quiz) {
+            record["at"] = c.start;
+            if (c.score) record["score"] = *c.score;
+            if (c.completed) record["completed"] = *c.completed;
+        } else {
+            record["start"] = c.start;
+            record["end"] = c.end;
+        }
+        ++out.summary.mapped;
+        out.events.push_back(XapiEvent{c.line, std::move(record)});
+    }
+    return out;
 }
 
 inline XapiSummary read_xapi_file(Dataset& data, const std::string& path, const XapiOptions& options) {

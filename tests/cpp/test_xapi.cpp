@@ -232,3 +232,49 @@ TEST_CASE("xapi: JSON Lines, a stored time in place of the timestamp, and comple
     CHECK(quiz.score == doctest::Approx(75));
     CHECK(!quiz.completed);
 }
+
+TEST_CASE("xapi: xapi_events maps statements to the records read_xapi reads (one mapping for services)") {
+    const auto files = statement_files();
+    std::vector<std::string> texts;
+    for (const auto& path : files) texts.push_back(slurp(path));
+    // Also a small text with voiding, an ignored verb and a bad statement.
+    texts.push_back(
+        R"({"id":"a","actor":{"account":{"name":"T1"}},"verb":{"id":"x/terminated"},"object":{"id":"https://c/L01"},"result":{"duration":"PT30M"},"timestamp":"2023-01-10T20:00:00+08:00"})"
+        "\n"
+        R"({"id":"b","actor":{"account":{"name":"T1"}},"verb":{"id":"x/passed"},"object":{"id":"https://c/L01"},"result":{"score":{"scaled":0.9}},"timestamp":"2023-01-10T20:05:00+08:00"})"
+        "\n"
+        R"({"id":"c","actor":{"account":{"name":"T1"}},"verb":{"id":"x/voided"},"object":{"objectType":"StatementRef","id":"a"},"timestamp":"2023-01-11T08:00:00+08:00"})"
+        "\n"
+        R"({"id":"d","actor":{"account":{"name":"T1"}},"verb":{"id":"x/launched"},"object":{"id":"https://c/L02"},"timestamp":"2023-01-11T08:00:00+08:00"})"
+        "\n"
+        R"({"id":"e","actor":{},"verb":{"id":"x/passed"},"object":{"id":"https://c/L02"},"timestamp":"2023-01-11T08:00:00+08:00"})"
+        "\n");
+    std::string actors = participants_from(files) + "{\"id\":\"T1\",\"category\":\"other\"}\n";
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        INFO("text ", i);
+        yanxiu::Dataset direct(program());
+        direct.read_participants(actors, "actors.jsonl");
+        const yanxiu::XapiSummary s = yanxiu::read_xapi(direct, texts[i], "s.json");
+
+        yanxiu::Dataset via_records(program());
+        via_records.read_participants(actors, "actors.jsonl");
+        const yanxiu::XapiEvents mapped = yanxiu::xapi_events(texts[i], "s.json", program());
+        CHECK(mapped.summary.reconciles());
+        CHECK(mapped.summary.read == s.read);
+        CHECK(mapped.summary.ignored == s.ignored);
+        CHECK(mapped.summary.voided == s.voided);
+        CHECK(mapped.summary.ignored_by_verb == s.ignored_by_verb);
+        CHECK(mapped.rejections.size() + mapped.events.size() == s.read - s.ignored);
+        for (const auto& e : mapped.events) via_records.add_event(e.record, "s.json", e.line);
+        // The same events, in the same order, with the same rejections.
+        const auto& a = direct.events();
+        const auto& b = via_records.events();
+        REQUIRE(a.size() == b.size());
+        CHECK(a.start == b.start);
+        CHECK(a.end == b.end);
+        CHECK(a.participant == b.participant);
+        CHECK(a.kind == b.kind);
+        CHECK(direct.event_record_ids() == via_records.event_record_ids());
+        CHECK(direct.rejections().size() == via_records.rejections().size() + mapped.rejections.size());
+    }
+}
