@@ -2,6 +2,7 @@
 // as JSON Lines, each participant's live outcome is one GET away.
 //
 //   yanxiu_service [--program ID|FILE] [--port N] [--state FILE] [--shards N]
+//                  [--xapi-lesson last_segment|whole_iri|query:PARAM]
 //
 //   POST /participants        JSON Lines of participant records  -> summary
 //   POST /events              JSON Lines of events (xAPI with Content-Type
@@ -14,6 +15,7 @@
 // accepted record to --state as one yanxiu-ledger/1 snapshot (what
 // yanxiu::Ledger::restore reads); on start it restores from that file.
 
+#include <yanxiu/xapi.hpp>
 #include <yanxiu/yanxiu.hpp>
 
 // Built in when CMake's check finds the calls below (see CMakeLists.txt).
@@ -218,6 +220,8 @@ json rejection_json(const yanxiu::Rejection& r, std::size_t line) {
 /// What one POST did: SPEC §4's reconciliation (read = accepted + rejected + duplicates).
 struct Summary {
     std::size_t read = 0, accepted = 0, rejected = 0, duplicates = 0, completed = 0;
+    std::size_t ignored = 0, voided = 0;  // xAPI: statements that map to no event (voided ones among them)
+    bool xapi = false;
     json rejections = json::array();
 
     void reject(const yanxiu::Rejection& r, std::size_t line) {
@@ -231,6 +235,7 @@ struct Summary {
         j["accepted"] = accepted;
         j["rejected"] = rejected;
         j["duplicates"] = duplicates;
+        if (xapi) j["ignored"] = ignored, j["voided"] = voided;  // read = accepted + rejected + duplicates + ignored
         if (events) j["completed"] = completed;  // participants whose certificate these events earned
         j["rejections"] = rejections;
         if (rejected > rejections.size()) j["rejections_truncated"] = true;
@@ -308,12 +313,14 @@ struct Options {
     int port = 8080;
     std::string state;
     std::size_t shards = 16;
+    yanxiu::XapiOptions xapi;  ///< how an xAPI object id names a lesson
 };
 
 [[noreturn]] void usage(const std::string& message) {
     std::fprintf(stderr, "yanxiu_service: %s\n", message.c_str());
     std::fprintf(stderr,
-                 "usage: yanxiu_service [--program ID|FILE] [--port N] [--state FILE] [--shards N]\n");
+                 "usage: yanxiu_service [--program ID|FILE] [--port N] [--state FILE] [--shards N]\n"
+                 "                      [--xapi-lesson last_segment|whole_iri|query:PARAM]\n");
     std::exit(2);
 }
 
@@ -339,7 +346,13 @@ Options parse_options(int argc, char** argv) {
         else if (arg == "--port") options.port = static_cast<int>(parse_number(arg, value(), 0, 65535));
         else if (arg == "--state") options.state = value();
         else if (arg == "--shards") options.shards = static_cast<std::size_t>(parse_number(arg, value(), 1, 1024));
-        else usage("unknown option " + arg);
+        else if (arg == "--xapi-lesson") {
+            auto mapping = yanxiu::XapiOptions::parse(value());
+            if (!mapping) usage("--xapi-lesson: expected last_segment, whole_iri or query:PARAM");
+            options.xapi = *mapping;
+        } else {
+            usage("unknown option " + arg);
+        }
     }
     return options;
 }
@@ -435,10 +448,15 @@ int run(int argc, char** argv) {
         const bool xapi = type.rfind("application/xapi+json", 0) == 0 || req.get_param_value("format") == "xapi";
         Summary summary;
         if (xapi) {
-            // xAPI statements need a reader that turns them into events one
-            // by one for the ledger; until the library has one, say so.
-            send_error(res, 415, "xAPI statements are not supported by this service yet; send JSON Lines events");
-            return;
+            // Statements (a JSON array or JSON Lines) become event records
+            // by the library's one xAPI mapping; the ledger then judges each.
+            const yanxiu::XapiEvents mapped = yanxiu::xapi_events(req.body, "<xapi>", program, options.xapi);
+            for (const auto& r : mapped.rejections) summary.reject(r, r.line);
+            for (const auto& e : mapped.events) add_events(ledger, e.record, e.line, summary);
+            summary.read += mapped.summary.ignored;
+            summary.ignored = mapped.summary.ignored;
+            summary.voided = mapped.summary.voided;
+            summary.xapi = true;
         } else {
             for_each_json_line(req.body, summary,
                                [&](const json& event, std::size_t line) { add_events(ledger, event, line, summary); });
