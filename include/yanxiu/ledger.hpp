@@ -69,19 +69,19 @@ public:
         auto index = data_->find_participant(update.participant);
         if (!accepted || data_->events().size() == events_before) {
             update.duplicate = true;
-            if (index) fill(update, current(*index));
+            if (index) fill(update, evaluate_participant(*index, kEndOfTime, false));
             return update;
         }
         update.accepted = true;
         const auto e = static_cast<std::uint32_t>(events_before);
         const std::uint32_t p = data_->events().participant[e];
-        const Outcome before = current(p);
+        const Status before = current_status(p);
         next_.push_back(heads_[p]);
         heads_[p] = e;
-        const Outcome after = evaluate_participant(p, kEndOfTime);
-        cache_[p] = after;
+        const Outcome after = evaluate_participant(p, kEndOfTime, false);
+        status_[p] = static_cast<std::uint8_t>(after.status);
         fill(update, after);
-        update.completed_now = after.status == Status::completed && before.status != Status::completed;
+        update.completed_now = after.status == Status::completed && before != Status::completed;
         return update;
     }
 
@@ -157,17 +157,23 @@ public:
 private:
     static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
 
-    Outcome evaluate_participant(std::uint32_t p, Instant as_of) const {
+    /// `lessons`: keep the per-lesson explanation (answers to `outcome()`);
+    /// `add` does without it, and reuses one evaluator's scratch.
+    Outcome evaluate_participant(std::uint32_t p, Instant as_of, bool lessons = true) const {
         scratch_.clear();
         for (std::uint32_t e = heads_[p]; e != kNone; e = next_[e]) scratch_.push_back(e);
-        Evaluator evaluator(*program_, data_->lessons());
-        return evaluator.evaluate(data_->participants()[p], data_->events(), scratch_.data(), scratch_.size(), as_of);
+        if (!evaluator_) evaluator_ = std::make_unique<Evaluator>(*program_, data_->lessons());
+        evaluator_->set_keep_lessons(lessons);
+        return evaluator_->evaluate(data_->participants()[p], data_->events(), scratch_.data(), scratch_.size(), as_of);
     }
 
-    Outcome current(std::uint32_t p) {
-        if (cache_.size() < heads_.size()) cache_.resize(heads_.size());
-        if (!cache_[p]) cache_[p] = evaluate_participant(p, kEndOfTime);
-        return *cache_[p];
+    /// The participant's status before this event (one byte a participant,
+    /// not a cached Outcome).
+    Status current_status(std::uint32_t p) {
+        if (status_.size() < heads_.size()) status_.resize(heads_.size(), kUnknownStatus);
+        if (status_[p] == kUnknownStatus)
+            status_[p] = static_cast<std::uint8_t>(evaluate_participant(p, kEndOfTime, false).status);
+        return static_cast<Status>(status_[p]);
     }
 
     void fill(Update& update, const Outcome& o) const {
@@ -183,7 +189,9 @@ private:
     std::vector<std::uint32_t> heads_;  // participant -> its latest event
     std::vector<std::uint32_t> next_;   // event -> the participant's previous event
     mutable std::vector<std::uint32_t> scratch_;
-    std::vector<std::optional<Outcome>> cache_;
+    mutable std::unique_ptr<Evaluator> evaluator_;  // made on first use, after data_ exists
+    static constexpr std::uint8_t kUnknownStatus = 0xff;
+    std::vector<std::uint8_t> status_;  // participant -> status after its latest event
     std::size_t participant_records_ = 0;
     std::size_t event_records_ = 0;
 };
