@@ -192,6 +192,28 @@ struct Outcome {
 
 // ---------------------------------------------------------------------------
 
+/// One event as the evaluator reads it: every field it needs in one 32-byte
+/// row, so a participant's events can sit side by side in memory.
+struct PackedEvent {
+    std::int64_t start = 0;  ///< seconds since the epoch (a quiz: its instant)
+    std::int64_t end = 0;
+    double score = 0;
+    std::uint32_t lesson = 0;
+    EventKind kind = EventKind::study;
+    std::uint8_t completed = 0;
+
+    [[nodiscard]] static PackedEvent from(const EventColumns& events, std::size_t i) noexcept {
+        PackedEvent e;
+        e.start = events.start[i];
+        e.end = events.end[i];
+        e.score = events.score[i];
+        e.lesson = events.lesson[i];
+        e.kind = events.kind[i];
+        e.completed = events.completed[i];
+        return e;
+    }
+};
+
 /// Evaluates participants one at a time, reusing its scratch buffers (one per thread).
 class Evaluator {
 public:
@@ -202,6 +224,11 @@ public:
     /// (all of them this participant's), as of `as_of` (kEndOfTime: no limit).
     [[nodiscard]] Outcome evaluate(const Participant& participant, const EventColumns& events,
                                    const std::uint32_t* indices, std::size_t count, Instant as_of = kEndOfTime);
+
+    /// The same, from the participant's events packed side by side (what
+    /// `evaluate_all` hands it: no gathering from the columns).
+    [[nodiscard]] Outcome evaluate(const Participant& participant, const PackedEvent* events, std::size_t count,
+                                   Instant as_of = kEndOfTime);
 
     /// Whether outcomes carry `lessons` (the per-lesson explanation); on by default.
     void set_keep_lessons(bool keep) noexcept { keep_lessons_ = keep; }
@@ -232,26 +259,48 @@ private:
 
     LessonAcc& acc_for(std::uint32_t lesson);
 
+    /// What the programme says of one interned lesson id, looked up once.
+    struct LessonRule {
+        bool known = false;
+        const Lesson* catalogue = nullptr;
+        std::int64_t cap = -1;
+        std::int64_t need = 1;
+    };
+
     const Program* program_;
     const Interner* lessons_;
     std::vector<Session> sessions_;
     std::vector<LessonAcc> accs_;
     std::vector<std::int32_t> slot_;  // lesson id -> index in accs_, -1 if none
+    std::vector<LessonRule> rules_;   // lesson id -> its rule (filled on first sight)
+    std::vector<Reason> lesson_reasons_;
+    std::vector<PackedEvent> gathered_;  // the columns' rows, for the index-based overload
     std::vector<std::int64_t> credit_instants_;
     std::vector<std::int64_t> credit_from_instants_;
     bool keep_lessons_ = true;
 };
 
 inline Evaluator::LessonAcc& Evaluator::acc_for(std::uint32_t lesson) {
-    if (lesson >= slot_.size()) slot_.resize(std::max<std::size_t>(lessons_->size(), lesson + 1), -1);
+    if (lesson >= slot_.size()) {
+        const std::size_t size = std::max<std::size_t>(lessons_->size(), lesson + 1);
+        slot_.resize(size, -1);
+        rules_.resize(size);
+    }
     std::int32_t& s = slot_[lesson];
     if (s < 0) {
+        LessonRule& rule = rules_[lesson];
+        if (!rule.known) {
+            rule.catalogue = program_->lessons().empty() ? nullptr : program_->find_lesson(lessons_->str(lesson));
+            rule.cap = rule_lesson_cap_seconds(program_->credit(), rule.catalogue);
+            rule.need = std::max<std::int64_t>(1, rule_minimum_study_seconds(program_->credit(), rule.catalogue));
+            rule.known = true;
+        }
         s = static_cast<std::int32_t>(accs_.size());
         LessonAcc acc;
         acc.lesson = lesson;
-        acc.catalogue = program_->lessons().empty() ? nullptr : program_->find_lesson(lessons_->str(lesson));
-        acc.cap = rule_lesson_cap_seconds(program_->credit(), acc.catalogue);
-        acc.need = std::max<std::int64_t>(1, rule_minimum_study_seconds(program_->credit(), acc.catalogue));
+        acc.catalogue = rule.catalogue;
+        acc.cap = rule.cap;
+        acc.need = rule.need;
         accs_.push_back(acc);
     }
     return accs_[static_cast<std::size_t>(s)];
@@ -259,6 +308,14 @@ inline Evaluator::LessonAcc& Evaluator::acc_for(std::uint32_t lesson) {
 
 inline Outcome Evaluator::evaluate(const Participant& participant, const EventColumns& events,
                                    const std::uint32_t* indices, std::size_t count, Instant as_of) {
+    gathered_.clear();
+    gathered_.reserve(count);
+    for (std::size_t k = 0; k < count; ++k) gathered_.push_back(PackedEvent::from(events, indices[k]));
+    return evaluate(participant, gathered_.data(), gathered_.size(), as_of);
+}
+
+inline Outcome Evaluator::evaluate(const Participant& participant, const PackedEvent* events, std::size_t count,
+                                   Instant as_of) {
     const Program& program = *program_;
     const Category& category = program.categories()[participant.category];
     const std::int64_t wb = program.window().begin().time_since_epoch().count();
@@ -291,9 +348,9 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const EventCo
     const auto& ranks = lessons_->ranks();
     sessions_.clear();
     for (std::size_t k = 0; k < count; ++k) {
-        std::uint32_t i = indices[k];
-        if (events.kind[i] != EventKind::study || events.start[i] >= limit) continue;
-        sessions_.push_back(Session{events.start[i], events.end[i], ranks[events.lesson[i]], events.lesson[i]});
+        const PackedEvent& e = events[k];
+        if (e.kind != EventKind::study || e.start >= limit) continue;
+        sessions_.push_back(Session{e.start, e.end, ranks[e.lesson], e.lesson});
     }
     std::sort(sessions_.begin(), sessions_.end(), [](const Session& a, const Session& b) {
         if (a.start != b.start) return a.start < b.start;
@@ -324,14 +381,14 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const EventCo
 
     // Quiz gate: attempts at or before T.
     for (std::size_t k = 0; k < count; ++k) {
-        std::uint32_t i = indices[k];
-        if (events.kind[i] != EventKind::quiz || events.start[i] > limit) continue;
-        if (events.lesson[i] >= slot_.size() || slot_[events.lesson[i]] < 0) continue;  // lesson never studied
-        LessonAcc& acc = accs_[static_cast<std::size_t>(slot_[events.lesson[i]])];
-        const std::int64_t at = events.start[i];
+        const PackedEvent& e = events[k];
+        if (e.kind != EventKind::quiz || e.start > limit) continue;
+        if (e.lesson >= slot_.size() || slot_[e.lesson] < 0) continue;  // lesson never studied
+        LessonAcc& acc = accs_[static_cast<std::size_t>(slot_[e.lesson])];
+        const std::int64_t at = e.start;
         const bool in_window = at >= wb && at < we;
         if (in_window) acc.attempt_in_window = true;
-        if (!rule_quiz_qualifies(quiz, events.score[i], events.completed[i] != 0)) continue;
+        if (!rule_quiz_qualifies(quiz, e.score, e.completed != 0)) continue;
         acc.qualifying_any = true;
         if (!in_window) continue;
         acc.qualifying_in_window = true;
@@ -343,7 +400,9 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const EventCo
               [&](const LessonAcc& a, const LessonAcc& b) { return ranks[a.lesson] < ranks[b.lesson]; });
     credit_instants_.clear();
     credit_from_instants_.clear();
-    std::vector<Reason> lesson_reasons;
+    std::vector<Reason>& lesson_reasons = lesson_reasons_;
+    lesson_reasons.clear();
+    if (keep_lessons_) out.lessons.reserve(accs_.size());
     std::int64_t first_overall = std::numeric_limits<std::int64_t>::max();
     for (LessonAcc& acc : accs_) {
         slot_[acc.lesson] = -1;
@@ -420,6 +479,7 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const EventCo
     if (category.certificate && out.lessons_credited < category.min_lessons)
         out.reasons.push_back(
             Reason{ReasonCode::below_minimum, {}, out.lessons_credited, category.min_lessons, {}, {}, {}});
+    out.reasons.reserve(out.reasons.size() + lesson_reasons.size());
     for (auto& r : lesson_reasons) out.reasons.push_back(std::move(r));
 
     out.hours_credited = rule_hours_credited(out.seconds_credited, program.credit());
@@ -450,33 +510,32 @@ struct EvaluateOptions {
     bool lessons = true;           ///< keep each outcome's per-lesson explanation (memory: ~80 bytes a lesson)
 };
 
-/// Groups event indices by participant (a counting sort: one pass, stable).
-struct EventIndex {
-    std::vector<std::uint32_t> offsets;  ///< participant p's events are order[offsets[p], offsets[p+1])
-    std::vector<std::uint32_t> order;
-
-    EventIndex() = default;
-    EventIndex(const EventColumns& events, std::size_t participants) {
-        offsets.assign(participants + 1, 0);
-        for (std::uint32_t p : events.participant) ++offsets[p + 1];
-        for (std::size_t p = 0; p < participants; ++p) offsets[p + 1] += offsets[p];
-        order.resize(events.size());
-        std::vector<std::uint32_t> next(offsets.begin(), offsets.end() - 1);
-        for (std::uint32_t i = 0; i < events.size(); ++i) order[next[events.participant[i]]++] = i;
-    }
-};
-
 /// Evaluates every participant of `data`; outcomes sorted by participant id.
 /// The result does not depend on `threads`.
 [[nodiscard]] inline std::vector<Outcome> evaluate_all(const Dataset& data, const EvaluateOptions& options = {}) {
     const auto& participants = data.participants();
+    const EventColumns& events = data.events();
     const std::size_t n = participants.size();
-    EventIndex index(data.events(), n);
     std::vector<std::uint32_t> by_id(n);
     for (std::uint32_t i = 0; i < n; ++i) by_id[i] = i;
     std::sort(by_id.begin(), by_id.end(),
               [&](std::uint32_t a, std::uint32_t b) { return participants[a].id < participants[b].id; });
     (void)data.lessons().ranks();  // computed once here, read-only in the threads
+
+    // Sorted once: the events packed in participant-id order (a counting
+    // sort, stable, one sequential pass over the columns), so each
+    // participant's events are read side by side rather than gathered from
+    // seven columns in file order.
+    std::vector<std::uint32_t> offsets(n + 1, 0);  // participant by_id[k]'s events: packed[offsets[k], offsets[k+1])
+    std::vector<PackedEvent> packed(events.size());
+    {
+        std::vector<std::uint32_t> slot(n);  // participant -> its position in by_id, then its next free row
+        for (std::uint32_t k = 0; k < n; ++k) slot[by_id[k]] = k;
+        for (std::uint32_t p : events.participant) ++offsets[slot[p] + 1];
+        for (std::size_t k = 0; k < n; ++k) offsets[k + 1] += offsets[k];
+        for (std::uint32_t p = 0; p < n; ++p) slot[p] = offsets[slot[p]];
+        for (std::size_t i = 0; i < events.size(); ++i) packed[slot[events.participant[i]]++] = PackedEvent::from(events, i);
+    }
 
     std::vector<Outcome> outcomes(n);
     const Instant as_of = options.as_of.value_or(kEndOfTime);
@@ -485,11 +544,9 @@ struct EventIndex {
     auto work = [&](std::size_t begin, std::size_t end) {
         Evaluator evaluator(data.program(), data.lessons());
         evaluator.set_keep_lessons(options.lessons);
-        for (std::size_t k = begin; k < end; ++k) {
-            std::uint32_t p = by_id[k];
-            outcomes[k] = evaluator.evaluate(participants[p], data.events(), index.order.data() + index.offsets[p],
-                                             index.offsets[p + 1] - index.offsets[p], as_of);
-        }
+        for (std::size_t k = begin; k < end; ++k)
+            outcomes[k] = evaluator.evaluate(participants[by_id[k]], packed.data() + offsets[k],
+                                             offsets[k + 1] - offsets[k], as_of);
     };
     if (threads <= 1) {
         work(0, n);
