@@ -30,6 +30,7 @@ if [ ! -x /usr/bin/time ]; then
   exit 1
 fi
 
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== build (Release, $BUILD)"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DYANXIU_BUILD_BENCH=ON \
   -DYANXIU_BUILD_TESTS=OFF -DYANXIU_BUILD_EXAMPLES=OFF -DYANXIU_INSTALL=OFF >/dev/null
@@ -62,7 +63,7 @@ run b4 "$BUILD/bench/yanxiu_bench_b4_ledger" "$SCRATCH/cohort-$B4_TEACHERS"
 
 echo "== writing bench/RESULTS.md"
 "$PYTHON" - "$LOGS" "$ROOT/bench/RESULTS.md" "$COMMAND" "$B1_TEACHERS" "$B2_TEACHERS" "$B3_TEACHERS" \
-  "$B4_TEACHERS" <<'PY'
+  "$B4_TEACHERS" "$LOAD_BEFORE" <<'PY'
 import datetime
 import os
 import re
@@ -72,6 +73,7 @@ from pathlib import Path
 
 logs, out, command = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 n1, n2, n3, n4 = (int(x) for x in sys.argv[4:8])
+load_before = sys.argv[8]
 
 
 def results(name):
@@ -120,9 +122,9 @@ lines = [
     f"- Command: `{command}`",
     "- Build: CMake Release (`-O3 -DNDEBUG`), `-Wall -Wextra -Werror`, in `build-bench/`.",
     "",
-    "**Noise.** This run was made on a shared machine while other engineers were compiling; "
-    "figures are noisy (the all-threads figures most of all) and are a lower bound of what the code does "
-    "on a quiet machine. Each figure is the best of the repeats shown in the command.",
+    f"**Noise.** A shared virtual machine (load average before the run: {load_before}); figures "
+    "vary by 10-30% between runs, the all-threads figures most (two cores, one of them also serving the "
+    "machine). Each figure is the best of the repeats shown in the command.",
     "",
     f"## B1 — batch evaluation, {int(b1['participants']):,} teachers, {int(ev1):,} events (in memory)",
     "",

@@ -522,19 +522,20 @@ struct EvaluateOptions {
               [&](std::uint32_t a, std::uint32_t b) { return participants[a].id < participants[b].id; });
     (void)data.lessons().ranks();  // computed once here, read-only in the threads
 
-    // Sorted once: the events packed in participant-id order (a counting
-    // sort, stable, one sequential pass over the columns), so each
-    // participant's events are read side by side rather than gathered from
-    // seven columns in file order.
-    std::vector<std::uint32_t> offsets(n + 1, 0);  // participant by_id[k]'s events: packed[offsets[k], offsets[k+1])
-    std::vector<PackedEvent> packed(events.size());
+    // Sorted once by participant id (a counting sort of event numbers, 4 bytes
+    // an event, stable), then each thread packs a block of participants'
+    // events side by side before evaluating them: the gathering from seven
+    // columns in file order becomes one tight loop whose cache misses
+    // overlap, and the evaluator reads its events contiguously.
+    std::vector<std::uint32_t> offsets(n + 1, 0);  // participant by_id[k]'s events: order[offsets[k], offsets[k+1])
+    std::vector<std::uint32_t> order(events.size());
     {
         std::vector<std::uint32_t> slot(n);  // participant -> its position in by_id, then its next free row
         for (std::uint32_t k = 0; k < n; ++k) slot[by_id[k]] = k;
         for (std::uint32_t p : events.participant) ++offsets[slot[p] + 1];
         for (std::size_t k = 0; k < n; ++k) offsets[k + 1] += offsets[k];
         for (std::uint32_t p = 0; p < n; ++p) slot[p] = offsets[slot[p]];
-        for (std::size_t i = 0; i < events.size(); ++i) packed[slot[events.participant[i]]++] = PackedEvent::from(events, i);
+        for (std::size_t i = 0; i < events.size(); ++i) order[slot[events.participant[i]]++] = static_cast<std::uint32_t>(i);
     }
 
     std::vector<Outcome> outcomes(n);
@@ -544,9 +545,17 @@ struct EvaluateOptions {
     auto work = [&](std::size_t begin, std::size_t end) {
         Evaluator evaluator(data.program(), data.lessons());
         evaluator.set_keep_lessons(options.lessons);
-        for (std::size_t k = begin; k < end; ++k)
-            outcomes[k] = evaluator.evaluate(participants[by_id[k]], packed.data() + offsets[k],
-                                             offsets[k + 1] - offsets[k], as_of);
+        std::vector<PackedEvent> packed;
+        constexpr std::size_t kBlock = 1024;  // participants packed at a time
+        for (std::size_t b = begin; b < end; b += kBlock) {
+            const std::size_t e = std::min(end, b + kBlock);
+            packed.clear();
+            packed.reserve(offsets[e] - offsets[b]);
+            for (std::uint32_t r = offsets[b]; r < offsets[e]; ++r) packed.push_back(PackedEvent::from(events, order[r]));
+            for (std::size_t k = b; k < e; ++k)
+                outcomes[k] = evaluator.evaluate(participants[by_id[k]], packed.data() + (offsets[k] - offsets[b]),
+                                                 offsets[k + 1] - offsets[k], as_of);
+        }
     };
     if (threads <= 1) {
         work(0, n);
