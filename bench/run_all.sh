@@ -8,8 +8,11 @@
 #   B1_TEACHERS=200000 B4_TEACHERS=200000 bench/run_all.sh
 #
 # Sizes: B1_TEACHERS (default 1000000), B2_TEACHERS (50000), B3_TEACHERS
-# (200000), B4_TEACHERS (1000000); REPEATS (3); SCRATCH (where the simulated
-# cohorts go; default /tmp/yanxiu-bench).  PYTHON (default .venv/bin/python,
+# (200000), B4_TEACHERS (1000000), SERVICE_PARTICIPANTS (20000); REPEATS (3);
+# SCRATCH (where the simulated cohorts go; default /tmp/yanxiu-bench).
+# ONLY="b4 service" reruns just those and rewrites RESULTS.md with the other
+# figures taken from the logs of the previous run (the command line printed in
+# RESULTS.md is the one that produced each figure only for a full run).  PYTHON (default .venv/bin/python,
 # with yanxiu installed) runs B2 and B3.
 set -euo pipefail
 
@@ -20,10 +23,15 @@ B2_TEACHERS="${B2_TEACHERS:-50000}"
 B3_TEACHERS="${B3_TEACHERS:-200000}"
 B4_TEACHERS="${B4_TEACHERS:-1000000}"
 REPEATS="${REPEATS:-3}"
+SERVICE_PARTICIPANTS="${SERVICE_PARTICIPANTS:-20000}"
+ONLY="${ONLY:-b1 b2 b3 b4 service}"
 SCRATCH="${SCRATCH:-/tmp/yanxiu-bench}"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 LOGS="$SCRATCH/logs"
 COMMAND="B1_TEACHERS=$B1_TEACHERS B2_TEACHERS=$B2_TEACHERS B3_TEACHERS=$B3_TEACHERS B4_TEACHERS=$B4_TEACHERS REPEATS=$REPEATS bench/run_all.sh"
+if [ "$ONLY" != "b1 b2 b3 b4 service" ]; then
+  COMMAND="$COMMAND, then ONLY=\"$ONLY\" bench/run_all.sh (those rerun, the rest kept from the full run)"
+fi
 
 if [ ! -x /usr/bin/time ]; then
   echo "run_all.sh: /usr/bin/time is missing (apt-get install time)" >&2
@@ -51,15 +59,34 @@ run() {  # run NAME COMMAND...: output to $LOGS/NAME.log, peak memory to $LOGS/N
   /usr/bin/time -v -o "$LOGS/$name.time" "$@" | tee "$LOGS/$name.log"
 }
 
-simulate "$B1_TEACHERS" "$SCRATCH/cohort-$B1_TEACHERS"
-simulate "$B4_TEACHERS" "$SCRATCH/cohort-$B4_TEACHERS"
-simulate "$B3_TEACHERS" "$SCRATCH/cohort-$B3_TEACHERS"
-simulate "$B2_TEACHERS" "$SCRATCH/clean-$B2_TEACHERS" 0
+wanted() { [[ " $ONLY " == *" $1 "* ]]; }
+for name in b1 b2 b3 b4 service; do
+  if ! wanted "$name" && [ ! -f "$LOGS/$name.log" ]; then
+    echo "run_all.sh: ONLY skips $name but $LOGS/$name.log from an earlier run is missing" >&2
+    exit 2
+  fi
+done
 
-run b1 "$BUILD/bench/yanxiu_bench_b1_batch" "$SCRATCH/cohort-$B1_TEACHERS" "$REPEATS"
-run b2 "$PYTHON" "$ROOT/bench/b2_pandas.py" "$SCRATCH/clean-$B2_TEACHERS" "$REPEATS"
-run b3 "$PYTHON" "$ROOT/bench/b3_ingest.py" "$BUILD" "$SCRATCH/cohort-$B3_TEACHERS" "$REPEATS"
-run b4 "$BUILD/bench/yanxiu_bench_b4_ledger" "$SCRATCH/cohort-$B4_TEACHERS"
+wanted b1 && simulate "$B1_TEACHERS" "$SCRATCH/cohort-$B1_TEACHERS"
+wanted b4 && simulate "$B4_TEACHERS" "$SCRATCH/cohort-$B4_TEACHERS"
+wanted b3 && simulate "$B3_TEACHERS" "$SCRATCH/cohort-$B3_TEACHERS"
+wanted b2 && simulate "$B2_TEACHERS" "$SCRATCH/clean-$B2_TEACHERS" 0
+
+if wanted b1; then run b1 "$BUILD/bench/yanxiu_bench_b1_batch" "$SCRATCH/cohort-$B1_TEACHERS" "$REPEATS"; fi
+if wanted b2; then run b2 "$PYTHON" "$ROOT/bench/b2_pandas.py" "$SCRATCH/clean-$B2_TEACHERS" "$REPEATS"; fi
+if wanted b3; then run b3 "$PYTHON" "$ROOT/bench/b3_ingest.py" "$BUILD" "$SCRATCH/cohort-$B3_TEACHERS" "$REPEATS"; fi
+if wanted b4; then run b4 "$BUILD/bench/yanxiu_bench_b4_ledger" "$SCRATCH/cohort-$B4_TEACHERS"; fi
+# The HTTP service example under a bounded loopback load (bench/service_load.sh),
+# where cpp-httplib is installed; otherwise the log says why it was skipped.
+if wanted service; then
+  if cmake -S "$ROOT" -B "$ROOT/build-service" -DCMAKE_BUILD_TYPE=Release -DYANXIU_BUILD_TESTS=OFF \
+       -DYANXIU_BUILD_EXAMPLES=ON -DYANXIU_INSTALL=OFF >/dev/null &&
+     cmake --build "$ROOT/build-service" -j "$(nproc)" --target yanxiu_service yanxiu_service_cohort >/dev/null 2>&1; then
+    run service "$ROOT/bench/service_load.sh" "$ROOT/build-service" "$SERVICE_PARTICIPANTS" 10 20000
+  else
+    echo "skipped: the service example did not build here (is libcpp-httplib-dev installed?)" | tee "$LOGS/service.log"
+  fi
+fi
 
 echo "== writing bench/RESULTS.md"
 "$PYTHON" - "$LOGS" "$ROOT/bench/RESULTS.md" "$COMMAND" "$B1_TEACHERS" "$B2_TEACHERS" "$B3_TEACHERS" \
@@ -187,6 +214,29 @@ lines = [
     f"- ≤ 256 B/participant + 32 B/lesson touched: {verdict(b4['rss_total'], budget, higher_is_better=False, unit=' B')}",
     "",
 ]
+service_log = (logs / "service.log").read_text() if (logs / "service.log").exists() else ""
+lines += [f"## Service — `examples/service` under a bounded loopback load", ""]
+m_rps = re.search(r"Requests/sec:\s*([0-9.]+)", service_log) or re.search(r"([0-9.]+) requests/s", service_log)
+m_post = re.search(r"posted (\d+) participants in ([0-9.]+) s and (\d+) event lines in ([0-9.]+) s \((\d+) events/s\)",
+                   service_log)
+if m_rps and m_post:
+    lat = re.search(r"Latency\s+(\S+)", service_log)
+    p99 = re.search(r"99%\s+(\S+)", service_log)
+    lines += [
+        "`bench/service_load.sh`: simulate a cohort, start the service on 127.0.0.1, POST it, then "
+        "GET /participants/{id} at random ids (wrk, 2 threads, 4 connections, 10 s; or 4 Python clients).",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| POST /events (JSON Lines, {int(m_post[3]):,} lines, {int(m_post[1]):,} participants) | {int(m_post[5]):,} events/s ({m_post[4]} s) |",
+        f"| GET /participants/{{id}} | {float(m_rps[1]):,.0f} requests/s"
+        + (f", mean latency {lat[1]}, 99th percentile {p99[1]}" if lat and p99 else "") + " |",
+        f"| peak memory (service_load.sh and its children's largest) | {peak_mb('service'):,.0f} MB |",
+        "",
+    ]
+else:
+    lines += [service_log.strip() or "not run", ""]
+
 # The hand-written analysis (profiles, why a target is missed, what would
 # reach it) is kept from the previous RESULTS.md, from its marker on.
 MARKER = "## Why targets are missed"
