@@ -21,7 +21,7 @@
 
 namespace {
 
-constexpr std::size_t kBatch = 4096;
+constexpr std::size_t kBatch = 64;
 
 /// Feeds `file` to `add` in parsed batches; returns the seconds spent in `add`
 /// and the seconds spent parsing.

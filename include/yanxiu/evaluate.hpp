@@ -233,6 +233,11 @@ public:
     /// Whether outcomes carry `lessons` (the per-lesson explanation); on by default.
     void set_keep_lessons(bool keep) noexcept { keep_lessons_ = keep; }
 
+    /// Summary only: status, counts, seconds, hours and instants, without
+    /// reasons, lessons or the participant's id, unit and category (no string
+    /// is copied, so nothing is allocated).  What a live `Ledger::add` needs.
+    void set_summary_only(bool summary) noexcept { summary_ = summary; }
+
 private:
     struct Session {
         std::int64_t start, end;
@@ -278,6 +283,7 @@ private:
     std::vector<std::int64_t> credit_instants_;
     std::vector<std::int64_t> credit_from_instants_;
     bool keep_lessons_ = true;
+    bool summary_ = false;
 };
 
 inline Evaluator::LessonAcc& Evaluator::acc_for(std::uint32_t lesson) {
@@ -324,18 +330,22 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const PackedE
     const std::int64_t range_end = std::min(we, limit);            // C = [wb, min(we, T))
     const QuizRule& quiz = program.quiz();
 
+    const bool explain = !summary_;
+    const bool keep_lessons = keep_lessons_ && explain;
     Outcome out;
-    out.participant = participant.id;
-    out.unit = participant.unit;
-    out.category = category.id;
+    if (explain) {
+        out.participant = participant.id;
+        out.unit = participant.unit;
+        out.category = category.id;
+    }
     out.lessons_required = category.min_lessons;
 
     const bool unverified = program.require_verified() && !participant.verified;
-    if (unverified) out.reasons.push_back(Reason{ReasonCode::not_verified, {}, {}, {}, {}, {}, {}});
-    if (rule_category_sector_mismatch(category, participant.sector))
+    if (unverified && explain) out.reasons.push_back(Reason{ReasonCode::not_verified, {}, {}, {}, {}, {}, {}});
+    if (explain && rule_category_sector_mismatch(category, participant.sector))
         out.reasons.push_back(Reason{ReasonCode::category_sector_mismatch, {}, {}, {}, {},
                                      std::string(to_string(participant.sector)), category.id});
-    if (!category.certificate)
+    if (explain && !category.certificate)
         out.reasons.push_back(Reason{ReasonCode::no_certificate_for_category, {}, {}, {}, {}, {}, category.id});
     if (unverified) {
         // Real name (R3): an unverified participant earns nothing.
@@ -402,27 +412,27 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const PackedE
     credit_from_instants_.clear();
     std::vector<Reason>& lesson_reasons = lesson_reasons_;
     lesson_reasons.clear();
-    if (keep_lessons_) out.lessons.reserve(accs_.size());
+    if (keep_lessons) out.lessons.reserve(accs_.size());
     std::int64_t first_overall = std::numeric_limits<std::int64_t>::max();
     for (LessonAcc& acc : accs_) {
         slot_[acc.lesson] = -1;
         const std::string& lesson_id = lessons_->str(acc.lesson);
         const std::int64_t counted = acc.cap >= 0 ? std::min(acc.raw, acc.cap) : acc.raw;
         LessonResult result;
-        result.lesson = lesson_id;
+        if (keep_lessons) result.lesson = lesson_id;
         result.seconds_counted = Seconds{counted};
         out.seconds_studied += Seconds{counted};
-        if (const std::int64_t lost = acc.in_range - acc.raw; lost > 0)
+        if (const std::int64_t lost = acc.in_range - acc.raw; explain && lost > 0)
             lesson_reasons.push_back(Reason{ReasonCode::overlap, lesson_id, {}, {}, lost, {}, {}});
         if (counted == 0) {
-            if (acc.in_range == 0 && acc.has_length)
+            if (explain && acc.in_range == 0 && acc.has_length)
                 lesson_reasons.push_back(Reason{ReasonCode::outside_window, lesson_id, {}, {}, {}, {}, {}});
-            if (keep_lessons_) out.lessons.push_back(std::move(result));
+            if (keep_lessons) out.lessons.push_back(std::move(result));
             continue;
         }
         first_overall = std::min(first_overall, acc.first);
         result.first_instant = Instant{Seconds{acc.first}};
-        if (acc.cap >= 0 && acc.raw > acc.cap)
+        if (explain && acc.cap >= 0 && acc.raw > acc.cap)
             lesson_reasons.push_back(
                 Reason{ReasonCode::capped_at_lesson_length, lesson_id, acc.raw, acc.cap, {}, {}, {}});
         const std::int64_t need = rule_minimum_study_seconds(program.credit(), acc.catalogue);
@@ -447,17 +457,17 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const PackedE
             out.seconds_credited += Seconds{counted};
             credit_instants_.push_back(*credited_at);
         } else if (!enough) {
-            lesson_reasons.push_back(Reason{ReasonCode::below_minimum, lesson_id, counted, need, {}, {}, {}});
+            if (explain) lesson_reasons.push_back(Reason{ReasonCode::below_minimum, lesson_id, counted, need, {}, {}, {}});
         } else if (acc.qualifying_in_window) {
-            lesson_reasons.push_back(Reason{ReasonCode::quiz_before_study, lesson_id, {}, {}, {}, {}, {}});
+            if (explain) lesson_reasons.push_back(Reason{ReasonCode::quiz_before_study, lesson_id, {}, {}, {}, {}, {}});
         } else if (acc.qualifying_any) {
-            lesson_reasons.push_back(Reason{ReasonCode::outside_window, lesson_id, {}, {}, {}, {}, {}});
+            if (explain) lesson_reasons.push_back(Reason{ReasonCode::outside_window, lesson_id, {}, {}, {}, {}, {}});
         } else if (quiz.mode == QuizMode::passed && acc.attempt_in_window) {
-            lesson_reasons.push_back(Reason{ReasonCode::quiz_not_passed, lesson_id, {}, {}, {}, {}, {}});
+            if (explain) lesson_reasons.push_back(Reason{ReasonCode::quiz_not_passed, lesson_id, {}, {}, {}, {}, {}});
         } else {
-            lesson_reasons.push_back(Reason{ReasonCode::quiz_missing, lesson_id, {}, {}, {}, {}, {}});
+            if (explain) lesson_reasons.push_back(Reason{ReasonCode::quiz_missing, lesson_id, {}, {}, {}, {}, {}});
         }
-        if (keep_lessons_) out.lessons.push_back(std::move(result));
+        if (keep_lessons) out.lessons.push_back(std::move(result));
     }
 
     // Certificate (R6/R7): the minimum reached, at the instant it was reached.
@@ -476,11 +486,13 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const PackedE
         }
     }
     if (out.seconds_studied.count() > 0) out.started_from = Instant{Seconds{first_overall + 1}};
-    if (category.certificate && out.lessons_credited < category.min_lessons)
+    if (explain && category.certificate && out.lessons_credited < category.min_lessons)
         out.reasons.push_back(
             Reason{ReasonCode::below_minimum, {}, out.lessons_credited, category.min_lessons, {}, {}, {}});
-    out.reasons.reserve(out.reasons.size() + lesson_reasons.size());
-    for (auto& r : lesson_reasons) out.reasons.push_back(std::move(r));
+    if (explain) {
+        out.reasons.reserve(out.reasons.size() + lesson_reasons.size());
+        for (auto& r : lesson_reasons) out.reasons.push_back(std::move(r));
+    }
 
     out.hours_credited = rule_hours_credited(out.seconds_credited, program.credit());
     out.status = rule_status(false, out.seconds_studied, out.certificate, category);

@@ -46,7 +46,7 @@ public:
     std::optional<Rejection> add_participant(const nlohmann::json& record) {
         const std::size_t before = data_->rejections().size();
         const bool accepted = data_->add_participant(record, "<ledger>", ++participant_records_);
-        if (accepted) heads_.push_back(kNone);
+        if (accepted) own_.emplace_back();
         if (data_->rejections().size() > before) return data_->rejections().back();
         return std::nullopt;
     }
@@ -66,19 +66,20 @@ public:
             update.rejection = data_->rejections().back();
             return update;
         }
-        auto index = data_->find_participant(update.participant);
         if (!accepted || data_->events().size() == events_before) {
             update.duplicate = true;
-            if (index) fill(update, evaluate_participant(*index, kEndOfTime, false));
+            if (auto index = data_->find_participant(update.participant))
+                fill(update, evaluate_participant(*index, kEndOfTime, Detail::summary));
             return update;
         }
         update.accepted = true;
         const auto e = static_cast<std::uint32_t>(events_before);
         const std::uint32_t p = data_->events().participant[e];
         const Status before = current_status(p);
-        next_.push_back(heads_[p]);
-        heads_[p] = e;
-        const Outcome after = evaluate_participant(p, kEndOfTime, false);
+        std::vector<PackedEvent>& mine = own_[p];
+        if (mine.size() == mine.capacity()) mine.reserve(mine.size() + mine.size() / 2 + 4);  // 1.5x, not 2x: less slack
+        mine.push_back(PackedEvent::from(data_->events(), e));
+        const Outcome after = evaluate_participant(p, kEndOfTime, Detail::summary);
         status_[p] = static_cast<std::uint8_t>(after.status);
         fill(update, after);
         update.completed_now = after.status == Status::completed && before != Status::completed;
@@ -155,24 +156,23 @@ public:
     }
 
 private:
-    static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+    enum class Detail { full, summary };
 
-    /// `lessons`: keep the per-lesson explanation (answers to `outcome()`);
-    /// `add` does without it, and reuses one evaluator's scratch.
-    Outcome evaluate_participant(std::uint32_t p, Instant as_of, bool lessons = true) const {
-        scratch_.clear();
-        for (std::uint32_t e = heads_[p]; e != kNone; e = next_[e]) scratch_.push_back(e);
+    /// `full`: the whole explanation (answers to `outcome()`); `summary`:
+    /// status and counts only, nothing allocated (what `add` reports).
+    Outcome evaluate_participant(std::uint32_t p, Instant as_of, Detail detail = Detail::full) const {
         if (!evaluator_) evaluator_ = std::make_unique<Evaluator>(*program_, data_->lessons());
-        evaluator_->set_keep_lessons(lessons);
-        return evaluator_->evaluate(data_->participants()[p], data_->events(), scratch_.data(), scratch_.size(), as_of);
+        evaluator_->set_summary_only(detail == Detail::summary);
+        const std::vector<PackedEvent>& mine = own_[p];
+        return evaluator_->evaluate(data_->participants()[p], mine.data(), mine.size(), as_of);
     }
 
     /// The participant's status before this event (one byte a participant,
     /// not a cached Outcome).
     Status current_status(std::uint32_t p) {
-        if (status_.size() < heads_.size()) status_.resize(heads_.size(), kUnknownStatus);
+        if (status_.size() < own_.size()) status_.resize(own_.size(), kUnknownStatus);
         if (status_[p] == kUnknownStatus)
-            status_[p] = static_cast<std::uint8_t>(evaluate_participant(p, kEndOfTime, false).status);
+            status_[p] = static_cast<std::uint8_t>(evaluate_participant(p, kEndOfTime, Detail::summary).status);
         return static_cast<Status>(status_[p]);
     }
 
@@ -186,9 +186,9 @@ private:
 
     std::unique_ptr<Program> program_;  // on the heap: the dataset points at it
     std::unique_ptr<Dataset> data_;
-    std::vector<std::uint32_t> heads_;  // participant -> its latest event
-    std::vector<std::uint32_t> next_;   // event -> the participant's previous event
-    mutable std::vector<std::uint32_t> scratch_;
+    // participant -> its accepted events side by side, in the order added: a
+    // re-evaluation reads one short array, not rows scattered over the columns
+    std::vector<std::vector<PackedEvent>> own_;
     mutable std::unique_ptr<Evaluator> evaluator_;  // made on first use, after data_ exists
     static constexpr std::uint8_t kUnknownStatus = 0xff;
     std::vector<std::uint8_t> status_;  // participant -> status after its latest event

@@ -238,6 +238,7 @@ private:
     Interner event_id_strings_{};
     Interner lessons_;
     std::vector<std::uint32_t> event_by_record_id_;  // interned record id -> first event with it
+    Fields json_fields_;  // scratch for add_participant/add_event on JSON values
     detail::IdIndex events_without_id_;             // content -> event, for records without an id
     std::vector<Rejection> rejections_;
     ReadSummary participant_summary_;
@@ -420,7 +421,7 @@ ReadSummary Dataset::read_stream(const std::string& path, Format format, Accept 
 }
 
 inline bool Dataset::add_participant(const nlohmann::json& record, std::string_view where, std::size_t line) {
-    Fields fields;
+    Fields& fields = json_fields_;  // reused: its strings keep their capacity between records
     ReadSummary summary;
     summary.read = 1;
     bool accepted = false;
@@ -439,7 +440,7 @@ inline bool Dataset::add_participant(const nlohmann::json& record, std::string_v
 }
 
 inline bool Dataset::add_event(const nlohmann::json& record, std::string_view where, std::size_t line) {
-    Fields fields;
+    Fields& fields = json_fields_;  // reused: its strings keep their capacity between records
     ReadSummary summary;
     summary.read = 1;
     bool accepted = false;
