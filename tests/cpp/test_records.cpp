@@ -160,6 +160,43 @@ TEST_CASE("CSV: header, quoting, CRLF, BOM, multi-line cells, ragged rows, dupli
     check_rejections(dup, "dup.csv", {{2, "unit", RejectCode::duplicate_key}, {3, "unit", RejectCode::duplicate_key}});
 }
 
+TEST_CASE("CSV: one buffer of cells serves records of any width, quoted or not") {
+    // The splitter writes cells in place and keeps the strings past a short
+    // record for the next one: nothing of an earlier record may leak through.
+    const std::string text =
+        "a long first cell of thirty-two!,b,c\n"
+        "x\r"
+        "\"q\"\"uoted\nover lines\",,\"\"\r\n"
+        "1,2,3,4\n"
+        ",\n"
+        "tail";
+    std::size_t pos = 0, line = 1;
+    std::vector<std::string> cells;
+    std::string error;
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::size_t> lines;
+    while (pos < text.size()) {
+        REQUIRE(yanxiu::detail::split_csv_record(text, pos, line, cells, error));
+        rows.push_back(cells);
+        lines.push_back(line);
+    }
+    using Row = std::vector<std::string>;
+    REQUIRE(rows.size() == 6);
+    CHECK(rows[0] == Row{"a long first cell of thirty-two!", "b", "c"});
+    CHECK(rows[1] == Row{"x"});
+    CHECK(rows[2] == Row{"q\"uoted\nover lines", "", ""});
+    CHECK(rows[3] == Row{"1", "2", "3", "4"});
+    CHECK(rows[4] == Row{"", ""});
+    CHECK(rows[5] == Row{"tail"});
+    CHECK(lines == std::vector<std::size_t>{2, 3, 5, 6, 7, 7});
+
+    // Without a quote in the text, a cut falls after the last newline; with
+    // one, never inside the quoted cell.
+    CHECK(yanxiu::detail::safe_cut("a,b\nc,d\ne", true) == 8);
+    CHECK(yanxiu::detail::safe_cut("a,b", true) == 0);
+    CHECK(yanxiu::detail::safe_cut("a,b\n\"c\nd", true) == 4);
+}
+
 TEST_CASE("CSV and JSON Lines of the same records give the same dataset") {
     auto p = program();
     yanxiu::Dataset a(p), b(p);

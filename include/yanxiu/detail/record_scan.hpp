@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdlib>
@@ -417,58 +418,69 @@ void scan_jsonl(std::string_view text, OnRecord&& on_record, OnError&& on_error,
 /// past the record.  Returns false on an unterminated or ill-closed quote.
 inline bool split_csv_record(std::string_view text, std::size_t& pos, std::size_t& line,
                              std::vector<std::string>& cells, std::string& error) {
-    cells.clear();
-    std::string cell;
+    // Cells are written into `cells` in place: strings past the record's
+    // count are kept (not destroyed) so their buffers serve the next record.
+    const char* const data = text.data();
+    const std::size_t size = text.size();
+    std::size_t n = 0;
+    auto done = [&](bool ok) {
+        cells.resize(n);
+        return ok;
+    };
     for (;;) {
+        if (n == cells.size()) cells.emplace_back();
+        std::string& cell = cells[n++];
         cell.clear();
-        if (pos < text.size() && text[pos] == '"') {
+        if (pos < size && data[pos] == '"') {
             ++pos;
             for (;;) {
-                if (pos >= text.size()) {
+                // The run up to the next quote is the cell's text, newlines and all.
+                const void* quote = std::memchr(data + pos, '"', size - pos);
+                const std::size_t stop = quote ? static_cast<std::size_t>(static_cast<const char*>(quote) - data) : size;
+                line += static_cast<std::size_t>(std::count(data + pos, data + stop, '\n'));
+                cell.append(data + pos, stop - pos);
+                pos = stop;
+                if (pos >= size) {
                     error = "a quoted cell is not closed";
-                    return false;
+                    return done(false);
                 }
-                char c = text[pos++];
-                if (c == '"') {
-                    if (pos < text.size() && text[pos] == '"') {
-                        cell += '"';
-                        ++pos;
-                        continue;
-                    }
-                    break;
+                ++pos;  // the quote
+                if (pos < size && data[pos] == '"') {  // a doubled quote stands for one
+                    cell += '"';
+                    ++pos;
+                    continue;
                 }
-                if (c == '\n') ++line;
-                cell += c;
+                break;
             }
-            if (pos < text.size() && text[pos] != ',' && text[pos] != '\n' && text[pos] != '\r') {
+            if (pos < size && data[pos] != ',' && data[pos] != '\n' && data[pos] != '\r') {
                 error = "unexpected text after a closing quote";
                 // Resynchronise at the end of the physical line.
-                while (pos < text.size() && text[pos] != '\n') ++pos;
-                if (pos < text.size()) ++pos, ++line;
-                return false;
+                while (pos < size && data[pos] != '\n') ++pos;
+                if (pos < size) ++pos, ++line;
+                return done(false);
             }
         } else {
-            while (pos < text.size() && text[pos] != ',' && text[pos] != '\n' && text[pos] != '\r')
-                cell += text[pos++];
+            std::size_t stop = pos;
+            while (stop < size && data[stop] != ',' && data[stop] != '\n' && data[stop] != '\r') ++stop;
+            cell.assign(data + pos, stop - pos);
+            pos = stop;
         }
-        cells.push_back(cell);
-        if (pos >= text.size()) return true;
-        char c = text[pos];
+        if (pos >= size) return done(true);
+        const char c = data[pos];
         if (c == ',') {
             ++pos;
             continue;
         }
         if (c == '\r') {
             ++pos;
-            if (pos < text.size() && text[pos] == '\n') ++pos;
+            if (pos < size && data[pos] == '\n') ++pos;
             ++line;
-            return true;
+            return done(true);
         }
-        if (c == '\n') {
-            ++pos;
-            ++line;
-            return true;
-        }
+        // c == '\n'
+        ++pos;
+        ++line;
+        return done(true);
     }
 }
 
@@ -583,6 +595,11 @@ void scan_csv(std::string_view text, OnRecord&& on_record, OnError&& on_error) {
 /// 0 if there is none yet.
 [[nodiscard]] inline std::size_t safe_cut(std::string_view text, bool csv) noexcept {
     if (!csv) {
+        auto last = text.rfind('\n');
+        return last == std::string_view::npos ? 0 : last + 1;
+    }
+    // Without any quote every newline ends a record.
+    if (std::memchr(text.data(), '"', text.size()) == nullptr) {
         auto last = text.rfind('\n');
         return last == std::string_view::npos ? 0 : last + 1;
     }
