@@ -5,6 +5,7 @@
 /// cannot be used, so that records read = accepted + rejected + duplicates.
 
 #include <yanxiu/detail/id_index.hpp>
+#include <yanxiu/detail/large_alloc.hpp>
 #include <yanxiu/detail/record_scan.hpp>
 #include <yanxiu/rejection.hpp>
 #include <yanxiu/program.hpp>
@@ -102,14 +103,18 @@ private:
 };
 
 /// Events as columns: one vector per field, indexed by event number.
+/// A province's columns are read at random when a participant's events are
+/// gathered, so large ones live on huge pages (detail/large_alloc.hpp).
 struct EventColumns {
-    std::vector<EventKind> kind;
-    std::vector<std::uint32_t> participant;
-    std::vector<std::uint32_t> lesson;
-    std::vector<std::int64_t> start;  ///< seconds since the epoch
-    std::vector<std::int64_t> end;
-    std::vector<double> score;
-    std::vector<std::uint8_t> completed;
+    template <class T>
+    using Column = detail::LargeVector<T>;
+    Column<EventKind> kind;
+    Column<std::uint32_t> participant;
+    Column<std::uint32_t> lesson;
+    Column<std::int64_t> start;  ///< seconds since the epoch
+    Column<std::int64_t> end;
+    Column<double> score;
+    Column<std::uint8_t> completed;
 
     [[nodiscard]] std::size_t size() const noexcept { return kind.size(); }
     [[nodiscard]] Event row(std::size_t i) const {

@@ -5,6 +5,8 @@
 /// only (hash, id) pairs and asks the caller to compare, so it needs no node
 /// allocations and holds no pointers into its owner.
 
+#include <yanxiu/detail/large_alloc.hpp>
+
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -50,8 +52,8 @@ public:
     template <class Equal>
     [[nodiscard]] std::uint32_t find(std::uint64_t hash, Equal&& equal) const {
         if (slots_.empty()) return kEmpty;
-        const auto tag = static_cast<std::uint32_t>(hash);
-        for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+        const std::uint32_t tag = tag_of(hash);
+        for (std::size_t i = tag & mask_;; i = (i + 1) & mask_) {
             const Slot& s = slots_[i];
             if (s.id == kEmpty) return kEmpty;
             if (s.tag == tag && equal(s.id)) return s.id;
@@ -63,11 +65,11 @@ public:
     template <class Equal>
     std::pair<std::uint32_t, bool> insert(std::uint64_t hash, std::uint32_t id, Equal&& equal) {
         if ((count_ + 1) * 4 > slots_.size() * 3) grow();
-        const auto tag = static_cast<std::uint32_t>(hash);
-        for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+        const std::uint32_t tag = tag_of(hash);
+        for (std::size_t i = tag & mask_;; i = (i + 1) & mask_) {
             Slot& s = slots_[i];
             if (s.id == kEmpty) {
-                s = Slot{id, tag, hash};
+                s = Slot{id, tag};
                 ++count_;
                 return {id, true};
             }
@@ -85,21 +87,25 @@ public:
     [[nodiscard]] std::size_t bytes() const noexcept { return slots_.capacity() * sizeof(Slot); }
 
 private:
+    // 8 bytes a slot: the tag is both the home position (its low bits) and a
+    // filter before `equal` (its other bits), so growing needs no key.
     struct Slot {
         std::uint32_t id = kEmpty;
         std::uint32_t tag = 0;
-        std::uint64_t hash = 0;
     };
+    static std::uint32_t tag_of(std::uint64_t hash) noexcept {
+        return static_cast<std::uint32_t>(hash ^ (hash >> 32));
+    }
 
     void grow() {
-        std::vector<Slot> old;
+        LargeVector<Slot> old;
         old.swap(slots_);
         const std::size_t capacity = old.empty() ? 16 : old.size() * 2;
         slots_.assign(capacity, Slot{});
         mask_ = capacity - 1;
         for (const Slot& s : old) {
             if (s.id == kEmpty) continue;
-            for (std::size_t i = s.hash & mask_;; i = (i + 1) & mask_) {
+            for (std::size_t i = s.tag & mask_;; i = (i + 1) & mask_) {
                 if (slots_[i].id == kEmpty) {
                     slots_[i] = s;
                     break;
@@ -108,7 +114,7 @@ private:
         }
     }
 
-    std::vector<Slot> slots_;
+    LargeVector<Slot> slots_;  // probed at random: huge pages once large
     std::size_t count_ = 0;
     std::size_t mask_ = 0;
 };
