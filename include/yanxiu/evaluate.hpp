@@ -456,16 +456,18 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const PackedE
             ++out.lessons_credited;
             out.seconds_credited += Seconds{counted};
             credit_instants_.push_back(*credited_at);
-        } else if (!enough) {
-            if (explain) lesson_reasons.push_back(Reason{ReasonCode::below_minimum, lesson_id, counted, need, {}, {}, {}});
-        } else if (acc.qualifying_in_window) {
-            if (explain) lesson_reasons.push_back(Reason{ReasonCode::quiz_before_study, lesson_id, {}, {}, {}, {}, {}});
-        } else if (acc.qualifying_any) {
-            if (explain) lesson_reasons.push_back(Reason{ReasonCode::outside_window, lesson_id, {}, {}, {}, {}, {}});
-        } else if (quiz.mode == QuizMode::passed && acc.attempt_in_window) {
-            if (explain) lesson_reasons.push_back(Reason{ReasonCode::quiz_not_passed, lesson_id, {}, {}, {}, {}, {}});
-        } else {
-            if (explain) lesson_reasons.push_back(Reason{ReasonCode::quiz_missing, lesson_id, {}, {}, {}, {}, {}});
+        } else if (explain) {
+            // Why the lesson is not credited.
+            if (!enough)
+                lesson_reasons.push_back(Reason{ReasonCode::below_minimum, lesson_id, counted, need, {}, {}, {}});
+            else if (acc.qualifying_in_window)
+                lesson_reasons.push_back(Reason{ReasonCode::quiz_before_study, lesson_id, {}, {}, {}, {}, {}});
+            else if (acc.qualifying_any)
+                lesson_reasons.push_back(Reason{ReasonCode::outside_window, lesson_id, {}, {}, {}, {}, {}});
+            else if (quiz.mode == QuizMode::passed && acc.attempt_in_window)
+                lesson_reasons.push_back(Reason{ReasonCode::quiz_not_passed, lesson_id, {}, {}, {}, {}, {}});
+            else
+                lesson_reasons.push_back(Reason{ReasonCode::quiz_missing, lesson_id, {}, {}, {}, {}, {}});
         }
         if (keep_lessons) out.lessons.push_back(std::move(result));
     }

@@ -32,7 +32,7 @@ struct LargeAllocator {
         if (n > static_cast<std::size_t>(-1) / sizeof(T)) throw std::bad_array_new_length();
         const std::size_t bytes = n * sizeof(T);
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-        if (bytes >= kLargeBufferBytes) {
+        if (mapped(bytes)) {
             // Map 2 MiB more than needed, then unmap the slack on both sides so
             // that the buffer starts on a huge-page boundary.
             const std::size_t size = rounded(bytes);
@@ -54,7 +54,7 @@ struct LargeAllocator {
     void deallocate(T* p, std::size_t n) noexcept {
         const std::size_t bytes = n * sizeof(T);
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-        if (bytes >= kLargeBufferBytes) {
+        if (mapped(bytes)) {
             ::munmap(p, rounded(bytes));
             return;
         }
@@ -73,6 +73,8 @@ struct LargeAllocator {
 
 private:
     static constexpr std::size_t kHuge = std::size_t{2} << 20;
+    /// Whether a buffer of `bytes` is mapped (allocate and deallocate must agree).
+    static constexpr bool mapped(std::size_t bytes) noexcept { return bytes >= kLargeBufferBytes; }
     /// Whole 2 MiB pages, so the mapping can be backed by huge pages end to end.
     static std::size_t rounded(std::size_t bytes) noexcept {
         return (bytes + kHuge - 1) / kHuge * kHuge;

@@ -594,12 +594,8 @@ void scan_csv(std::string_view text, OnRecord&& on_record, OnError&& on_error) {
 /// after a newline outside quotes (CSV) or after any newline (JSON Lines).
 /// 0 if there is none yet.
 [[nodiscard]] inline std::size_t safe_cut(std::string_view text, bool csv) noexcept {
-    if (!csv) {
-        auto last = text.rfind('\n');
-        return last == std::string_view::npos ? 0 : last + 1;
-    }
-    // Without any quote every newline ends a record.
-    if (std::memchr(text.data(), '"', text.size()) == nullptr) {
+    // JSON Lines, or CSV without any quote: every newline ends a record.
+    if (!csv || std::memchr(text.data(), '"', text.size()) == nullptr) {
         auto last = text.rfind('\n');
         return last == std::string_view::npos ? 0 : last + 1;
     }
