@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
     yanxiu::Dataset data(program);
     double ingest_jsonl = 0, jsonl_mb = 0;
     {
-        std::string participants_jsonl = yanxiu::detail::read_file(dir + "/participants.jsonl");
+        std::string participants_jsonl = bench::slurp(dir + "/participants.jsonl");
         jsonl_mb += static_cast<double>(participants_jsonl.size()) / 1e6;
         double t0 = bench::now();
         data.read_participants(participants_jsonl, "participants.jsonl", yanxiu::Format::jsonl);
@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
         for (int r = 0; r < repeats; ++r) {
             yanxiu::EvaluateOptions options;
             options.threads = threads;
-            options.lessons = lessons;
+            options.keep_lessons = lessons;
             t0 = bench::now();
             std::vector<yanxiu::Outcome> outcomes = yanxiu::evaluate_all(data, options);
             best = std::min(best, bench::now() - t0);

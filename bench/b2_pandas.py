@@ -3,7 +3,7 @@ implementation of the same rules, on the same DataFrames.
 
     b2_pandas.py DIR [REPEATS]
 
-DIR holds a clean simulated cohort (yanxiu_bench_simulate N SEED DIR 0: no
+DIR holds a clean simulated cohort (yanxiu simulate --participants N --seed S --out DIR --malformed-share 0: no
 malformed records; exact re-sent duplicates are kept).  Both sides get the
 DataFrames pandas.read_csv gives (timestamps as text), and both parse them.
 The pandas side implements, for the built-in programme hunan-2023-mh-winter

@@ -12,6 +12,8 @@
 
 #include <yanxiu/yanxiu.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>

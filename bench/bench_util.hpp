@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <unistd.h>
 
@@ -26,6 +27,12 @@ inline long long rss_bytes() {
 template <class T>
 inline void keep(const T& value) {
     asm volatile("" : : "g"(&value) : "memory");
+}
+
+/// A whole file (for timing parsing apart from the disk); empty if unreadable.
+inline std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 /// Prints `RESULT <name> <value>` lines that run_all.sh collects.

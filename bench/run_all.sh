@@ -42,13 +42,13 @@ LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== build (Release, $BUILD)"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DYANXIU_BUILD_BENCH=ON \
   -DYANXIU_BUILD_TESTS=OFF -DYANXIU_BUILD_EXAMPLES=OFF -DYANXIU_INSTALL=OFF >/dev/null
-cmake --build "$BUILD" -j "$(nproc)" --target yanxiu_bench_simulate yanxiu_bench_b1_batch \
+cmake --build "$BUILD" -j "$(nproc)" --target yanxiu_bench_b1_batch \
   yanxiu_bench_b3_ingest yanxiu_bench_b4_ledger yanxiu_cli >/dev/null
 
 mkdir -p "$LOGS"
 simulate() {  # simulate N DIR [MALFORMED_SHARE]
   if [ ! -f "$2/events.csv" ] || [ ! -f "$2/.complete" ]; then
-    "$BUILD/bench/yanxiu_bench_simulate" "$1" 1 "$2" "${3:-0.002}"
+    "$BUILD/yanxiu" simulate --participants "$1" --seed 1 --out "$2" --malformed-share "${3:-0.002}" >/dev/null
     touch "$2/.complete"
   fi
 }
@@ -94,7 +94,7 @@ if wanted b4; then run b4 "$BUILD/bench/yanxiu_bench_b4_ledger" "$SCRATCH/cohort
 if wanted service; then
   if cmake -S "$ROOT" -B "$ROOT/build-service" -DCMAKE_BUILD_TYPE=Release -DYANXIU_BUILD_TESTS=OFF \
        -DYANXIU_BUILD_EXAMPLES=ON -DYANXIU_INSTALL=OFF >/dev/null &&
-     cmake --build "$ROOT/build-service" -j "$(nproc)" --target yanxiu_service yanxiu_service_cohort >/dev/null 2>&1; then
+     cmake --build "$ROOT/build-service" -j "$(nproc)" --target yanxiu_service yanxiu_cli >/dev/null 2>&1; then
     run service "$ROOT/bench/service_load.sh" "$ROOT/build-service" "$SERVICE_PARTICIPANTS" 10 20000
   else
     echo "skipped: the service example did not build here (is libcpp-httplib-dev installed?)" | tee "$LOGS/service.log"
@@ -172,7 +172,7 @@ lines = [
     "",
     f"## B1 — batch evaluation, {int(b1['participants']):,} teachers, {int(ev1):,} events (in memory)",
     "",
-    "`yanxiu_bench_simulate` → `Dataset::read_events` (JSON Lines, in 64 MB blocks) → `evaluate_all`.",
+    "`yanxiu simulate` → `Dataset::read_events` (JSON Lines, in 64 MB blocks) → `evaluate_all`.",
     "",
     "| figure | value | baseline | ratio |",
     "|---|---|---|---|",

@@ -15,11 +15,11 @@ participants=${2:-20000}
 duration=${3:-10}
 requests=${4:-20000}
 service="$build/examples/service/yanxiu_service"
-cohort="$build/examples/service/yanxiu_service_cohort"
+cli="$build/yanxiu"
 python=.venv/bin/python
 [ -x "$python" ] || python=/usr/bin/python3
-for f in "$service" "$cohort"; do
-  [ -x "$f" ] || { echo "service_load: $f is missing; build with: cmake -S . -B $build && cmake --build $build --target yanxiu_service yanxiu_service_cohort" >&2; exit 2; }
+for f in "$service" "$cli"; do
+  [ -x "$f" ] || { echo "service_load: $f is missing; build with: cmake -S . -B $build && cmake --build $build --target yanxiu_service yanxiu_cli" >&2; exit 2; }
 done
 
 work=$(mktemp -d)
@@ -30,7 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$cohort" "$participants" 1 "$work" >/dev/null
+"$cli" simulate --participants "$participants" --seed 1 --out "$work" >/dev/null
 "$service" --port 0 >"$work/stdout" 2>"$work/stderr" &
 pid=$!
 for _ in $(seq 100); do grep -q '^listening on' "$work/stdout" 2>/dev/null && break; sleep 0.1; done

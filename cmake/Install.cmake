@@ -1,7 +1,7 @@
 # Install rules (YANXIU_INSTALL), included from the top-level CMakeLists.txt:
-# the headers (with the generated one), the built-in programmes, the CLI, and
-# the two ways to find them again: the CMake package (find_package(yanxiu),
-# target yanxiu::yanxiu) and the pkg-config file yanxiu.pc.
+# the headers, the library, the built-in programmes, the CLI, and the two
+# ways to find them again: the CMake package (find_package(yanxiu), targets
+# yanxiu::yanxiu and yanxiu::core) and the pkg-config file yanxiu.pc.
 #
 # Everything is relative to the prefix chosen at install time
 # (cmake --install build --prefix ...), so nothing records CMAKE_INSTALL_PREFIX
@@ -12,10 +12,8 @@ include(CMakePackageConfigHelpers)
 # As the top-level find_package(nlohmann_json ...) asks.
 set(YANXIU_NLOHMANN_JSON_MIN_VERSION 3.10)
 
-# Header-only: the CMake package is architecture-independent, so it goes under
-# share/ (as nlohmann_json's does).  yanxiu.pc names a library (-ldate-tz), so
-# it goes under lib/.
-set(YANXIU_INSTALL_CMAKEDIR "${CMAKE_INSTALL_DATADIR}/cmake/yanxiu"
+# A compiled library: the CMake package and yanxiu.pc go under lib/.
+set(YANXIU_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/yanxiu"
     CACHE STRING "Where yanxiu's CMake package goes, relative to the prefix")
 set(YANXIU_INSTALL_PKGCONFIGDIR "${CMAKE_INSTALL_LIBDIR}/pkgconfig"
     CACHE STRING "Where yanxiu.pc goes, relative to the prefix")
@@ -24,22 +22,23 @@ set(_yanxiu_package_dir "${PROJECT_BINARY_DIR}/package")
 
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/yanxiu" DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.hpp")
-install(FILES "${_yanxiu_generated}/yanxiu/detail/builtin_programs.hpp"
-        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/yanxiu/detail)
 install(FILES ${_yanxiu_programs} DESTINATION ${YANXIU_INSTALL_PROGRAMSDIR})
 if(TARGET yanxiu_cli)
   install(TARGETS yanxiu_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
 
 # The CMake package.
-install(TARGETS yanxiu EXPORT yanxiuTargets)
+install(TARGETS yanxiu yanxiu_core EXPORT yanxiuTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(EXPORT yanxiuTargets NAMESPACE yanxiu:: FILE yanxiuTargets.cmake
         DESTINATION ${YANXIU_INSTALL_CMAKEDIR})
 configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/yanxiuConfig.cmake.in" "${_yanxiu_package_dir}/yanxiuConfig.cmake"
     INSTALL_DESTINATION ${YANXIU_INSTALL_CMAKEDIR}
     PATH_VARS YANXIU_INSTALL_PROGRAMSDIR)
 write_basic_package_version_file("${_yanxiu_package_dir}/yanxiuConfigVersion.cmake"
-    COMPATIBILITY SameMajorVersion ARCH_INDEPENDENT)
+    COMPATIBILITY SameMajorVersion)
 install(FILES "${_yanxiu_package_dir}/yanxiuConfig.cmake" "${_yanxiu_package_dir}/yanxiuConfigVersion.cmake"
         DESTINATION ${YANXIU_INSTALL_CMAKEDIR})
 
@@ -52,9 +51,11 @@ else()
   string(REGEX REPLACE "/$" "" _yanxiu_pc_up "${_yanxiu_pc_up}")
   set(_yanxiu_pc_prefix "\${pcfiledir}/${_yanxiu_pc_up}")
 endif()
-foreach(_kind IN ITEMS includedir programsdir)
+foreach(_kind IN ITEMS includedir libdir programsdir)
   if(_kind STREQUAL "includedir")
     set(_dir "${CMAKE_INSTALL_INCLUDEDIR}")
+  elseif(_kind STREQUAL "libdir")
+    set(_dir "${CMAKE_INSTALL_LIBDIR}")
   else()
     set(_dir "${YANXIU_INSTALL_PROGRAMSDIR}")
   endif()

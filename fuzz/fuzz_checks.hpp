@@ -12,9 +12,11 @@
 
 #include <yanxiu/evaluate.hpp>
 #include <yanxiu/program.hpp>
-#include <yanxiu/records.hpp>
+#include <yanxiu/dataset.hpp>
 #include <yanxiu/time.hpp>
-#include <yanxiu/xapi.hpp>
+
+#include <date/tz.h>
+#include <yanxiu/io/xapi.hpp>
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,8 @@
 // Evaluates one teacher under the built-in Hunan programme and explains the result.
 #include <yanxiu/yanxiu.hpp>
 
+#include <nlohmann/json.hpp>  // to print what to_json returns
+
 #include <iostream>
 
 int main() {

@@ -1,10 +1,10 @@
 // A tour of the C++ API (docs/cpp.md shows this file): a programme, records
-// with a rejection, batch evaluation, the reasons in Chinese, a unit report,
-// xAPI statements, and the streaming Ledger giving the same answer.
-#include <yanxiu/messages.hpp>
-#include <yanxiu/report.hpp>
-#include <yanxiu/xapi.hpp>
+// with a rejection, batch evaluation into an Evaluation, the reasons in
+// Chinese, a unit report, xAPI statements, and the streaming Ledger giving
+// the same answer.
 #include <yanxiu/yanxiu.hpp>
+
+#include <nlohmann/json.hpp>  // to index and print the report's JSON
 
 #include <iostream>
 
@@ -30,8 +30,10 @@ int main() {
         std::cout << "rejected: " << r.file << ":" << r.line << " " << r.field << " " << yanxiu::to_string(r.code)
                   << "\n";
 
-    // 3. Batch evaluation (all cores by default), sorted by participant id.
-    const std::vector<yanxiu::Outcome> outcomes = yanxiu::evaluate_all(data);
+    // 3. Batch evaluation (all cores by default): outcomes sorted by participant
+    // id, with the rejections and the counts of each input.
+    const yanxiu::Evaluation evaluation = yanxiu::evaluate(data);
+    const std::vector<yanxiu::Outcome>& outcomes = evaluation.outcomes;
     for (const yanxiu::Outcome& o : outcomes) {
         std::cout << o.participant << " " << yanxiu::message(o.status, yanxiu::Lang::zh) << ", "
                   << o.lessons_credited << "/" << o.lessons_required << " 课, " << o.hours_credited << " 学时\n";
@@ -39,8 +41,8 @@ int main() {
             std::cout << "  · " << yanxiu::explain(reason, yanxiu::Lang::zh, &program) << "\n";
     }
 
-    // 4. The unit report (SPEC §6) as JSON; to_html(report) gives the page.
-    const yanxiu::Report report = yanxiu::report(program, outcomes, nullptr, std::nullopt);
+    // 4. The unit report of that evaluation as JSON; to_html(report) gives the page.
+    const yanxiu::Report report = yanxiu::report(evaluation);
     std::cout << yanxiu::to_json(report)["totals"]["target"].dump() << "\n";
 
     // 5. xAPI statements into the same dataset type.
@@ -56,13 +58,27 @@ int main() {
     if (!x.reconciles() || x.mapped != 1) return 1;  // read = mapped + ignored + rejected + duplicates
 
     // 6. The streaming Ledger: events one at a time, the same answers as batch.
+    // Records built in code are a yanxiu::Record (or a JSON object).
+    using yanxiu::Field;
     yanxiu::Ledger ledger(program);
-    ledger.add_participant({{"id", "T1"}, {"unit", "长沙市"}, {"sector", "primary"}, {"category", "homeroom"}});
-    ledger.add({{"kind", "quiz"}, {"participant", "T1"}, {"lesson", "L01"}, {"at", "2023-01-10T19:50:00+08:00"},
-                {"score", 80}});
-    const yanxiu::Update update = ledger.add({{"kind", "study"}, {"participant", "T1"}, {"lesson", "L01"},
-                                              {"start", "2023-01-10T19:00:00+08:00"},
-                                              {"end", "2023-01-10T19:45:00+08:00"}});
+    ledger.add_participant(yanxiu::Record()
+                               .set(Field::id, "T1")
+                               .set(Field::unit, "长沙市")
+                               .set(Field::sector, "primary")
+                               .set(Field::category, "homeroom"));
+    yanxiu::Record quiz = yanxiu::Record()
+                              .set(Field::kind, "quiz")
+                              .set(Field::participant, "T1")
+                              .set(Field::lesson, "L01")
+                              .set(Field::at, "2023-01-10T19:50:00+08:00");
+    quiz.slot(Field::score).set_number(80);
+    ledger.add(quiz);
+    const yanxiu::Update update = ledger.add(yanxiu::Record()
+                                                 .set(Field::kind, "study")
+                                                 .set(Field::participant, "T1")
+                                                 .set(Field::lesson, "L01")
+                                                 .set(Field::start, "2023-01-10T19:00:00+08:00")
+                                                 .set(Field::end, "2023-01-10T19:45:00+08:00"));
     std::cout << "ledger: T1 " << update.lessons_credited << " lesson(s), " << update.hours_credited << " 学时\n";
     if (update.lessons_credited != outcomes[0].lessons_credited) return 1;
     return 0;

@@ -1,13 +1,15 @@
 #pragma once
 /// \file program.hpp
 /// A training programme as data: window, categories, quiz gate, crediting,
-/// lesson catalogue, milestones and support channels (SPEC §3).
+/// lesson catalogue, milestones and support channels.
 ///
-/// A `Program` is immutable once built and safe to share across threads.
+/// The model only: the loader (strict JSON, overlays, defaults, validation)
+/// is compiled (src/program/).  A `Program` is immutable once built, cheap to
+/// copy (the resolved document is shared) and safe to share across threads.
 
 #include <yanxiu/time.hpp>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -178,6 +180,10 @@ public:
     /// members arrive sorted, so categories are listed in key order.
     [[nodiscard]] static Program from_json(const nlohmann::json& document, std::string_view source = "<json>",
                                            std::string_view base_dir = ".");
+    /// Builds a programme from a parsed JSON object that keeps member order
+    /// (e.g. another programme's `to_json()`).
+    [[nodiscard]] static Program from_json(const nlohmann::ordered_json& document, std::string_view source = "<json>",
+                                           std::string_view base_dir = ".");
     /// The ids of the built-in programmes, in a stable order.
     [[nodiscard]] static std::vector<std::string> builtin_ids();
     /// The JSON Schema of a resolved programme.
@@ -195,20 +201,31 @@ public:
     /// Categories in the order the programme lists them.
     [[nodiscard]] const std::vector<Category>& categories() const noexcept { return categories_; }
     /// The category with this id, or nullptr.
-    [[nodiscard]] const Category* find_category(std::string_view id) const noexcept;
+    [[nodiscard]] const Category* find_category(std::string_view id) const noexcept {
+        for (const Category& c : categories_)
+            if (c.id == id) return &c;
+        return nullptr;
+    }
     [[nodiscard]] const QuizRule& quiz() const noexcept { return quiz_; }
     [[nodiscard]] const CreditRule& credit() const noexcept { return credit_; }
     /// The lesson catalogue (empty: any lesson id accepted, nothing capped).
     [[nodiscard]] const std::vector<Lesson>& lessons() const noexcept { return lessons_; }
     /// The catalogue lesson with this id, or nullptr.
-    [[nodiscard]] const Lesson* find_lesson(std::string_view id) const noexcept;
+    [[nodiscard]] const Lesson* find_lesson(std::string_view id) const noexcept {
+        for (const Lesson& l : lessons_)
+            if (l.id == id) return &l;
+        return nullptr;
+    }
     [[nodiscard]] const std::vector<std::string>& themes() const noexcept { return themes_; }
     [[nodiscard]] const std::vector<Milestone>& milestones() const noexcept { return milestones_; }
     [[nodiscard]] const std::vector<SupportChannel>& support() const noexcept { return support_; }
-    /// The resolved programme as JSON (every key present, defaults filled in).
-    [[nodiscard]] const nlohmann::json& to_json() const noexcept { return resolved_; }
+    /// The resolved programme as JSON: every key present, defaults filled in,
+    /// keys and categories in the order the programme format lists them.
+    [[nodiscard]] const nlohmann::ordered_json& to_json() const noexcept { return *resolved_; }
 
 private:
+    Program() = default;
+
     std::string id_;
     std::string version_;
     Label title_;
@@ -225,90 +242,19 @@ private:
     std::vector<std::string> themes_;
     std::vector<Milestone> milestones_;
     std::vector<SupportChannel> support_;
-    nlohmann::json resolved_;
+    std::shared_ptr<const nlohmann::ordered_json> resolved_;
 
-    friend struct detail_program_access;
+    friend struct ProgramBuilder;  // src/program/loader.cpp: the only code that writes a Program's members
 };
 
-}  // namespace yanxiu
-
-#include <yanxiu/detail/program_impl.hpp>
-
-namespace yanxiu {
-
-inline Program Program::load(std::string_view id_or_path) {
-    namespace loader = detail::program_loader;
-    const std::string shown = id_or_path.empty() ? std::string("\"\"") : loader::printable(id_or_path, 4096);
-    return detail_program_access::guarded(shown, [&] {
-        auto found = loader::locate(id_or_path, ".", shown, "");
-        if (!found)
-            throw ProgramNotFound(shown, "",
-                                  "no built-in programme and no file of this name (built-in: " +
-                                      loader::builtin_id_list() + ")");
-        return detail_program_access::from_document(loader::parse_strict(found->text, found->shown), found->shown,
-                                                    found->identity, found->directory);
-    });
-}
-
-inline Program Program::from_json(std::string_view text, std::string_view source, std::string_view base_dir) {
-    namespace loader = detail::program_loader;
-    const std::string shown = loader::printable(source, 4096);
-    return detail_program_access::guarded(shown, [&] {
-        return detail_program_access::from_document(loader::parse_strict(text, shown), shown, "source:" + shown,
-                                                    std::filesystem::path(std::string(base_dir)));
-    });
-}
-
-inline Program Program::from_json(const std::string& text, std::string_view source, std::string_view base_dir) {
-    return from_json(std::string_view(text), source, base_dir);
-}
-
-inline Program Program::from_json(const char* text, std::string_view source, std::string_view base_dir) {
-    return from_json(std::string_view(text ? text : ""), source, base_dir);
-}
-
-inline Program Program::from_json(const nlohmann::json& document, std::string_view source, std::string_view base_dir) {
-    namespace loader = detail::program_loader;
-    const std::string shown = loader::printable(source, 4096);
-    return detail_program_access::guarded(shown, [&] {
-        loader::check_document(document, shown);
-        return detail_program_access::from_document(loader::to_ordered(document), shown, "source:" + shown,
-                                                    std::filesystem::path(std::string(base_dir)));
-    });
-}
-
-inline std::vector<std::string> Program::builtin_ids() {
-    std::vector<std::string> ids;
-    for (const auto& file : detail::kEmbeddedPrograms)
-        if (file.name != detail::program_loader::kSchemaName) ids.emplace_back(file.name);
-    return ids;
-}
-
-inline const nlohmann::json& Program::schema() {
-    // Parsed once; C++11 guarantees a thread-safe first call.
-    static const nlohmann::json parsed = [] {
-        for (const auto& file : detail::kEmbeddedPrograms) {
-            if (file.name != detail::program_loader::kSchemaName) continue;
-            nlohmann::json document = nlohmann::json::parse(file.text, nullptr, false);
-            if (document.is_discarded())
-                throw ProgramError(std::string(file.name), "", "the compiled-in schema is not valid JSON");
-            return document;
-        }
-        throw ProgramError(std::string(detail::program_loader::kSchemaName), "", "the schema is not compiled in");
-    }();
-    return parsed;
-}
-
-inline const Category* Program::find_category(std::string_view id) const noexcept {
-    for (const Category& c : categories_)
-        if (c.id == id) return &c;
-    return nullptr;
-}
-
-inline const Lesson* Program::find_lesson(std::string_view id) const noexcept {
-    for (const Lesson& l : lessons_)
-        if (l.id == id) return &l;
-    return nullptr;
+/// The spelling of a quiz mode in a programme file ("completed", "passed", "none").
+[[nodiscard]] inline std::string_view to_string(QuizMode mode) noexcept {
+    switch (mode) {
+        case QuizMode::completed: return "completed";
+        case QuizMode::passed: return "passed";
+        case QuizMode::none: return "none";
+    }
+    return "completed";
 }
 
 }  // namespace yanxiu

@@ -3,9 +3,10 @@
 // --strict.  Every failure is one line on stderr.
 
 #include <yanxiu/yanxiu.hpp>
-#include <yanxiu/xapi.hpp>
-#include <yanxiu/report.hpp>
-#include <yanxiu/simulate.hpp>
+
+#include <simulate.hpp>
+
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -29,6 +30,9 @@ constexpr int kFailure = 1;
 constexpr int kUsage = 2;
 constexpr int kStrictRejections = 3;
 
+/// The programme `demo` runs, and `simulate` simulates unless told otherwise.
+constexpr const char* kDemoProgram = "hunan-2023-mh-winter";
+
 struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
@@ -49,8 +53,9 @@ const char* const kHelp =
     "                  [--rejects FILE] [--strict] [--threads N]\n"
     "                                        progress by unit: census, registered, started,\n"
     "                                        completed, coverage, daily series; a summary on stdout\n"
-    "  yanxiu simulate --participants N --seed S --out DIR\n"
-    "                                        a realistic Hunan cohort: participants, events, census\n"
+    "  yanxiu simulate --participants N --seed S --out DIR [--program ID|FILE] [--malformed-share X]\n"
+    "                                        a realistic Hunan cohort under the programme\n"
+    "                                        (hunan-2023-mh-winter): participants, events, census\n"
     "  yanxiu demo     [--out DIR] [--participants N] [--lang zh|en]\n"
     "                                        simulate a Hunan cohort (20000, into yanxiu-demo/),\n"
     "                                        evaluate it, write report.html, report.json, outcomes.jsonl\n"
@@ -109,13 +114,10 @@ struct Args {
     [[nodiscard]] bool flag(const std::string& name) const { return flags.count(name) > 0; }
 };
 
-/// An as-of instant: a timestamp, or a local date meaning the end of that day.
-yanxiu::Instant parse_as_of(const std::string& text, const yanxiu::Program& program) {
+/// --as-of: a timestamp, or a local date meaning the end of that day.
+yanxiu::Instant as_of_option(const std::string& text, const yanxiu::Program& program) {
     std::string error;
-    if (auto date = yanxiu::parse_local_date(text)) {
-        return yanxiu::start_of_day(yanxiu::LocalDate{date::sys_days{*date} + date::days{1}}, program.time_zone());
-    }
-    if (auto t = yanxiu::parse_instant(text, program.time_zone(), &error)) return *t;
+    if (auto t = yanxiu::parse_as_of(text, program.time_zone(), &error)) return *t;
     throw UsageError("--as-of " + text + ": " + error);
 }
 
@@ -160,6 +162,26 @@ int cmd_validate(const Args& args) {
     return kOk;
 }
 
+/// Writes rejections as JSON Lines, one per line.
+void write_rejections(Output& out, const std::vector<yanxiu::Rejection>& rejections) {
+    std::string buffer;
+    for (const auto& r : rejections) yanxiu::append_json_line(buffer, r);
+    out.stream().write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    out.close();
+}
+
+/// Writes outcomes as JSON Lines, a megabyte at a time.
+void write_outcomes(Output& out, const yanxiu::Evaluation& evaluation, const yanxiu::OutcomeJson& format) {
+    const yanxiu::TimeZone& zone = evaluation.program->time_zone();
+    std::string buffer;
+    for (const auto& outcome : evaluation.outcomes) {
+        yanxiu::append_json_line(buffer, outcome, zone, format);
+        if (buffer.size() > (1u << 20)) out.stream().write(buffer.data(), static_cast<std::streamsize>(buffer.size())), buffer.clear();
+    }
+    out.stream().write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    out.close();
+}
+
 void print_summary(const char* what, const yanxiu::ReadSummary& s) {
     std::fprintf(stderr, "%s: read %zu = accepted %zu + rejected %zu + duplicates %zu\n", what, s.read, s.accepted,
                  s.rejected, s.duplicates);
@@ -180,7 +202,7 @@ int cmd_evaluate(const Args& args) {
         xapi_options = *parsed;
     }
     yanxiu::EvaluateOptions options;
-    if (auto as_of = args.get("as-of")) options.as_of = parse_as_of(*as_of, program);
+    if (auto as_of = args.get("as-of")) options.as_of = as_of_option(*as_of, program);
     if (auto threads = args.get("threads")) {
         try {
             int n = std::stoi(*threads);
@@ -201,29 +223,13 @@ int cmd_evaluate(const Args& args) {
     if (!events_path.empty()) events = data.read_events_file(events_path);
     std::optional<yanxiu::XapiSummary> statements;
     if (xapi_path) statements = yanxiu::read_xapi_file(data, *xapi_path, xapi_options);
-    const bool explain = args.flag("explain");
-    options.lessons = explain;
-    auto outcomes = yanxiu::evaluate_all(data, options);
-
-    std::string buffer;
-    for (const auto& outcome : outcomes) {
-        yanxiu::append_json_line(buffer, outcome, program.time_zone(), explain);
-        if (buffer.size() > (1u << 20)) out.stream().write(buffer.data(), static_cast<std::streamsize>(buffer.size())), buffer.clear();
-    }
-    out.stream().write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    out.close();
-    if (rejects) {
-        for (const auto& r : data.rejections()) {
-            nlohmann::ordered_json j;
-            j["file"] = r.file;
-            j["line"] = r.line;
-            if (!r.field.empty()) j["field"] = r.field;
-            j["code"] = yanxiu::to_string(r.code);
-            j["message"] = r.message;
-            rejects->stream() << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-        }
-        rejects->close();
-    }
+    yanxiu::OutcomeJson format;
+    format.include_lessons = args.flag("explain");  // each studied lesson's counted time and credit
+    options.keep_lessons = format.include_lessons;
+    const yanxiu::Evaluation evaluation = yanxiu::evaluate(data, options);
+    const auto& outcomes = evaluation.outcomes;
+    write_outcomes(out, evaluation, format);
+    if (rejects) write_rejections(*rejects, evaluation.rejections);
 
     print_summary("participants", participants);
     if (!events_path.empty()) print_summary("events", events);
@@ -238,10 +244,10 @@ int cmd_evaluate(const Args& args) {
     for (const char* s : {"completed", "in_progress", "recorded", "not_started", "unverified"})
         std::fprintf(stderr, ", %s %zu", s, by_status[s]);
     std::fprintf(stderr, "\n");
-    if (!data.rejections().empty() && !rejects) {
-        std::fprintf(stderr, "%zu records rejected; write them with --rejects FILE\n", data.rejections().size());
+    if (!evaluation.rejections.empty() && !rejects) {
+        std::fprintf(stderr, "%zu records rejected; write them with --rejects FILE\n", evaluation.rejections.size());
     }
-    if (args.flag("strict") && !data.rejections().empty()) return kStrictRejections;
+    if (args.flag("strict") && !evaluation.rejections.empty()) return kStrictRejections;
     return kOk;
 }
 
@@ -291,32 +297,11 @@ yanxiu::Lang parse_lang_option(const Args& args) {
     return *lang;
 }
 
-/// The report's "generated at" line: --generated-at, else SOURCE_DATE_EPOCH
-/// (reproducible builds), else now; in the programme's zone.
+/// The report's "generated at" line: --generated-at, else the library's
+/// (SOURCE_DATE_EPOCH for reproducible output, else now).
 std::string generated_at(const Args& args, const yanxiu::Program& program) {
     if (auto text = args.get("generated-at")) return *text;
-    auto now = std::chrono::time_point_cast<yanxiu::Seconds>(std::chrono::system_clock::now());
-    if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
-        char* end = nullptr;
-        long long seconds = std::strtoll(epoch, &end, 10);
-        if (end && *end == '\0' && seconds >= 0) now = yanxiu::Instant{yanxiu::Seconds{seconds}};
-    }
-    const std::string full = yanxiu::format_instant(now, program.time_zone());  // 2023-02-11T09:30:00+08:00
-    return full.substr(0, 10) + " " + full.substr(11, 5) + " (UTC" + full.substr(19) + ")";
-}
-
-/// Writes rejections as JSON Lines (SPEC §4).
-void write_rejections(Output& out, const std::vector<yanxiu::Rejection>& rejections) {
-    for (const auto& r : rejections) {
-        nlohmann::ordered_json j;
-        j["file"] = r.file;
-        j["line"] = r.line;
-        if (!r.field.empty()) j["field"] = r.field;
-        j["code"] = yanxiu::to_string(r.code);
-        j["message"] = r.message;
-        out.stream() << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-    }
-    out.close();
+    return yanxiu::generated_at_text(program);
 }
 
 /// Columns a terminal gives to text: East Asian characters take two.
@@ -407,7 +392,7 @@ struct ReportOutputs {
             html->close();
         }
         if (json) {
-            json->stream() << yanxiu::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+            json->stream() << yanxiu::to_json_text(report);
             json->close();
         }
         if (csv) {
@@ -426,8 +411,8 @@ int cmd_report(const Args& args) {
     const std::string events_path = args.require("events");
     const yanxiu::Lang lang = parse_lang_option(args);
     yanxiu::EvaluateOptions options;
-    options.lessons = false;  // a report needs the counts, not the per-lesson detail
-    if (auto as_of = args.get("as-of")) options.as_of = parse_as_of(*as_of, program);
+    options.keep_lessons = false;  // a report needs the counts, not the per-lesson detail
+    if (auto as_of = args.get("as-of")) options.as_of = as_of_option(*as_of, program);
     if (auto threads = args.get("threads")) options.threads = static_cast<unsigned>(parse_whole(*threads, "--threads", 0, 1024));
     if (args.flag("bom") && !args.get("csv")) throw UsageError("--bom needs --csv");
     // Open outputs before the work, so a bad path fails fast.
@@ -442,30 +427,26 @@ int cmd_report(const Args& args) {
     Progress progress;
     progress.step("reading participants");
     yanxiu::Dataset data(program);
-    auto participants = data.read_participants_file(participants_path);
+    data.read_participants_file(participants_path);
     progress.step("reading events");
-    auto events = data.read_events_file(events_path);
+    data.read_events_file(events_path);
     std::optional<yanxiu::Census> census;
     if (auto path = args.get("census")) {
         census.emplace(program);
         census->read_file(*path);
     }
     progress.step("evaluating " + std::to_string(data.participants().size()) + " participants");
-    auto outcomes = yanxiu::evaluate_all(data, options);
+    const yanxiu::Evaluation evaluation = yanxiu::evaluate(data, options);
     progress.step("writing the report");
-    auto report = yanxiu::report(program, outcomes, census ? &census->rows() : nullptr, options.as_of);
+    auto report = census ? yanxiu::report(evaluation, &census->rows(), &census->summary()) : yanxiu::report(evaluation);
     report.generated_at = generated_at(args, program);
-    report.inputs = {{"participants", participants}, {"events", events}};
-    if (census) report.inputs.push_back({"census", census->summary()});
     outputs.write(report, lang);
-    std::vector<yanxiu::Rejection> rejections = data.rejections();
+    std::vector<yanxiu::Rejection> rejections = evaluation.rejections;
     if (census) rejections.insert(rejections.end(), census->rejections().begin(), census->rejections().end());
     if (rejects) write_rejections(*rejects, rejections);
     progress.done();
 
-    print_summary("participants", participants);
-    print_summary("events", events);
-    if (census) print_summary("census", census->summary());
+    for (const auto& input : report.inputs) print_summary(input.name.c_str(), input.summary);
     if (!rejections.empty() && !rejects)
         std::fprintf(stderr, "%zu records rejected; write them with --rejects FILE\n", rejections.size());
     print_report_summary(report, lang);
@@ -477,10 +458,18 @@ int cmd_simulate(const Args& args) {
     yanxiu::SimulationOptions options;
     options.participants = parse_whole(args.require("participants"), "--participants", 1, 10000000);
     options.seed = parse_whole(args.require("seed"), "--seed", 0, UINT64_MAX / 2);
+    if (auto share = args.get("malformed-share")) {
+        char* end = nullptr;
+        const double value = std::strtod(share->c_str(), &end);
+        if (share->empty() || *end != '\0' || !(value >= 0 && value <= 1))
+            throw UsageError("--malformed-share needs a number from 0 to 1");
+        options.malformed_share = value;
+    }
     const std::string out_dir = args.require("out");
+    const auto program = yanxiu::Program::load(args.get("program").value_or(kDemoProgram));
     Progress progress;
     progress.step("simulating " + std::to_string(options.participants) + " participants");
-    auto files = yanxiu::simulate_to_directory(options, out_dir);
+    auto files = yanxiu::simulate_to_directory(program, options, out_dir);
     progress.done();
     std::printf("simulated %zu participants, %zu events (%zu deliberately bad records, %zu re-sent copies) into %s\n",
                 files.participants, files.events, files.malformed, files.duplicates, out_dir.c_str());
@@ -498,44 +487,36 @@ int cmd_demo(const Args& args) {
     yanxiu::SimulationOptions simulation;
     if (auto n = args.get("participants")) simulation.participants = parse_whole(*n, "--participants", 1, 10000000);
     const yanxiu::Lang lang = parse_lang_option(args);
-    const std::string program_id = "hunan-2023-mh-winter";
-    auto program = yanxiu::Program::load(program_id);
+    auto program = yanxiu::Program::load(kDemoProgram);
     auto path = [&](const char* name) { return (fs::path(out_dir) / name).string(); };
 
     Progress progress;
     progress.step("simulating " + std::to_string(simulation.participants) + " Hunan participants");
-    auto files = yanxiu::simulate_to_directory(simulation, out_dir);
+    auto files = yanxiu::simulate_to_directory(program, simulation, out_dir);
     progress.step("reading the records");
     yanxiu::Dataset data(program);
-    auto participants = data.read_participants_file(files.participants_jsonl);
-    auto events = data.read_events_file(files.events_jsonl);
+    data.read_participants_file(files.participants_jsonl);
+    data.read_events_file(files.events_jsonl);
     yanxiu::Census census(program);
     census.read_file(files.census_csv);
     progress.step("evaluating " + std::to_string(data.participants().size()) + " participants");
     yanxiu::EvaluateOptions options;
-    options.lessons = false;
-    auto outcomes = yanxiu::evaluate_all(data, options);
+    options.keep_lessons = false;
+    const yanxiu::Evaluation evaluation = yanxiu::evaluate(data, options);
 
     progress.step("writing outcomes and the report");
     {
         Output out(path("outcomes.jsonl"));
-        std::string buffer;
-        for (const auto& outcome : outcomes) {
-            yanxiu::append_json_line(buffer, outcome, program.time_zone());
-            if (buffer.size() > (1u << 20)) out.stream().write(buffer.data(), static_cast<std::streamsize>(buffer.size())), buffer.clear();
-        }
-        out.stream().write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-        out.close();
+        write_outcomes(out, evaluation, {});
     }
-    std::vector<yanxiu::Rejection> rejections = data.rejections();
+    std::vector<yanxiu::Rejection> rejections = evaluation.rejections;
     rejections.insert(rejections.end(), census.rejections().begin(), census.rejections().end());
     {
         Output out(path("rejects.jsonl"));
         write_rejections(out, rejections);
     }
-    auto report = yanxiu::report(program, outcomes, &census.rows(), std::nullopt);
+    auto report = yanxiu::report(evaluation, &census.rows(), &census.summary());
     report.generated_at = generated_at(args, program);
-    report.inputs = {{"participants", participants}, {"events", events}, {"census", census.summary()}};
     ReportOutputs outputs;
     outputs.html.emplace(path("report.html"));
     outputs.json.emplace(path("report.json"));
@@ -548,7 +529,7 @@ int cmd_demo(const Args& args) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::printf("\nsimulated %zu participants and %zu events, evaluated under %s in %.1f s (%zu records rejected)\n",
-                files.participants, files.events, program_id.c_str(), seconds, rejections.size());
+                files.participants, files.events, program.id().c_str(), seconds, rejections.size());
     std::printf("written to %s/: report.html (open in a browser; prints on A4), report.json, report.csv,\n"
                 "  outcomes.jsonl, rejects.jsonl, and the simulated participants, events and census\n",
                 out_dir.c_str());
@@ -602,7 +583,7 @@ int run(int argc, char** argv) {
         return cmd_report(args);
     }
     if (command == "simulate") {
-        Args args(argc, argv, 2, {"participants", "seed", "out"}, {});
+        Args args(argc, argv, 2, {"participants", "seed", "out", "program", "malformed-share"}, {});
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_simulate(args);
     }

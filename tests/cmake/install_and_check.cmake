@@ -4,7 +4,7 @@
 
 cmake_minimum_required(VERSION 3.21)
 
-foreach(_var BUILD_DIR SOURCE_DIR PREFIX VERSION INCLUDEDIR BINDIR CMAKEDIR PKGCONFIGDIR PROGRAMSDIR)
+foreach(_var BUILD_DIR SOURCE_DIR PREFIX VERSION INCLUDEDIR LIBDIR BINDIR CMAKEDIR PKGCONFIGDIR PROGRAMSDIR)
   if(NOT DEFINED ${_var})
     message(FATAL_ERROR "install_and_check.cmake: -D${_var}=... is required")
   endif()
@@ -27,9 +27,8 @@ if(NOT _status EQUAL 0)
   message(FATAL_ERROR "cmake --install ${BUILD_DIR} --prefix ${PREFIX} failed (${_status}):\n${_output}")
 endif()
 
-# Every header, the generated one, the programmes, both packages.
+# Every header, the library, the programmes, both packages.
 file(GLOB_RECURSE _headers RELATIVE "${SOURCE_DIR}/include" "${SOURCE_DIR}/include/yanxiu/*.hpp")
-list(APPEND _headers yanxiu/detail/builtin_programs.hpp)
 foreach(_header IN LISTS _headers)
   if(NOT EXISTS "${PREFIX}/${INCLUDEDIR}/${_header}")
     _fail("missing ${INCLUDEDIR}/${_header}")
@@ -47,7 +46,8 @@ foreach(_file
     "${CMAKEDIR}/yanxiuConfig.cmake"
     "${CMAKEDIR}/yanxiuConfigVersion.cmake"
     "${CMAKEDIR}/yanxiuTargets.cmake"
-    "${PKGCONFIGDIR}/yanxiu.pc")
+    "${PKGCONFIGDIR}/yanxiu.pc"
+    "${LIBDIR}/libyanxiu.a")
   if(NOT EXISTS "${PREFIX}/${_file}")
     _fail("missing ${_file}")
   endif()
@@ -68,8 +68,9 @@ foreach(_file IN LISTS _export_files)
 endforeach()
 file(READ "${PREFIX}/${CMAKEDIR}/yanxiuTargets.cmake" _targets)
 string(REGEX MATCHALL "add_library\\([^ )]+" _exported "${_targets}")
-if(NOT _exported STREQUAL "add_library(yanxiu::yanxiu")
-  _fail("yanxiuTargets.cmake exports other than yanxiu::yanxiu alone: ${_exported}")
+list(SORT _exported)
+if(NOT _exported STREQUAL "add_library(yanxiu::core;add_library(yanxiu::yanxiu")
+  _fail("yanxiuTargets.cmake exports other than yanxiu::yanxiu and yanxiu::core: ${_exported}")
 endif()
 
 # SameMajorVersion: this major version is accepted, the next one is not.
@@ -103,4 +104,4 @@ if(_failures)
   message(FATAL_ERROR "install into ${PREFIX}:${_failures}")
 endif()
 list(LENGTH _headers _count)
-message(STATUS "installed into ${PREFIX}: ${_count} headers, the programmes, the CMake and pkg-config packages")
+message(STATUS "installed into ${PREFIX}: ${_count} headers, the library, the programmes, the CMake and pkg-config packages")

@@ -5,7 +5,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 #include <yanxiu/yanxiu.hpp>
-#include <yanxiu/xapi.hpp>
+#include <yanxiu/io/xapi.hpp>
 
 #include <cstdio>
 #include <cstdlib>

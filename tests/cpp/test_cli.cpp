@@ -102,7 +102,7 @@ TEST_CASE("yanxiu evaluate: rejections, --strict and exit statuses") {
     CHECK(run(kExample + " --as-of yesterday").status == 2);
     auto missing = run("evaluate --program hunan-2023-mh-winter --participants /nonexistent.jsonl --events x.jsonl");
     CHECK(missing.status == 1);
-    CHECK(missing.err == "yanxiu: /nonexistent.jsonl: cannot open file\n");
+    CHECK(missing.err == "yanxiu: /nonexistent.jsonl: cannot open: No such file or directory\n");
     auto bad_program = run("evaluate --program no-such-programme --participants a --events b");
     CHECK(bad_program.status == 1);
     CHECK(bad_program.err.find("no-such-programme") != std::string::npos);

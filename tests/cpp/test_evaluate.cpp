@@ -197,7 +197,7 @@ TEST_CASE("study time: two overlapping tabs count once, to the session that star
     CHECK(a.lessons[0].seconds_counted.count() == 600);   // 19:30–19:40
     CHECK(a.lessons[1].seconds_counted.count() == 1800);  // 19:00–19:30
     CHECK(has_reason(a, ReasonCode::overlap, "L01"));
-    CHECK(a.reasons.back().seconds == 600);
+    CHECK(a.reasons.back().overlapped == yanxiu::Seconds{600});
     // L01's first counted instant is 19:30, so a quiz at 19:25 would be before study.
 }
 
@@ -446,16 +446,24 @@ TEST_CASE("append_json_line writes exactly what to_json().dump() writes") {
     for (auto p : {program(), program({{"credit", {{"hour_step", 0.25}, {"max_hours", 2.5}}}})}) {
         Run run(p, people, events);
         for (const auto& o : run.outcomes)
-            for (bool explain : {false, true}) {
-                std::string line;
-                yanxiu::append_json_line(line, o, p.time_zone(), explain);
-                CHECK(line == yanxiu::to_json(o, p.time_zone(), explain).dump() + "\n");
-            }
+            for (bool lessons : {false, true})
+                for (auto lang : {std::optional<yanxiu::Lang>{}, std::optional{yanxiu::Lang::zh},
+                                  std::optional{yanxiu::Lang::en}}) {
+                    yanxiu::OutcomeJson format;
+                    format.include_lessons = lessons;
+                    format.explanations = lang;
+                    std::string line;
+                    yanxiu::append_json_line(line, o, p.time_zone(), format);
+                    CHECK(line == yanxiu::to_json(o, p.time_zone(), format).dump() + "\n");
+                }
     }
-    std::string s;
+    // Hours as nlohmann writes doubles: shortest form, ".0" when integral.
+    const auto& zone = program().time_zone();
     for (double h : {0.0, 0.1, 0.9, 1.0, 11.3, 2.5, 123456.7, 1e-7, 1e21}) {
-        s.clear();
-        yanxiu::detail::append_json_double(s, h);
-        CHECK(s == nlohmann::json(h).dump());
+        yanxiu::Outcome o;
+        o.hours_credited = h;
+        std::string line;
+        yanxiu::append_json_line(line, o, zone);
+        CHECK(line == yanxiu::to_json(o, zone).dump() + "\n");
     }
 }

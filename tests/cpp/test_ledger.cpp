@@ -3,12 +3,15 @@
 #include "helpers.hpp"
 
 #include <yanxiu/ledger.hpp>
-#include <yanxiu/simulate.hpp>
+#include <simulate.hpp>
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <random>
 #include <sstream>
+#include <thread>
 
 using namespace test;
 
@@ -32,7 +35,7 @@ TEST_CASE("Ledger: events in random order give the batch outcomes, field by fiel
     yanxiu::SimulationOptions options;
     options.participants = 1500;
     options.seed = 11;
-    auto cohort = yanxiu::simulate(options);
+    auto cohort = yanxiu::simulate(program, options);
 
     yanxiu::Dataset batch(program);
     batch.read_participants(cohort.participants_jsonl, "p.jsonl");
@@ -79,19 +82,24 @@ TEST_CASE("Ledger: events in random order give the batch outcomes, field by fiel
 
 TEST_CASE("Ledger: an update says what changed, and rejections are returned") {
     yanxiu::Ledger ledger(program());
-    CHECK_FALSE(ledger.add_participant(person("T1", "homeroom")));
+    const auto added = ledger.add_participant(person("T1", "homeroom"));
+    CHECK(added.accepted());
+    CHECK(added.id == "T1");
+    CHECK_FALSE(added.rejection);
+    CHECK(ledger.add_participant(person("T1", "homeroom")).duplicate());
     auto bad = ledger.add_participant(json{{"unit", "x"}});
-    REQUIRE(bad);
-    CHECK(bad->code == yanxiu::RejectCode::missing_field);
+    CHECK(bad.result == yanxiu::AddStatus::rejected);
+    REQUIRE(bad.rejection);
+    CHECK(bad.rejection->code == yanxiu::RejectCode::missing_field);
     auto events = finish_lessons("T1", 10);
     yanxiu::Update last;
     for (const auto& e : events) last = ledger.add(e);
-    CHECK(last.accepted);
+    CHECK(last.accepted());
     CHECK(last.completed_now);
     CHECK(last.status == yanxiu::Status::completed);
     CHECK(last.lessons_credited == 10);
     auto again = ledger.add(events.back());
-    CHECK(again.duplicate);
+    CHECK(again.duplicate());
     CHECK_FALSE(again.completed_now);
     auto unknown = ledger.add(study("T9", "L01", "2023-01-10T19:00:00+08:00", "2023-01-10T19:30:00+08:00"));
     REQUIRE(unknown.rejection);
@@ -100,12 +108,68 @@ TEST_CASE("Ledger: an update says what changed, and rejections are returned") {
     // Records that differ only by id are two records, and stay two after a restart.
     auto tab = study("T1", "L20", "2023-01-20T19:00:00+08:00", "2023-01-20T19:30:00+08:00");
     tab["id"] = "a";
-    CHECK(ledger.add(tab).accepted);
+    CHECK(ledger.add(tab).accepted());
     tab["id"] = "b";
-    CHECK(ledger.add(tab).accepted);
+    CHECK(ledger.add(tab).accepted());
     auto restored = yanxiu::Ledger::restore(ledger.snapshot());
     CHECK(restored.event_count() == ledger.event_count());
     CHECK(restored.outcome("T1") == ledger.outcome("T1"));
     auto as_of = ledger.outcome("T1", *yanxiu::parse_instant("2023-01-12T05:00:00+08:00", ledger.program().time_zone()));
     CHECK(as_of->lessons_credited == 4);
+}
+
+TEST_CASE("Ledger: a numeric participant id comes back as text, accepted or not") {
+    yanxiu::Ledger ledger(program());
+    json numeric = person("1", "homeroom");
+    numeric["id"] = 1;
+    CHECK(ledger.add_participant(numeric).id == "1");
+    json event = study("1", "L01", "2023-01-10T19:00:00+08:00", "2023-01-10T19:30:00+08:00");
+    event["participant"] = 1;
+    const auto update = ledger.add(event);
+    CHECK(update.accepted());
+    CHECK(update.participant == "1");
+    event["participant"] = 2;
+    const auto unknown = ledger.add(event);
+    CHECK(unknown.result == yanxiu::AddStatus::rejected);
+    CHECK(unknown.participant == "2");
+}
+
+TEST_CASE("ShardedLedger: JSON Lines bodies, counts, and a snapshot that restores") {
+    const auto p = program();
+    yanxiu::ShardedLedger ledger(p, 4);
+    const auto people = ledger.add_participants(lines({person("T1", "homeroom"), person("T2", "counselor", "undergraduate"),
+                                                      person("T1", "homeroom")}) +
+                                                "not json\n");
+    CHECK(people.summary.read == 4);
+    CHECK(people.summary.accepted == 2);
+    CHECK(people.summary.duplicates == 1);
+    CHECK(people.summary.rejected == 1);
+    REQUIRE(people.rejections.size() == 1);
+    CHECK(people.rejections[0].line == 4);
+    CHECK(people.rejections[0].code == yanxiu::RejectCode::malformed);
+
+    auto events = finish_lessons("T1", 10);
+    events.push_back(study("T9", "L01", "2023-01-10T19:00:00+08:00", "2023-01-10T19:30:00+08:00"));
+    const auto added = ledger.add_events(lines(events), "body");
+    CHECK(added.summary.reconciles());
+    CHECK(added.summary.accepted == events.size() - 1);
+    CHECK(added.completed == 1);
+    REQUIRE(added.rejections.size() == 1);
+    CHECK(added.rejections[0].file == "body");
+    CHECK(added.rejections[0].line == events.size());
+    CHECK(added.rejections[0].code == yanxiu::RejectCode::unknown_participant);
+    CHECK(ledger.counts().participants == 2);
+    CHECK(ledger.counts().events == events.size() - 1);
+
+    const auto path = (std::filesystem::temp_directory_path() / "yanxiu-test-sharded.json").string();
+    ledger.save(path);
+    yanxiu::ShardedLedger again(p, 3);  // another shard count: the records, not the layout, are kept
+    const auto restored = again.restore(path);
+    CHECK(restored.participants == 2);
+    CHECK(restored.events == events.size() - 1);
+    CHECK(again.outcomes() == ledger.outcomes());
+    yanxiu::ShardedLedger other(program({{"categories", {{"homeroom", {{"min_lessons", 5}}}}}}), 2);
+    CHECK_THROWS_AS(other.restore(path), yanxiu::ProgramError);
+    std::remove(path.c_str());
+    CHECK_THROWS_AS(again.restore(path), yanxiu::io_error);
 }

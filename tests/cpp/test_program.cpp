@@ -4,6 +4,9 @@
 #include <doctest/doctest.h>
 #include <yanxiu/program.hpp>
 
+#include <date/tz.h>
+#include <nlohmann/json.hpp>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -157,7 +160,7 @@ TEST_CASE("program: R1 R4 R7 R11 Hunan inherits the national programme") {
     REQUIRE(p.milestones().size() == 2);
     CHECK(p.milestones()[1].id == "study_deadline");
 
-    const nlohmann::json& resolved = p.to_json();
+    const nlohmann::ordered_json& resolved = p.to_json();
     CHECK_FALSE(resolved.contains("extends"));
     CHECK(resolved.at("categories").at("counselor").at("min_lessons") == 10);
     CHECK(resolved.at("credit").at("max_hours").is_null());
@@ -166,7 +169,7 @@ TEST_CASE("program: R1 R4 R7 R11 Hunan inherits the national programme") {
 TEST_CASE("program: to_json has every key the schema lists, and reloads to itself") {
     for (const std::string& id : Program::builtin_ids()) {
         const Program p = Program::load(id);
-        const nlohmann::json& resolved = p.to_json();
+        const nlohmann::ordered_json& resolved = p.to_json();
         std::set<std::string> keys, schema_keys, required;
         for (const auto& item : resolved.items()) keys.insert(item.key());
         for (const auto& item : Program::schema().at("properties").items()) schema_keys.insert(item.key());
@@ -211,7 +214,7 @@ TEST_CASE("program: merge patch null removes a key and the default applies") {
     CHECK(p.require_verified());
     CHECK(p.title().zh == "基础");
     CHECK(p.title().en == "top");  // a label language left out defaults to the id
-    CHECK(p.to_json().at("quiz") == nlohmann::json{{"mode", "completed"}, {"pass_score", 60}});
+    CHECK(p.to_json().at("quiz") == nlohmann::ordered_json{{"mode", "completed"}, {"pass_score", 60}});
 
     // A category can be removed too.
     const Program fewer = Program::from_json(overlay(R"("categories": {"other": null})"));
@@ -459,4 +462,25 @@ TEST_CASE("program: load by path and not found") {
     CHECK_THROWS_AS((void)Program::load("moe-2099"), ProgramNotFound);
     CHECK(contains(error_of([] { return Program::load("moe-2099"); }), "moe-2099"));
     CHECK(contains(error_of([&] { return Program::load(dir.path.string()); }), "directory"));
+}
+
+TEST_CASE("program: to_json keeps the order of the programme file (keys and categories)") {
+    const Program p = Program::load("hunan-2023-mh-winter");
+    std::vector<std::string> categories, expected;
+    for (const auto& item : p.to_json().at("categories").items()) categories.push_back(item.key());
+    for (const Category& c : p.categories()) expected.push_back(c.id);
+    CHECK(categories == expected);
+    CHECK(categories.front() == "mh_fulltime");
+    std::vector<std::string> keys;
+    for (const auto& item : p.to_json().items()) keys.push_back(item.key());
+    REQUIRE(keys.size() > 3);
+    CHECK(keys[0] == "id");
+    CHECK(keys[1] == "version");
+    // An overlay that lists categories in another order keeps its base's order, then its own additions.
+    const Program overlay = Program::from_json(
+        R"({"extends":"moe-2023-mh-winter","id":"x","version":"1",)"
+        R"("categories":{"zz_new":{"min_lessons":3,"certificate":true},"homeroom":{"min_lessons":12}}})");
+    std::vector<std::string> order;
+    for (const auto& item : overlay.to_json().at("categories").items()) order.push_back(item.key());
+    CHECK(order == std::vector<std::string>{"mh_fulltime", "mh_parttime", "homeroom", "counselor", "other", "zz_new"});
 }

@@ -3,10 +3,15 @@
 
 #include "helpers.hpp"
 
+#include "io/read.hpp"
+#include "io/scan.hpp"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <cerrno>
+#include <system_error>
 #include <unistd.h>
 
 using namespace test;
@@ -234,10 +239,13 @@ TEST_CASE("format detection by extension and by content") {
 TEST_CASE("records built in memory are checked like files") {
     auto p = program();
     yanxiu::Dataset data(p);
-    CHECK(data.add_participant(person("T1", "homeroom")));
-    CHECK_FALSE(data.add_participant(json{{"unit", "x"}}, "<participants>", 2));
-    CHECK(data.add_event(study("T1", "L01", "2023-01-10T19:00:00+08:00", "2023-01-10T19:30:00+08:00")));
-    CHECK_FALSE(data.add_event(json::array(), "<events>", 2));
+    using yanxiu::AddStatus;
+    CHECK(data.add_participant(person("T1", "homeroom")) == AddStatus::accepted);
+    CHECK(data.add_participant(person("T1", "homeroom")) == AddStatus::duplicate);
+    CHECK(data.add_participant(json{{"unit", "x"}}, "<participants>", 2) == AddStatus::rejected);
+    CHECK(data.add_event(study("T1", "L01", "2023-01-10T19:00:00+08:00", "2023-01-10T19:30:00+08:00")) ==
+          AddStatus::accepted);
+    CHECK(data.add_event(json::array(), "<events>", 2) == AddStatus::rejected);
     CHECK(data.rejections().size() == 2);
     CHECK(data.rejections()[0].code == RejectCode::missing_field);
     CHECK(data.rejections()[1].code == RejectCode::malformed);
@@ -258,7 +266,7 @@ TEST_CASE("JSON Lines: the fast path for flat objects agrees with the general pa
         state = state * 6364136223846793005ULL + 1442695040888963407ULL;
         return static_cast<std::size_t>((state >> 33) % n);
     };
-    yanxiu::detail::RecordFields fast, general;
+    yanxiu::Record fast, general;
     yanxiu::detail::FlatObjectHandler handler(general);
     int accepted = 0;
     for (int round = 0; round < 20000; ++round) {
@@ -279,15 +287,15 @@ TEST_CASE("JSON Lines: the fast path for flat objects agrees with the general pa
         bool ok = nlohmann::json::sax_parse(line.begin(), line.end(), &handler);
         INFO(line);
         REQUIRE((ok && !handler.error()));
-        for (std::size_t f = 0; f < fast.values.size(); ++f) {
-            const auto& a = fast.values[f];
-            const auto& b = general.values[f];
+        for (std::size_t f = 0; f < yanxiu::kFieldCount; ++f) {
+            const auto& a = fast.values()[f];
+            const auto& b = general.values()[f];
             CHECK(static_cast<int>(a.type) == static_cast<int>(b.type));
             if (a.type == b.type) {
                 CHECK(a.text == b.text);
-                if (a.type == yanxiu::detail::ValueType::integer) CHECK(a.integer == b.integer);
-                if (a.type == yanxiu::detail::ValueType::number) CHECK(a.number == b.number);
-                if (a.type == yanxiu::detail::ValueType::boolean) CHECK(a.boolean == b.boolean);
+                if (a.type == yanxiu::ValueType::integer) CHECK(a.integer == b.integer);
+                if (a.type == yanxiu::ValueType::number) CHECK(a.number == b.number);
+                if (a.type == yanxiu::ValueType::boolean) CHECK(a.boolean == b.boolean);
             }
         }
     }
@@ -341,4 +349,26 @@ TEST_CASE("files are read in pieces with the same result as whole text, at any p
         CHECK(streamed.event_summary().read == whole.event_summary().read);
     }
     std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("io_error: a file that cannot be read names itself and carries errno") {
+    auto p = program();
+    yanxiu::Dataset data(p);
+    try {
+        data.read_participants_file("/nonexistent/participants.jsonl");
+        FAIL("no error");
+    } catch (const yanxiu::io_error& e) {
+        CHECK(e.code().value() == ENOENT);
+        CHECK(e.path() == "/nonexistent/participants.jsonl");
+        CHECK(std::string(e.what()).rfind("/nonexistent/participants.jsonl: cannot open: ", 0) == 0);
+    }
+    try {
+        data.read_events_file("/tmp");
+        FAIL("no error");
+    } catch (const yanxiu::io_error& e) {
+        CHECK(e.code().value() == EISDIR);  // fopen succeeds on a directory; reading it fails
+    }
+    // A system_error, so callers that know only the standard library still see errno.
+    CHECK_THROWS_AS(data.read_events_file("/nonexistent"), std::system_error);
+    CHECK(data.participant_summary().read == 0);
 }

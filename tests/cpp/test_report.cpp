@@ -8,7 +8,7 @@
 #include <doctest/doctest.h>
 #include <yanxiu/messages.hpp>
 #include <yanxiu/report.hpp>
-#include <yanxiu/simulate.hpp>
+#include <simulate.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +17,24 @@
 #include <vector>
 
 using namespace yanxiu;
+
+namespace {
+/// Text as the page escapes it (&, <, >, ", ').
+std::string html_escape(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&#39;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+}  // namespace
 
 namespace {
 
@@ -277,13 +295,13 @@ TEST_CASE("report: the daily series equals evaluating as of each day's end (simu
     SimulationOptions options;
     options.participants = 2000;
     options.seed = 11;
-    const SimulatedCohort simulated = simulate(options);
     const Program program = Program::load("hunan-2023-mh-winter");
+    const SimulatedCohort simulated = simulate(program, options);
     Dataset data(program);
     data.read_participants(simulated.participants_jsonl, "participants.jsonl");
     data.read_events(simulated.events_jsonl, "events.jsonl");
     EvaluateOptions whole;
-    whole.lessons = false;
+    whole.keep_lessons = false;
     const Report r = report(program, evaluate_all(data, whole), nullptr, std::nullopt);
     REQUIRE(r.daily.size() == static_cast<std::size_t>(program.window().days()));
     CHECK(r.daily.back().completed > 0);
@@ -293,7 +311,7 @@ TEST_CASE("report: the daily series equals evaluating as of each day's end (simu
     };
     for (const DayPoint& day : r.daily) {
         EvaluateOptions as_of;
-        as_of.lessons = false;
+        as_of.keep_lessons = false;
         as_of.as_of = day.as_of;
         std::size_t completed = 0, started = 0;
         for (const Outcome& o : evaluate_all(data, as_of)) {
@@ -307,7 +325,7 @@ TEST_CASE("report: the daily series equals evaluating as of each day's end (simu
     }
     // A report of outcomes evaluated as of a mid-window instant ends there, at the same figures.
     EvaluateOptions mid;
-    mid.lessons = false;
+    mid.keep_lessons = false;
     mid.as_of = at("2023-01-25T15:30:00+08:00");
     const Report partial = report(program, evaluate_all(data, mid), nullptr, mid.as_of);
     REQUIRE(partial.daily.size() == 17);
@@ -475,7 +493,7 @@ TEST_CASE("to_html: one self-contained page, escaped, deterministic") {
     // The ranking table has a row per unit, in rank order.
     std::size_t last = 0;
     for (const UnitReport& u : r.units) {
-        const std::string row = "<tr data-unit=\"" + detail::report::escape(u.unit) + "\"><td class=\"center\">" +
+        const std::string row = "<tr data-unit=\"" + html_escape(u.unit) + "\"><td class=\"center\">" +
                                 std::to_string(u.rank) + "</td>";
         const std::size_t found = page.find(row);
         INFO("unit ", u.unit);
@@ -523,20 +541,28 @@ TEST_CASE("messages: every code has Chinese and English wording") {
     for (int l = 0; l <= static_cast<int>(ReportLabel::recorded_hours); ++l)
         for (Lang lang : {Lang::zh, Lang::en}) CHECK_FALSE(label(static_cast<ReportLabel>(l), lang).empty());
 
-    Reason quiz{ReasonCode::quiz_missing, "L07", {}, {}, {}, {}, {}};
+    const Reason quiz = Reason::of(ReasonCode::quiz_missing, "L07");
     CHECK(explain(quiz, Lang::zh) == "第 L07 课未完成答题，不计学时");
     CHECK(explain(quiz, Lang::en) == "Lesson L07: quiz not completed, so its hours are not credited");
-    Reason standing{ReasonCode::below_minimum, {}, 12, 15, {}, {}, {}};
+    Reason standing = Reason::of(ReasonCode::below_minimum);
+    standing.lessons_have = 12;
+    standing.lessons_need = 15;
     CHECK(explain(standing, Lang::zh) == "已完成 12 节，还需 3 节（共需 15 节）");
     CHECK(explain(standing, Lang::en) == "12 lessons completed, 3 more needed (15 in all)");
-    Reason short_study{ReasonCode::below_minimum, "L03", 750, 1200, {}, {}, {}};
+    Reason short_study = Reason::of(ReasonCode::below_minimum, "L03");
+    short_study.time_have = Seconds{750};
+    short_study.time_need = Seconds{1200};
     CHECK(explain(short_study, Lang::zh) == "第 L03 课学习时长不足（已学 12 分 30 秒，需 20 分钟），不计学时");
-    Reason overlap{ReasonCode::overlap, "L02", {}, {}, 900, {}, {}};
+    Reason overlap = Reason::of(ReasonCode::overlap, "L02");
+    overlap.overlapped = Seconds{900};
     CHECK(explain(overlap, Lang::zh) == "第 L02 课有 15 分钟与其他学习时段重叠，重叠部分只计一次");
     const Program program = test::program();
-    Reason mismatch{ReasonCode::category_sector_mismatch, {}, {}, {}, {}, "primary", "counselor"};
+    Reason mismatch = Reason::of(ReasonCode::category_sector_mismatch);
+    mismatch.sector = "primary";
+    mismatch.category = "counselor";
     CHECK(explain(mismatch, Lang::zh, &program) == "所选身份“高校辅导员”与所在学段“小学”不符，请核实");
-    Reason other{ReasonCode::no_certificate_for_category, {}, {}, {}, {}, {}, "other"};
+    Reason other = Reason::of(ReasonCode::no_certificate_for_category);
+    other.category = "other";
     CHECK(explain(other, Lang::zh, &program) == "“其他教师”不在培训对象范围内，只记录学习时长，不发放学时记录证书");
     CHECK(explain(other, Lang::zh) == "“other”不在培训对象范围内，只记录学习时长，不发放学时记录证书");
     CHECK(message(Status::completed, Lang::zh) == "已完成");

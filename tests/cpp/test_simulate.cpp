@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
-#include <yanxiu/simulate.hpp>
+#include <simulate.hpp>
+#include "generator.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -21,9 +22,15 @@ namespace {
 
 const TimeZone& shanghai() { return *find_zone("Asia/Shanghai"); }
 
+/// The programme the cohorts are simulated under.
+const Program& hunan() {
+    static const Program p = Program::load("hunan-2023-mh-winter");
+    return p;
+}
+
 /// The default 20,000-participant cohort, simulated once for all tests here.
 const SimulatedCohort& cohort() {
-    static const SimulatedCohort c = simulate(SimulationOptions{});
+    static const SimulatedCohort c = simulate(hunan(), SimulationOptions{});
     return c;
 }
 
@@ -255,7 +262,7 @@ TEST_CASE("simulate: same seed gives the same bytes, another seed other bytes") 
     SimulationOptions options;
     options.participants = 3000;
     options.seed = 7;
-    SimulatedCohort a = simulate(options), b = simulate(options);
+    SimulatedCohort a = simulate(hunan(), options), b = simulate(hunan(), options);
     CHECK(a.participants_jsonl == b.participants_jsonl);
     CHECK(a.participants_csv == b.participants_csv);
     CHECK(a.events_jsonl == b.events_jsonl);
@@ -263,7 +270,7 @@ TEST_CASE("simulate: same seed gives the same bytes, another seed other bytes") 
     CHECK(a.census_csv == b.census_csv);
     CHECK(a.events == b.events);
     options.seed = 8;
-    SimulatedCohort c = simulate(options);
+    SimulatedCohort c = simulate(hunan(), options);
     CHECK(a.participants_jsonl != c.participants_jsonl);
     CHECK(a.events_jsonl != c.events_jsonl);
     CHECK(a.events_csv != c.events_csv);
@@ -275,7 +282,7 @@ TEST_CASE("simulate: the bytes are pinned, so a platform or compiler that differ
     SimulationOptions options;
     options.participants = 500;
     options.seed = 2023;
-    SimulatedCohort c = simulate(options);
+    SimulatedCohort c = simulate(hunan(), options);
     std::uint64_t hash = 1469598103934665603ULL;  // FNV-1a
     for (const std::string* text : {&c.participants_jsonl, &c.participants_csv, &c.events_jsonl, &c.events_csv,
                                     &c.census_csv})
@@ -294,8 +301,8 @@ TEST_CASE("simulate: the files hold exactly the in-memory bytes") {
     auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
     auto dir = std::filesystem::temp_directory_path() / ("yanxiu-sim-test-" + std::to_string(stamp));
     std::filesystem::remove_all(dir);
-    SimulationFiles files = simulate_to_directory(options, (dir / "nested").string());
-    SimulatedCohort memory = simulate(options);
+    SimulationFiles files = simulate_to_directory(hunan(), options, (dir / "nested").string());
+    SimulatedCohort memory = simulate(hunan(), options);
     CHECK(slurp(files.participants_jsonl) == memory.participants_jsonl);
     CHECK(slurp(files.participants_csv) == memory.participants_csv);
     CHECK(slurp(files.events_jsonl) == memory.events_jsonl);
@@ -539,25 +546,28 @@ TEST_CASE("simulate: the census has shortfalls, unregistered units and gaps") {
 TEST_CASE("simulate: options are honoured and checked") {
     SimulationOptions options;
     options.participants = 300;
-    options.lessons = {"M1", "M2", "M3", "M4", "M5", "M6", "M7", "M8", "M9", "M10", "M11", "M12", "M13", "M14",
-                       "M15", "M16"};
     options.malformed_share = 0;
-    SimulatedCohort c = simulate(options);
+    // The programme's catalogue gives the lessons, its categories the minimums.
+    std::string catalogue;
+    for (int i = 1; i <= 16; ++i) catalogue += std::string(i > 1 ? "," : "") + R"({"id":"M)" + std::to_string(i) + R"(","minutes":30})";
+    const Program modules = Program::from_json(R"({"extends":"hunan-2023-mh-winter","id":"m","version":"1","lessons":[)" +
+                                               catalogue + "]}");
+    SimulatedCohort c = simulate(modules, options);
     CHECK(c.malformed == 0);
     CHECK(c.events_jsonl.find("\"lesson\":\"L") == std::string::npos);
     CHECK(c.events_jsonl.find("\"lesson\":\"M1") != std::string::npos);
     for (std::string_view line : split_lines(c.events_jsonl)) CHECK(!json::parse(line, nullptr, false).is_discarded());
 
     options.participants = 0;
-    SimulatedCohort empty = simulate(options);
+    SimulatedCohort empty = simulate(modules, options);
     CHECK(empty.events == 0);
     CHECK(empty.participants_csv == "id,unit,sector,category,verified,name\n");
     CHECK(empty.events_csv == "kind,participant,lesson,start,end,duration,at,score,completed,id\n");
 
-    SimulationOptions bad_zone;
-    bad_zone.time_zone = "Mars/Olympus";
-    CHECK_THROWS_AS((void)simulate(bad_zone), std::invalid_argument);
-    SimulationOptions backwards;
-    backwards.window_end = date::year{2023} / date::January / 1;
-    CHECK_THROWS_AS((void)simulate(backwards), std::invalid_argument);
+    SimulationOptions bad_share;
+    bad_share.malformed_share = 1.5;
+    CHECK_THROWS_AS((void)simulate(hunan(), bad_share), std::invalid_argument);
+    SimulationOptions too_many;
+    too_many.participants = 60'000'000;
+    CHECK_THROWS_AS((void)simulate(hunan(), too_many), std::invalid_argument);
 }

@@ -3,7 +3,7 @@
 
 #include <doctest/doctest.h>
 #include <yanxiu/yanxiu.hpp>
-#include <yanxiu/simulate.hpp>
+#include <simulate.hpp>
 
 #include <string>
 
@@ -11,8 +11,8 @@ TEST_CASE("threads: a simulated cohort evaluates the same on 1 and 4 threads") {
     yanxiu::SimulationOptions options;
     options.participants = 3000;  // evaluate_all stays on one thread below 2048 participants
     options.seed = 7;
-    const auto cohort = yanxiu::simulate(options);
     const auto program = yanxiu::Program::load("hunan-2023-mh-winter");
+    const auto cohort = yanxiu::simulate(program, options);
     yanxiu::Dataset data(program);
     data.read_participants(cohort.participants_jsonl, "participants.jsonl");
     data.read_events(cohort.events_jsonl, "events.jsonl");
@@ -25,7 +25,9 @@ TEST_CASE("threads: a simulated cohort evaluates the same on 1 and 4 threads") {
     const auto b = yanxiu::evaluate_all(data, four);
     REQUIRE(a.size() == b.size());
     std::string lines_a, lines_b;
-    for (const auto& o : a) yanxiu::append_json_line(lines_a, o, program.time_zone(), true);
-    for (const auto& o : b) yanxiu::append_json_line(lines_b, o, program.time_zone(), true);
+    yanxiu::OutcomeJson with_lessons;
+    with_lessons.include_lessons = true;
+    for (const auto& o : a) yanxiu::append_json_line(lines_a, o, program.time_zone(), with_lessons);
+    for (const auto& o : b) yanxiu::append_json_line(lines_b, o, program.time_zone(), with_lessons);
     CHECK(lines_a == lines_b);
 }

@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 #include <yanxiu/yanxiu.hpp>
-#include <yanxiu/xapi.hpp>
+#include <yanxiu/io/xapi.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -156,13 +156,12 @@ TEST_CASE("xapi: a Moodle quiz attempt, given a timestamp, is a quiz with the sc
 }
 
 TEST_CASE("xapi: lesson mappings") {
-    using yanxiu::detail::xapi::lesson_of;
     const std::string iri = "http://www.example.org/mod/quiz/attempt.php?attempt=1&cmid=7#top";
-    CHECK(lesson_of(iri, {}) == "attempt.php");
-    CHECK(lesson_of("http://example.org/course/L01/", {}) == "L01");
-    CHECK(lesson_of(iri, *yanxiu::XapiOptions::parse("whole_iri")) == iri);
-    CHECK(lesson_of(iri, *yanxiu::XapiOptions::parse("query:cmid")) == "7");
-    CHECK(lesson_of(iri, *yanxiu::XapiOptions::parse("query:nope")).empty());
+    CHECK(yanxiu::XapiOptions{}.lesson_of(iri) == "attempt.php");
+    CHECK(yanxiu::XapiOptions{}.lesson_of("http://example.org/course/L01/") == "L01");
+    CHECK(yanxiu::XapiOptions::parse("whole_iri")->lesson_of(iri) == iri);
+    CHECK(yanxiu::XapiOptions::parse("query:cmid")->lesson_of(iri) == "7");
+    CHECK(yanxiu::XapiOptions::parse("query:nope")->lesson_of(iri).empty());
     CHECK(!yanxiu::XapiOptions::parse("query:"));
     CHECK(!yanxiu::XapiOptions::parse("segments"));
 }

@@ -4,21 +4,21 @@
 /// indexes): a buffer of several megabytes is mapped on its own and marked
 /// for transparent huge pages, so that reading it at random (gathering a
 /// participant's events, probing an index) misses the TLB far less often.
-/// Small buffers, and systems without `madvise`, use plain `new`.
+/// Small buffers use plain `new`.  The mapping is compiled (src/large_alloc.cpp).
 
 #include <cstddef>
-#include <cstdint>
 #include <new>
 #include <vector>
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 namespace yanxiu::detail {
 
 /// Buffers at least this large are mapped and marked for huge pages.
 inline constexpr std::size_t kLargeBufferBytes = std::size_t{4} << 20;
+
+/// Maps `bytes` (>= kLargeBufferBytes) on a huge-page boundary; throws std::bad_alloc.
+[[nodiscard]] void* map_large(std::size_t bytes);
+/// Unmaps what `map_large(bytes)` returned.
+void unmap_large(void* p, std::size_t bytes) noexcept;
 
 template <class T>
 struct LargeAllocator {
@@ -31,34 +31,13 @@ struct LargeAllocator {
     [[nodiscard]] T* allocate(std::size_t n) {
         if (n > static_cast<std::size_t>(-1) / sizeof(T)) throw std::bad_array_new_length();
         const std::size_t bytes = n * sizeof(T);
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-        if (mapped(bytes)) {
-            // Map 2 MiB more than needed, then unmap the slack on both sides so
-            // that the buffer starts on a huge-page boundary.
-            const std::size_t size = rounded(bytes);
-            void* raw = ::mmap(nullptr, size + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-            if (raw == MAP_FAILED) throw std::bad_alloc();
-            const auto start = reinterpret_cast<std::uintptr_t>(raw);
-            const std::uintptr_t aligned = (start + kHuge - 1) / kHuge * kHuge;
-            if (aligned > start) ::munmap(raw, aligned - start);
-            if (const std::size_t tail = (start + size + kHuge) - (aligned + size); tail > 0)
-                ::munmap(reinterpret_cast<void*>(aligned + size), tail);
-            void* p = reinterpret_cast<void*>(aligned);
-            (void)::madvise(p, size, MADV_HUGEPAGE);  // a hint: refused is fine
-            return static_cast<T*>(p);
-        }
-#endif
+        if (bytes >= kLargeBufferBytes) return static_cast<T*>(map_large(bytes));
         return static_cast<T*>(::operator new(bytes, std::align_val_t{alignof(T)}));
     }
 
     void deallocate(T* p, std::size_t n) noexcept {
         const std::size_t bytes = n * sizeof(T);
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-        if (mapped(bytes)) {
-            ::munmap(p, rounded(bytes));
-            return;
-        }
-#endif
+        if (bytes >= kLargeBufferBytes) return unmap_large(p, bytes);
         ::operator delete(p, std::align_val_t{alignof(T)});
     }
 
@@ -69,15 +48,6 @@ struct LargeAllocator {
     template <class U>
     friend bool operator!=(const LargeAllocator&, const LargeAllocator<U>&) noexcept {
         return false;
-    }
-
-private:
-    static constexpr std::size_t kHuge = std::size_t{2} << 20;
-    /// Whether a buffer of `bytes` is mapped (allocate and deallocate must agree).
-    static constexpr bool mapped(std::size_t bytes) noexcept { return bytes >= kLargeBufferBytes; }
-    /// Whole 2 MiB pages, so the mapping can be backed by huge pages end to end.
-    static std::size_t rounded(std::size_t bytes) noexcept {
-        return (bytes + kHuge - 1) / kHuge * kHuge;
     }
 };
 

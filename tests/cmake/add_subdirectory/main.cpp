@@ -3,6 +3,8 @@
 // outcome and exits non-zero if it is not the expected one.
 #include <yanxiu/yanxiu.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdlib>
 #include <iostream>

@@ -4,6 +4,8 @@
 // expected one.
 #include <yanxiu/yanxiu.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -41,7 +43,7 @@ int main() {
     expect(data.rejections().empty(), "every record accepted");
 
     yanxiu::EvaluateOptions options;
-    options.as_of = yanxiu::parse_instant("2023-01-12", program.time_zone());
+    options.as_of = yanxiu::parse_as_of("2023-01-11", program.time_zone());
     const std::vector<yanxiu::Outcome> outcomes = yanxiu::evaluate_all(data, options);
     expect(outcomes.size() == 1, "one outcome");
     if (outcomes.size() != 1) return EXIT_FAILURE;

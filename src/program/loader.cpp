@@ -1,14 +1,11 @@
-#pragma once
-/// \file program_impl.hpp
-/// Internals of the programme loader (SPEC §3): a strict JSON reader, RFC 7386
-/// merging, `extends` resolution, defaults and validation.
-///
-/// Include <yanxiu/program.hpp>, never this header on its own: it is included
-/// from there once `Program` is complete.
+// The programme loader: a strict JSON reader, RFC 7386 merging, `extends`
+// resolution, defaults and validation.  The only code that writes a
+// Program's members.
 
 #include <yanxiu/program.hpp>
-#include <yanxiu/detail/builtin_programs.hpp>
-#include <yanxiu/time.hpp>
+
+#include "embed.hpp"
+#include "text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -49,92 +46,10 @@ inline constexpr std::string_view kSchemaName = "programme.schema";
 // ---------------------------------------------------------------------------
 // Text helpers
 
-/// Offset of the first byte that is not well-formed UTF-8 (RFC 3629), or npos.
-[[nodiscard]] inline std::size_t invalid_utf8_offset(std::string_view s) noexcept {
-    const std::size_t n = s.size();
-    std::size_t i = 0;
-    while (i < n) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t length = 0;
-        unsigned char low = 0x80, high = 0xBF;  // allowed range of the second byte
-        if (c >= 0xC2 && c <= 0xDF) length = 2;
-        else if (c == 0xE0) length = 3, low = 0xA0;                 // no overlongs
-        else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) length = 3;
-        else if (c == 0xED) length = 3, high = 0x9F;                // no surrogates
-        else if (c == 0xF0) length = 4, low = 0x90;                 // no overlongs
-        else if (c >= 0xF1 && c <= 0xF3) length = 4;
-        else if (c == 0xF4) length = 4, high = 0x8F;                // at most U+10FFFF
-        else return i;
-        if (n - i < length) return i;
-        const auto second = static_cast<unsigned char>(s[i + 1]);
-        if (second < low || second > high) return i;
-        for (std::size_t k = 2; k < length; ++k) {
-            const auto next = static_cast<unsigned char>(s[i + k]);
-            if (next < 0x80 || next > 0xBF) return i;
-        }
-        i += length;
-    }
-    return std::string_view::npos;
-}
-
-/// Text made safe for a one-line message: control characters and bytes that
-/// are not UTF-8 are escaped, and long text is cut at a character boundary.
-[[nodiscard]] inline std::string printable(std::string_view s, std::size_t max_bytes = 120) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    std::size_t i = 0;
-    while (i < s.size()) {
-        if (out.size() >= max_bytes) {
-            out += "…";
-            break;
-        }
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x20 || c == 0x7F) {
-            out += "\\u00";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xF];
-            ++i;
-            continue;
-        }
-        if (c < 0x80) {
-            out += static_cast<char>(c);
-            ++i;
-            continue;
-        }
-        const std::size_t bad = invalid_utf8_offset(s.substr(i, 4));
-        std::size_t length = (c >= 0xF0) ? 4 : (c >= 0xE0) ? 3 : 2;
-        if (bad == 0 || (bad != std::string_view::npos && bad < length) || i + length > s.size()) {
-            out += "\\x";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xF];
-            ++i;
-            continue;
-        }
-        out.append(s.substr(i, length));
-        i += length;
-    }
-    return out;
-}
+using text::printable;
 
 /// A value quoted for a message.
-[[nodiscard]] inline std::string quote_value(std::string_view s) { return "\"" + printable(s, 80) + "\""; }
-
-/// Line and column (both from 1; columns count characters) of a byte offset.
-[[nodiscard]] inline std::string text_position(std::string_view text, std::size_t offset) {
-    if (offset > text.size()) offset = text.size();
-    std::size_t line = 1, column = 1;
-    for (std::size_t i = 0; i < offset; ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c == '\n') line += 1, column = 1;
-        else if ((c & 0xC0) != 0x80) column += 1;
-    }
-    return "line " + std::to_string(line) + ", column " + std::to_string(column) + " (byte " +
-           std::to_string(offset) + ")";
-}
+[[nodiscard]] inline std::string quote_value(std::string_view s) { return text::quote(s, 80, '"'); }
 
 /// "a string", "an object", … for type errors.
 template <class Json>
@@ -302,8 +217,8 @@ private:
 
 /// Parses programme text strictly; errors name `source` and where.
 [[nodiscard]] inline ojson parse_strict(std::string_view text, const std::string& source) {
-    if (const std::size_t bad = invalid_utf8_offset(text); bad != std::string_view::npos)
-        throw ProgramError(source, "", text_position(text, bad) + ": invalid UTF-8");
+    if (const std::size_t bad = text::find_invalid_utf8(text); bad != std::string_view::npos)
+        throw ProgramError(source, "", text::position(text, bad) + ": invalid UTF-8");
     StrictBuilder builder;
     const bool ok = ojson::sax_parse(text.data(), text.data() + text.size(), &builder);
     if (ok) return builder.take();
@@ -313,16 +228,17 @@ private:
         // nlohmann counts the offending character as read.
         const std::size_t read = *builder.syntax_position();
         const std::size_t offset = read > 0 ? read - 1 : 0;
-        throw ProgramError(source, "", text_position(text, offset) + ": " + syntax_detail(builder.syntax_message()));
+        throw ProgramError(source, "", text::position(text, offset) + ": " + syntax_detail(builder.syntax_message()));
     }
     throw ProgramError(source, "", "not valid JSON");
 }
 
 /// Checks a document built in memory as strictly as parsed text: nesting
 /// depth and UTF-8 of every key and string.
-inline void check_document(const nlohmann::json& document, const std::string& source) {
+template <class Json>
+void check_document(const Json& document, const std::string& source) {
     struct Item {
-        const nlohmann::json* node;
+        const Json* node;
         std::size_t depth;
         std::string path;
     };
@@ -330,9 +246,9 @@ inline void check_document(const nlohmann::json& document, const std::string& so
     while (!stack.empty()) {
         Item item = std::move(stack.back());
         stack.pop_back();
-        const nlohmann::json& node = *item.node;
+        const Json& node = *item.node;
         if (node.is_string()) {
-            if (invalid_utf8_offset(node.get_ref<const std::string&>()) != std::string_view::npos)
+            if (text::find_invalid_utf8(node.template get_ref<const std::string&>()) != std::string_view::npos)
                 throw ProgramError(source, item.path, "invalid UTF-8 in a string");
             continue;
         }
@@ -341,13 +257,13 @@ inline void check_document(const nlohmann::json& document, const std::string& so
             throw ProgramError(source, "", "nesting deeper than " + std::to_string(kMaxDepth) + " levels (at " +
                                                printable(item.path, 40) + ")");
         if (node.is_object()) {
-            for (const auto& [key, value] : node.get_ref<const nlohmann::json::object_t&>()) {
-                if (invalid_utf8_offset(key) != std::string_view::npos)
+            for (const auto& [key, value] : node.template get_ref<const typename Json::object_t&>()) {
+                if (text::find_invalid_utf8(key) != std::string_view::npos)
                     throw ProgramError(source, join_key(item.path, key), "invalid UTF-8 in a key");
                 stack.push_back({&value, item.depth + 1, join_key(item.path, key)});
             }
         } else {
-            const auto& array = node.get_ref<const nlohmann::json::array_t&>();
+            const auto& array = node.template get_ref<const typename Json::array_t&>();
             for (std::size_t i = 0; i < array.size(); ++i)
                 stack.push_back({&array[i], item.depth + 1, join_index(item.path, i)});
         }
@@ -382,7 +298,7 @@ inline void check_document(const nlohmann::json& document, const std::string& so
 }
 
 /// The same number as plain `nlohmann::json`, keeping integer or float.
-[[nodiscard]] inline nlohmann::json number_json(const ojson& v) {
+[[nodiscard]] inline ojson number_json(const ojson& v) {
     if (v.is_number_unsigned()) return v.get<std::uint64_t>();
     if (v.is_number_integer()) return v.get<std::int64_t>();
     return v.get<double>();
@@ -655,23 +571,14 @@ private:
     std::string source_;
 };
 
-[[nodiscard]] inline nlohmann::json label_json(const Label& label) {
-    return nlohmann::json{{"zh", label.zh}, {"en", label.en}};
+[[nodiscard]] inline ojson label_json(const Label& label) {
+    return ojson{{"zh", label.zh}, {"en", label.en}};
 }
 
-[[nodiscard]] inline nlohmann::json sectors_json(const std::vector<Sector>& sectors) {
-    nlohmann::json out = nlohmann::json::array();
+[[nodiscard]] inline ojson sectors_json(const std::vector<Sector>& sectors) {
+    ojson out = ojson::array();
     for (Sector s : sectors) out.push_back(std::string(to_string(s)));
     return out;
-}
-
-[[nodiscard]] inline std::string_view quiz_mode_name(QuizMode mode) noexcept {
-    switch (mode) {
-        case QuizMode::completed: return "completed";
-        case QuizMode::passed: return "passed";
-        case QuizMode::none: return "none";
-    }
-    return "completed";
 }
 
 }  // namespace yanxiu::detail::program_loader
@@ -679,7 +586,9 @@ private:
 namespace yanxiu {
 
 /// Builds `Program`s: the only code that writes a Program's members.
-struct detail_program_access {
+struct ProgramBuilder {
+    [[nodiscard]] static Program empty() { return Program(); }
+
     using ojson = detail::program_loader::ojson;
 
     /// Validates a merged, `extends`-free document and fills in defaults.
@@ -691,8 +600,8 @@ struct detail_program_access {
                             {"id", "version", "title", "authority", "time_zone", "window", "require_verified",
                              "on_sector_mismatch", "categories", "quiz", "credit", "lessons", "themes",
                              "milestones", "support"});
-        Program p;
-        nlohmann::json out = nlohmann::json::object();
+        Program p = empty();
+        ojson out = ojson::object();
 
         p.id_ = in.identifier(in.required(doc, "", "id"), "id");
         p.version_ = in.identifier(in.required(doc, "", "version"), "version");
@@ -747,7 +656,7 @@ struct detail_program_access {
         read_milestones(in, doc, p, out);
         read_support(in, doc, p, out);
 
-        p.resolved_ = std::move(out);
+        p.resolved_ = std::make_shared<const ojson>(std::move(out));
         return p;
     }
 
@@ -755,11 +664,11 @@ private:
     using Reader = detail::program_loader::Reader;
 
     // R2, R4, R7.
-    static void read_categories(const Reader& in, const ojson& doc, Program& p, nlohmann::json& out) {
+    static void read_categories(const Reader& in, const ojson& doc, Program& p, ojson& out) {
         const ojson& categories = in.required(doc, "", "categories");
         in.expect_object(categories, "categories");
         if (categories.empty()) in.fail("categories", "at least one category is required");
-        nlohmann::json json = nlohmann::json::object();
+        ojson json = ojson::object();
         for (const auto& [id, value] : categories.get_ref<const ojson::object_t&>()) {
             const std::string key = detail::program_loader::join_key("categories", id);
             if (id.empty()) in.fail("categories", "a category id must not be empty");
@@ -782,8 +691,8 @@ private:
     }
 
     // R5.
-    static void read_quiz(const Reader& in, const ojson& doc, Program& p, nlohmann::json& out) {
-        nlohmann::json pass_score = 60;
+    static void read_quiz(const Reader& in, const ojson& doc, Program& p, ojson& out) {
+        ojson pass_score = 60;
         if (const ojson* quiz = in.member(doc, "quiz")) {
             in.expect_object(*quiz, "quiz");
             in.check_known_keys(*quiz, "quiz", {"mode", "pass_score"});
@@ -800,12 +709,12 @@ private:
                 pass_score = detail::program_loader::number_json(*v);
             }
         }
-        out["quiz"] = {{"mode", detail::program_loader::quiz_mode_name(p.quiz_.mode)}, {"pass_score", pass_score}};
+        out["quiz"] = {{"mode", to_string(p.quiz_.mode)}, {"pass_score", pass_score}};
     }
 
     // R6.
-    static void read_credit(const Reader& in, const ojson& doc, Program& p, nlohmann::json& out) {
-        nlohmann::json hour_step = 0.1, max_hours = nullptr, min_study_ratio = 0;
+    static void read_credit(const Reader& in, const ojson& doc, Program& p, ojson& out) {
+        ojson hour_step = 0.1, max_hours = nullptr, min_study_ratio = 0;
         if (const ojson* credit = in.member(doc, "credit")) {
             in.expect_object(*credit, "credit");
             in.check_known_keys(*credit, "credit",
@@ -835,7 +744,7 @@ private:
     }
 
     // R8.
-    static void read_themes(const Reader& in, const ojson& doc, Program& p, nlohmann::json& out) {
+    static void read_themes(const Reader& in, const ojson& doc, Program& p, ojson& out) {
         if (const ojson* themes = in.member(doc, "themes")) {
             in.expect_array(*themes, "themes");
             std::unordered_set<std::string> seen;
@@ -850,8 +759,8 @@ private:
     }
 
     // The catalogue behind the lesson cap and minimum study (R6) and themes (R8).
-    static void read_lessons(const Reader& in, const ojson& doc, Program& p, nlohmann::json& out) {
-        nlohmann::json json = nlohmann::json::array();
+    static void read_lessons(const Reader& in, const ojson& doc, Program& p, ojson& out) {
+        ojson json = ojson::array();
         if (const ojson* lessons = in.member(doc, "lessons")) {
             in.expect_array(*lessons, "lessons");
             std::unordered_set<std::string> seen;
@@ -869,7 +778,7 @@ private:
                 const double m = in.number(minutes, key + ".minutes", 0, 1440, true);
                 lesson.length = Seconds{std::llround(m * 60)};
                 if (lesson.length.count() < 1) in.fail(key + ".minutes", "must come to at least one second");
-                nlohmann::json theme = nullptr;
+                ojson theme = nullptr;
                 if (const ojson* v = in.member(item, "theme")) {
                     lesson.theme = in.identifier(*v, key + ".theme");
                     bool known = p.themes_.empty();
@@ -890,8 +799,8 @@ private:
     }
 
     // R9 (and dated steps such as Hunan's deadline).
-    static void read_milestones(const Reader& in, const ojson& doc, Program& p, nlohmann::json& out) {
-        nlohmann::json json = nlohmann::json::array();
+    static void read_milestones(const Reader& in, const ojson& doc, Program& p, ojson& out) {
+        ojson json = ojson::array();
         if (const ojson* milestones = in.member(doc, "milestones")) {
             in.expect_array(*milestones, "milestones");
             std::unordered_set<std::string> seen;
@@ -915,8 +824,8 @@ private:
     }
 
     // R11.
-    static void read_support(const Reader& in, const ojson& doc, Program& p, nlohmann::json& out) {
-        nlohmann::json json = nlohmann::json::array();
+    static void read_support(const Reader& in, const ojson& doc, Program& p, ojson& out) {
+        ojson json = ojson::array();
         if (const ojson* support = in.member(doc, "support")) {
             in.expect_array(*support, "support");
             std::unordered_set<std::string> seen;
@@ -1016,5 +925,79 @@ public:
         return build(merged, source);
     }
 };
+
+}  // namespace yanxiu
+
+namespace yanxiu {
+
+namespace loader = detail::program_loader;
+
+Program Program::load(std::string_view id_or_path) {
+    const std::string shown = id_or_path.empty() ? std::string("\"\"") : loader::printable(id_or_path, 4096);
+    return ProgramBuilder::guarded(shown, [&] {
+        auto found = loader::locate(id_or_path, ".", shown, "");
+        if (!found)
+            throw ProgramNotFound(shown, "",
+                                  "no built-in programme and no file of this name (built-in: " +
+                                      loader::builtin_id_list() + ")");
+        return ProgramBuilder::from_document(loader::parse_strict(found->text, found->shown), found->shown,
+                                             found->identity, found->directory);
+    });
+}
+
+Program Program::from_json(std::string_view text, std::string_view source, std::string_view base_dir) {
+    const std::string shown = loader::printable(source, 4096);
+    return ProgramBuilder::guarded(shown, [&] {
+        return ProgramBuilder::from_document(loader::parse_strict(text, shown), shown, "source:" + shown,
+                                             std::filesystem::path(std::string(base_dir)));
+    });
+}
+
+Program Program::from_json(const std::string& text, std::string_view source, std::string_view base_dir) {
+    return from_json(std::string_view(text), source, base_dir);
+}
+
+Program Program::from_json(const char* text, std::string_view source, std::string_view base_dir) {
+    return from_json(std::string_view(text ? text : ""), source, base_dir);
+}
+
+Program Program::from_json(const nlohmann::json& document, std::string_view source, std::string_view base_dir) {
+    const std::string shown = loader::printable(source, 4096);
+    return ProgramBuilder::guarded(shown, [&] {
+        loader::check_document(document, shown);
+        return ProgramBuilder::from_document(loader::to_ordered(document), shown, "source:" + shown,
+                                             std::filesystem::path(std::string(base_dir)));
+    });
+}
+
+Program Program::from_json(const nlohmann::ordered_json& document, std::string_view source,
+                           std::string_view base_dir) {
+    const std::string shown = loader::printable(source, 4096);
+    return ProgramBuilder::guarded(shown, [&] {
+        loader::check_document(document, shown);
+        return ProgramBuilder::from_document(document, shown, "source:" + shown,
+                                             std::filesystem::path(std::string(base_dir)));
+    });
+}
+
+std::vector<std::string> Program::builtin_ids() {
+    std::vector<std::string> ids;
+    for (const auto& file : detail::kEmbeddedPrograms)
+        if (file.name != loader::kSchemaName) ids.emplace_back(file.name);
+    return ids;
+}
+
+const nlohmann::json& Program::schema() {
+    // Parsed once; C++11 guarantees a thread-safe first call.
+    static const nlohmann::json parsed = [] {
+        const std::string_view text = detail::kEmbeddedPrograms.find(loader::kSchemaName);
+        if (text.empty()) throw ProgramError(std::string(loader::kSchemaName), "", "the schema is not compiled in");
+        nlohmann::json document = nlohmann::json::parse(text, nullptr, false);
+        if (document.is_discarded())
+            throw ProgramError(std::string(loader::kSchemaName), "", "the compiled-in schema is not valid JSON");
+        return document;
+    }();
+    return parsed;
+}
 
 }  // namespace yanxiu

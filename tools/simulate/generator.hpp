@@ -1,20 +1,13 @@
 #pragma once
-/// \file simulate.hpp
-/// A realistic, deterministic cohort of Hunan teachers for the 2023 winter
-/// mental-health training: participants, study and quiz events, and a census,
-/// in JSON Lines and CSV (SPEC §4).
-///
-/// The cohort is meant to exercise every rule: steady finishers, last-day
-/// crammers whose sessions cross the deadline, quiz skippers, two-tab overlap,
-/// re-watchers, early sessions crossing into the window, non-target and
-/// unverified teachers, and a small share of deliberately bad records.
-///
-/// Same options, same bytes, on any machine: the generator uses its own
-/// xoshiro256** streams (never `std::*_distribution`, whose output is
-/// implementation-defined) and sorts with a total order.
+// The simulator's generator (private to tools/simulate and its tests): our
+// own random streams, the fast timestamp writer, the Hunan units and the
+// behaviours of learners.
 
-#include <yanxiu/program.hpp>
-#include <yanxiu/time.hpp>
+#include "simulate.hpp"
+
+#include <yanxiu/io/error.hpp>
+
+#include <date/tz.h>
 
 #include <algorithm>
 #include <array>
@@ -32,43 +25,6 @@
 #include <vector>
 
 namespace yanxiu {
-
-/// What to simulate.
-struct SimulationOptions {
-    /// Registered participants (not counting deliberately bad participant records).
-    std::size_t participants = 20000;
-    /// Seed of every random choice; same seed, same bytes.
-    std::uint64_t seed = 1;
-    /// The training window (local dates, both inclusive), as in the programme.
-    LocalDate window_start = date::year{2023} / date::January / 9;
-    LocalDate window_end = date::year{2023} / date::February / 10;
-    /// The zone timestamps are written in (and local times are read in).
-    std::string time_zone = "Asia/Shanghai";
-    /// Share of records (participants and events) that are deliberately bad.
-    double malformed_share = 0.002;
-    /// Lesson ids to use; empty means "L01".."L20".
-    std::vector<std::string> lessons;
-};
-
-/// The files `simulate_to_directory` wrote, and what is in them.
-struct SimulationFiles {
-    std::string participants_jsonl, participants_csv, events_jsonl, events_csv, census_csv;  ///< paths
-    std::size_t participants = 0;  ///< participant records (data lines) in each participants file
-    std::size_t events = 0;        ///< event records (data lines) in each events file
-    std::size_t malformed = 0;     ///< records, of both kinds, that are deliberately bad
-    std::size_t duplicates = 0;    ///< exact re-sent copies of good records (not bad)
-    std::map<std::string, std::size_t> behaviours;  ///< participants per simulated behaviour
-};
-
-/// A simulated cohort held in memory (the same bytes the files would hold).
-struct SimulatedCohort {
-    std::string participants_jsonl, participants_csv, events_jsonl, events_csv, census_csv;
-    std::size_t participants = 0;  ///< participant records (data lines) in each participants text
-    std::size_t events = 0;        ///< event records (data lines) in each events text
-    std::size_t malformed = 0;     ///< records, of both kinds, that are deliberately bad
-    std::size_t duplicates = 0;    ///< exact re-sent copies of good records (not bad)
-    std::map<std::string, std::size_t> behaviours;  ///< participants per simulated behaviour
-};
 
 namespace detail::sim {
 
@@ -276,7 +232,7 @@ public:
     Sink() = default;
     explicit Sink(const std::string& path) : path_(path) {
         file_ = std::fopen(path.c_str(), "wb");
-        if (!file_) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+        if (!file_) throw io_error(path, "cannot write", errno);
     }
     Sink(const Sink&) = delete;
     Sink& operator=(const Sink&) = delete;
@@ -302,7 +258,7 @@ public:
         if (!file_) return;
         std::FILE* f = file_;
         file_ = nullptr;
-        if (std::fclose(f) != 0) throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno));
+        if (std::fclose(f) != 0) throw io_error(path_, "cannot write", errno);
     }
     /// The in-memory text (memory sinks only).
     std::string take() {
@@ -316,7 +272,7 @@ private:
         if (used_ > 0) {
             if (file_) {
                 if (std::fwrite(block_.get(), 1, used_, file_) != used_)
-                    throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno));
+                    throw io_error(path_, "cannot write", errno);
             } else {
                 memory_.append(block_.get(), used_);
             }
@@ -456,8 +412,6 @@ inline constexpr std::uint64_t kCityPerMille = 900;
 enum Cat : std::uint8_t { mh_fulltime, mh_parttime, homeroom, counselor, other_teacher, kCatCount };
 inline constexpr std::string_view kCatNames[kCatCount] = {"mh_fulltime", "mh_parttime", "homeroom", "counselor",
                                                           "other"};
-/// Minimum lessons by category (the national defaults, R4).
-inline constexpr int kCatMinLessons[kCatCount] = {15, 15, 10, 10, 0};
 
 /// Category weights in per mille (mh_fulltime, mh_parttime, homeroom, counselor, other) by
 /// where a teacher works.  The off-diagonal entries (counsellors in schools,
@@ -579,29 +533,30 @@ enum class PersonFault : std::uint8_t { not_a_record, missing_id, duplicate_id, 
 
 class Generator {
 public:
-    explicit Generator(const SimulationOptions& options) : options_(options) {
-        zone_ = find_zone(options.time_zone);
-        if (!zone_) throw std::invalid_argument("simulate: unknown time zone '" + options.time_zone + "'");
-        if (!options.window_start.ok() || !options.window_end.ok())
-            throw std::invalid_argument("simulate: the window dates must be calendar days");
-        if (date::sys_days{options.window_end} < date::sys_days{options.window_start})
-            throw std::invalid_argument("simulate: the window ends before it starts");
+    Generator(const Program& program, const SimulationOptions& options) : options_(options) {
+        zone_ = &program.time_zone();
         if (!(options.malformed_share >= 0 && options.malformed_share <= 1))
             throw std::invalid_argument("simulate: malformed_share must be between 0 and 1");
         if (options.participants > 50'000'000)
             throw std::invalid_argument("simulate: at most 50,000,000 participants");
-        window_ = Window(options.window_start, options.window_end, *zone_);
+        window_ = program.window();
         window_days_ = window_.days();
         if (window_days_ > 3650) throw std::invalid_argument("simulate: the window is longer than ten years");
 
-        if (options.lessons.empty()) {
+        // The programme's catalogue, or (without one) lessons L01..L20.
+        for (const Lesson& lesson : program.lessons()) lessons_.push_back(lesson.id);
+        if (lessons_.empty()) {
             for (int i = 1; i <= 20; ++i) {
                 char id[16];
                 std::snprintf(id, sizeof id, "L%02d", i);
                 lessons_.emplace_back(id);
             }
-        } else {
-            lessons_ = options.lessons;
+        }
+        // Each simulated category's minimum, as the programme sets it (0 for
+        // a category it does not define: such records are rejected).
+        for (std::size_t c = 0; c < kCatCount; ++c) {
+            const Category* category = program.find_category(kCatNames[c]);
+            min_lessons_[c] = category ? category->min_lessons : 0;
         }
         if (lessons_.size() > 4096) throw std::invalid_argument("simulate: at most 4096 lessons");
         for (std::size_t i = 0; i < lessons_.size(); ++i) {
@@ -618,7 +573,7 @@ public:
         last_day_ = first_day_ + window_days_ - 1;
         base_ = window_.begin() - date::days{kLeadDays + 1};
         for (int k = 0; k <= last_day_ + 3; ++k) {
-            LocalDate d{date::sys_days{options.window_start} + date::days{k - kLeadDays}};
+            LocalDate d{date::sys_days{window_.start_date()} + date::days{k - kLeadDays}};
             day_start_.push_back(rel(start_of_day(d, *zone_)));
             day_weight_.push_back(day_weight(d));
         }
@@ -1094,7 +1049,7 @@ private:
         const Person& p = *w.person;
         Rng& rng = w.rng;
         const std::size_t lesson_count = lessons_.size();
-        const auto required = std::min<std::size_t>(static_cast<std::size_t>(kCatMinLessons[p.category]), lesson_count);
+        const auto required = std::min<std::size_t>(static_cast<std::size_t>(min_lessons_[p.category]), lesson_count);
         std::vector<Item> items;
         auto pick_indices = [&](std::size_t how_many) {
             // Distinct positions of `items`, at most how_many.
@@ -1592,6 +1547,7 @@ private:
     Window window_;
     int window_days_ = 0;
     std::vector<std::string> lessons_, lesson_json_, lesson_csv_;
+    std::array<int, kCatCount> min_lessons_{};
     std::vector<std::int32_t> lesson_seconds_;
     Instant base_{};
     int first_day_ = 0, last_day_ = 0;
@@ -1607,52 +1563,5 @@ private:
 };
 
 }  // namespace detail::sim
-
-/// Simulates a Hunan cohort in memory.  Same options, same bytes.
-/// Throws `std::invalid_argument` for an unknown zone or a bad window.
-[[nodiscard]] inline SimulatedCohort simulate(const SimulationOptions& options) {
-    detail::sim::Generator generator(options);
-    detail::sim::Sink pj, pc, ej, ec, census;
-    SimulatedCohort cohort = generator.run(pj, pc, ej, ec, census);
-    cohort.participants_jsonl = pj.take();
-    cohort.participants_csv = pc.take();
-    cohort.events_jsonl = ej.take();
-    cohort.events_csv = ec.take();
-    cohort.census_csv = census.take();
-    return cohort;
-}
-
-/// Simulates a Hunan cohort into `out_dir` (created if missing):
-/// participants.jsonl/.csv, events.jsonl/.csv and census.csv.  Streams the
-/// text out in large blocks, so only the compact events stay in memory.
-/// Throws `std::runtime_error` on an I/O error.
-inline SimulationFiles simulate_to_directory(const SimulationOptions& options, const std::string& out_dir) {
-    namespace fs = std::filesystem;
-    detail::sim::Generator generator(options);
-    std::error_code ec_dir;
-    fs::create_directories(out_dir, ec_dir);
-    if (ec_dir) throw std::runtime_error("cannot create " + out_dir + ": " + ec_dir.message());
-    SimulationFiles files;
-    auto path = [&](const char* name) { return (fs::path(out_dir) / name).string(); };
-    files.participants_jsonl = path("participants.jsonl");
-    files.participants_csv = path("participants.csv");
-    files.events_jsonl = path("events.jsonl");
-    files.events_csv = path("events.csv");
-    files.census_csv = path("census.csv");
-    detail::sim::Sink pj(files.participants_jsonl), pc(files.participants_csv), ej(files.events_jsonl),
-        ec(files.events_csv), census(files.census_csv);
-    SimulatedCohort counts = generator.run(pj, pc, ej, ec, census);
-    pj.finish();
-    pc.finish();
-    ej.finish();
-    ec.finish();
-    census.finish();
-    files.participants = counts.participants;
-    files.events = counts.events;
-    files.malformed = counts.malformed;
-    files.duplicates = counts.duplicates;
-    files.behaviours = std::move(counts.behaviours);
-    return files;
-}
 
 }  // namespace yanxiu

@@ -1,5 +1,5 @@
 #pragma once
-/// \file columns.hpp
+/// \file io/columns.hpp
 /// Records given column by column (a data frame, an Arrow table, a database
 /// cursor's arrays) rather than as text.
 ///
@@ -14,11 +14,9 @@
 /// `YYYY-MM-DDThh:mm:ss` in the programme's zone.  So one parser decides what
 /// a timestamp is, whatever the input.
 
-#include <yanxiu/detail/record_scan.hpp>
-#include <yanxiu/records.hpp>
-#include <yanxiu/rejection.hpp>
+#include <yanxiu/dataset.hpp>
+#include <yanxiu/record.hpp>
 
-#include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -35,7 +33,7 @@ enum class ColumnType : std::uint8_t {
     boolean,     ///< 0 or 1
     instant,     ///< Unix seconds (UTC)
     local_time,  ///< wall-clock seconds since 1970-01-01 00:00, in the programme's zone
-    values,      ///< one `detail::FieldValue` per cell, of any type (a mixed column)
+    values,      ///< one `Value` per cell, of any type (a mixed column)
 };
 
 /// One column of records: a field name and one cell per row.
@@ -46,7 +44,7 @@ struct RecordColumn {
     std::vector<std::int64_t> integers;      ///< `integer`, `instant`, `local_time`
     std::vector<double> numbers;             ///< `number`
     std::vector<std::uint8_t> booleans;      ///< `boolean`
-    std::vector<detail::FieldValue> values;  ///< `values`
+    std::vector<Value> values;  ///< `values`
     std::vector<std::uint8_t> missing;       ///< empty, or non-zero where a cell is missing
 
     [[nodiscard]] static RecordColumn of_text(std::string name, std::vector<std::string> cells,
@@ -90,7 +88,7 @@ struct RecordColumn {
         c.integers = std::move(wall_seconds), c.missing = std::move(missing);
         return c;
     }
-    [[nodiscard]] static RecordColumn of_values(std::string name, std::vector<detail::FieldValue> cells) {
+    [[nodiscard]] static RecordColumn of_values(std::string name, std::vector<Value> cells) {
         RecordColumn c;
         c.name = std::move(name), c.type = ColumnType::values;
         c.values = std::move(cells);
@@ -112,7 +110,7 @@ struct RecordColumn {
     }
 
     /// Writes the cell of `row` into `out` (left absent when missing).
-    void cell(std::size_t row, detail::FieldValue& out) const;
+    void cell(std::size_t row, Value& out) const;
 };
 
 /// A table of records, column by column; every column has `rows()` cells.
@@ -143,108 +141,18 @@ private:
     std::vector<RecordColumn> columns_;
 };
 
-namespace detail {
-
 /// Formats seconds since 1970-01-01 00:00 as `YYYY-MM-DDThh:mm:ss`, with `Z`
-/// appended when `utc`.  Years outside 0001-9999 give text the timestamp
-/// parser rejects (so such a cell is a `bad_timestamp`, not a wrong instant).
-[[nodiscard]] inline std::string format_epoch_seconds(std::int64_t seconds, bool utc) {
-    std::int64_t days = seconds / 86400, rest = seconds % 86400;
-    if (rest < 0) rest += 86400, --days;
-    // Beyond ±10^7 days the calendar arithmetic below would overflow `int`.
-    if (days > 10000000 || days < -10000000) return utc ? "out-of-range-Z" : "out-of-range";
-    const date::year_month_day ymd{date::sys_days{date::days{days}}};
-    const int year = static_cast<int>(ymd.year());
-    if (year < 1 || year > 9999) return utc ? "out-of-range-Z" : "out-of-range";
-    // By hand rather than snprintf: a data frame has a million of these.
-    char buf[20] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0', 'T', '0', '0', ':', '0', '0', ':', '0', '0', 'Z'};
-    auto put = [&buf](std::size_t at, unsigned value, int digits) {
-        for (int i = digits - 1; i >= 0; --i, value /= 10) buf[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
-    };
-    put(0, static_cast<unsigned>(year), 4);
-    put(5, static_cast<unsigned>(ymd.month()), 2);
-    put(8, static_cast<unsigned>(ymd.day()), 2);
-    put(11, static_cast<unsigned>(rest / 3600), 2);
-    put(14, static_cast<unsigned>(rest / 60 % 60), 2);
-    put(17, static_cast<unsigned>(rest % 60), 2);
-    return std::string(buf, utc ? 20 : 19);
-}
-
-/// Calls `add(fields, row_number)` for every row of `table`, 1-based.
-template <class Add>
-void for_each_table_row(const RecordTable& table, Add&& add) {
-    std::vector<std::pair<Field, const RecordColumn*>> known;
-    for (const auto& column : table.columns())
-        if (auto field = field_from_name(column.name)) known.emplace_back(*field, &column);
-    RecordFields fields;
-    for (std::size_t row = 0; row < table.rows(); ++row) {
-        fields.clear();
-        for (const auto& [field, column] : known) column->cell(row, fields.slot(field));
-        add(static_cast<const RecordFields&>(fields), row + 1);
-    }
-}
-
-[[nodiscard]] inline ReadSummary summary_difference(const ReadSummary& after, const ReadSummary& before) noexcept {
-    ReadSummary d;
-    d.read = after.read - before.read;
-    d.accepted = after.accepted - before.accepted;
-    d.rejected = after.rejected - before.rejected;
-    d.duplicates = after.duplicates - before.duplicates;
-    return d;
-}
-
-}  // namespace detail
-
-inline void RecordColumn::cell(std::size_t row, detail::FieldValue& out) const {
-    using detail::ValueType;
-    if (!missing.empty() && missing[row]) return;
-    out.from_text = false;
-    switch (type) {
-        case ColumnType::text:
-            out.type = ValueType::string;
-            out.text = text[row];
-            return;
-        case ColumnType::integer:
-            out.type = ValueType::integer;
-            out.integer = integers[row];
-            return;
-        case ColumnType::number:
-            if (std::isnan(numbers[row])) return;
-            out.type = ValueType::number;
-            out.number = numbers[row];
-            return;
-        case ColumnType::boolean:
-            out.type = ValueType::boolean;
-            out.boolean = booleans[row] != 0;
-            return;
-        case ColumnType::instant:
-        case ColumnType::local_time:
-            out.type = ValueType::string;
-            out.text = detail::format_epoch_seconds(integers[row], type == ColumnType::instant);
-            return;
-        case ColumnType::values: out = values[row]; return;
-    }
-}
+/// appended when `utc` (a cell of an `instant` or `local_time` column as
+/// text).  Years outside 0001-9999 give text the timestamp parser rejects
+/// (so such a cell is a `bad_timestamp`, not a wrong instant).
+[[nodiscard]] std::string format_epoch_seconds(std::int64_t seconds, bool utc);
 
 /// Adds every row of `table` as a participant; rejections name `where` and
 /// the 1-based row.  Returns the counts of this table alone.
-inline ReadSummary add_participants(Dataset& data, const RecordTable& table,
-                                    std::string_view where = "<participants>") {
-    const ReadSummary before = data.participant_summary();
-    detail::for_each_table_row(table, [&](const detail::RecordFields& fields, std::size_t row) {
-        data.add_participant(fields, where, row);
-    });
-    return detail::summary_difference(data.participant_summary(), before);
-}
+ReadSummary add_participants(Dataset& data, const RecordTable& table, std::string_view where = "<participants>");
 
 /// Adds every row of `table` as an event (after the participants); rejections
 /// name `where` and the 1-based row.  Returns the counts of this table alone.
-inline ReadSummary add_events(Dataset& data, const RecordTable& table, std::string_view where = "<events>") {
-    const ReadSummary before = data.event_summary();
-    detail::for_each_table_row(table, [&](const detail::RecordFields& fields, std::size_t row) {
-        data.add_event(fields, where, row);
-    });
-    return detail::summary_difference(data.event_summary(), before);
-}
+ReadSummary add_events(Dataset& data, const RecordTable& table, std::string_view where = "<events>");
 
 }  // namespace yanxiu

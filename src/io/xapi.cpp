@@ -1,106 +1,34 @@
-#pragma once
-/// \file xapi.hpp
-/// xAPI statements (SPEC §4) as study sessions and quiz attempts.
-///
-/// Statements come as a JSON array, as JSON Lines, or as pretty-printed
-/// objects one after another.  Each one maps to a study event, a quiz event,
-/// nothing (counted as ignored, by verb), or a rejection, so that statements
-/// read = mapped + ignored + rejected + duplicates.  Events go through
-/// `Dataset::add_event`, so duplicate detection and every check of an event
-/// live in one place.
+// xAPI statements mapped to event records (include/yanxiu/io/xapi.hpp).
 
-#include <yanxiu/records.hpp>
-#include <yanxiu/rejection.hpp>
-#include <yanxiu/time.hpp>
+#include <yanxiu/io/xapi.hpp>
+
+#include "io/fields.hpp"
+#include "io/read.hpp"
+#include "io/scan.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <cstddef>
-#include <map>
-#include <optional>
-#include <string>
-#include <string_view>
 #include <unordered_set>
-#include <vector>
 
 namespace yanxiu {
 
-/// How a statement's object id (an IRI) becomes a lesson id.
-struct XapiOptions {
-    enum class Lesson : std::uint8_t {
-        last_segment,  ///< the IRI's last path segment, query and fragment dropped
-        whole_iri,     ///< the IRI as written
-        query,         ///< the value of one query parameter (`query_parameter`)
-    };
-    Lesson lesson = Lesson::last_segment;
-    std::string query_parameter;  ///< for Lesson::query
-
-    /// Options from `last_segment`, `whole_iri` or `query:<param>`; nullopt if neither.
-    [[nodiscard]] static std::optional<XapiOptions> parse(std::string_view mapping) {
-        XapiOptions options;
-        if (mapping == "last_segment") return options;
-        if (mapping == "whole_iri") {
-            options.lesson = Lesson::whole_iri;
-            return options;
-        }
-        constexpr std::string_view prefix = "query:";
-        if (mapping.substr(0, prefix.size()) == prefix && mapping.size() > prefix.size()) {
-            options.lesson = Lesson::query;
-            options.query_parameter = std::string(mapping.substr(prefix.size()));
-            return options;
-        }
-        return std::nullopt;
+std::optional<XapiOptions> XapiOptions::parse(std::string_view mapping) {
+    XapiOptions options;
+    if (mapping == "last_segment") return options;
+    if (mapping == "whole_iri") {
+        options.lesson = Lesson::whole_iri;
+        return options;
     }
-};
-
-/// Counts for one read of statements: read = mapped + ignored + rejected + duplicates.
-struct XapiSummary {
-    std::size_t read = 0;        ///< statements (and unreadable pieces of text)
-    std::size_t mapped = 0;      ///< accepted as a study or quiz event
-    std::size_t ignored = 0;     ///< mapped to nothing, including voided targets
-    std::size_t rejected = 0;    ///< unusable; each has a Rejection in the Dataset
-    std::size_t duplicates = 0;  ///< the same event again (Dataset duplicate rules)
-    std::size_t voided = 0;      ///< of `ignored`: statements voided by another statement
-    /// Of `ignored`, by the last segment of the verb id (voided targets not included).
-    std::map<std::string, std::size_t> ignored_by_verb;
-
-    /// Whether nothing was lost.
-    [[nodiscard]] bool reconciles() const noexcept { return read == mapped + ignored + rejected + duplicates; }
-};
-
-/// Reads statements from `text` into `data` (participants must be read first);
-/// `file` names the text in rejections.  Ignored statements are not counted in
-/// the Dataset's event summary; everything else is, as records read.
-XapiSummary read_xapi(Dataset& data, std::string_view text, std::string_view file, const XapiOptions& options = {});
-/// Reads a statements file.  Throws std::runtime_error if it cannot be read.
-XapiSummary read_xapi_file(Dataset& data, const std::string& path, const XapiOptions& options = {});
-
-/// One statement mapped to an event record.
-struct XapiEvent {
-    std::size_t line = 0;   ///< where the statement starts in the text
-    nlohmann::json record;  ///< an event record (SPEC §4) as Dataset::add_event and Ledger::add take it
-};
-
-/// Statements mapped to event records without a Dataset, for services that
-/// feed a `Ledger`: the same mapping, voiding and counts as `read_xapi`.
-/// `summary.mapped` counts the records in `events`; whether each is accepted,
-/// a duplicate or rejected (e.g. an unknown participant) is for whoever adds
-/// it.  Voiding applies within one text: a statement voided by a later call
-/// is not withdrawn.
-struct XapiEvents {
-    std::vector<XapiEvent> events;
-    std::vector<Rejection> rejections;  ///< statements that could not be mapped
-    XapiSummary summary;
-};
-
-/// Maps the statements of `text` (a JSON array or JSON Lines) under `program`.
-XapiEvents xapi_events(std::string_view text, std::string_view file, const Program& program,
-                       const XapiOptions& options = {});
-
-// ---------------------------------------------------------------------------
-// Implementation
+    constexpr std::string_view prefix = "query:";
+    if (mapping.substr(0, prefix.size()) == prefix && mapping.size() > prefix.size()) {
+        options.lesson = Lesson::query;
+        options.query_parameter = std::string(mapping.substr(prefix.size()));
+        return options;
+    }
+    return std::nullopt;
+}
 
 namespace detail::xapi {
 
@@ -478,7 +406,7 @@ inline Candidate map_statement(const nlohmann::json& s, const Program& program, 
     if (!when->is_string()) return reject(time_field, RejectCode::bad_type, std::string(time_field) + " must be a string");
     std::string error;
     auto at = parse_instant(when->get_ref<const std::string&>(), program.time_zone(), &error);
-    if (!at) return reject(time_field, RejectCode::bad_timestamp, quote_for_message(when->get<std::string>()) + ": " + error);
+    if (!at) return reject(time_field, RejectCode::bad_timestamp, detail::quote_value(when->get<std::string>()) + ": " + error);
 
     if (study) {
         if (!duration->is_string())
@@ -513,21 +441,32 @@ inline Candidate map_statement(const nlohmann::json& s, const Program& program, 
     return c.kind = Candidate::Kind::event, c;
 }
 
-inline void set_string(RecordFields& f, Field field, const std::string& value) {
-    auto& v = f.slot(field);
-    v.type = ValueType::string;
-    v.text = value;
+/// The event record a mapped statement stands for.
+void candidate_record(const Candidate& c, Record& fields) {
+    fields.clear();
+    fields.set(Field::kind, c.quiz ? "quiz" : "study");
+    if (!c.statement_id.empty()) fields.set(Field::id, c.statement_id);
+    fields.set(Field::participant, c.participant);
+    fields.set(Field::lesson, c.lesson);
+    if (c.quiz) {
+        fields.set(Field::at, c.start);
+        if (c.score) fields.slot(Field::score).set_number(*c.score);
+        if (c.completed) fields.slot(Field::completed).set_boolean(*c.completed);
+    } else {
+        fields.set(Field::start, c.start);
+        fields.set(Field::end, c.end);
+    }
 }
 
-}  // namespace detail::xapi
-
-namespace detail::xapi {
-
 /// Splits `text` into statements and maps each (the one mapping both
-/// `read_xapi` and `xapi_events` use); `voided` gets the voided targets.
-inline std::vector<Candidate> map_text(std::string_view text, const Program& program, const XapiOptions& options,
-                                       std::unordered_set<std::string>& voided) {
+/// `read_xapi` and `xapi_events` use), in statement order: ignored ones are
+/// counted into `summary`, voided ones too, the others handed to
+/// `on_rejected(candidate)` or `on_event(candidate)`.
+template <class OnRejected, class OnEvent>
+void map_text(std::string_view text, const Program& program, const XapiOptions& options, XapiSummary& summary,
+              OnRejected&& on_rejected, OnEvent&& on_event) {
     std::vector<Candidate> candidates;
+    std::unordered_set<std::string> voided;
     Splitter splitter(text);
     nlohmann::json statement;
     while (auto piece = splitter.next()) {
@@ -545,111 +484,67 @@ inline std::vector<Candidate> map_text(std::string_view text, const Program& pro
         c.line = piece->line;
         candidates.push_back(std::move(c));
     }
-    return candidates;
-}
-
-}  // namespace detail::xapi
-
-inline XapiSummary read_xapi(Dataset& data, std::string_view text, std::string_view file, const XapiOptions& options) {
-    using namespace detail::xapi;
-    using detail::Field;
-    XapiSummary summary;
-    std::unordered_set<std::string> voided;
-    const std::vector<Candidate> candidates = map_text(text, data.program(), options, voided);
-
-    detail::RecordFields fields;
-    for (const auto& c : candidates) {
+    // Voiding is known only once every statement is read.
+    for (const Candidate& c : candidates) {
         ++summary.read;
         if (c.kind == Candidate::Kind::ignored) {
             ++summary.ignored;
             ++summary.ignored_by_verb[c.verb];
-            continue;
-        }
-        if (c.kind == Candidate::Kind::rejected) {
+        } else if (c.kind == Candidate::Kind::rejected) {
             ++summary.rejected;
-            data.reject_event(file, c.line, c.error.field, c.error.code, c.error.message);
-            continue;
-        }
-        if (!c.statement_id.empty() && voided.count(c.statement_id)) {
+            on_rejected(c);
+        } else if (!c.statement_id.empty() && voided.count(c.statement_id)) {
             ++summary.ignored;
             ++summary.voided;
-            continue;
-        }
-        fields.clear();
-        set_string(fields, Field::kind, c.quiz ? "quiz" : "study");
-        if (!c.statement_id.empty()) set_string(fields, Field::id, c.statement_id);
-        set_string(fields, Field::participant, c.participant);
-        set_string(fields, Field::lesson, c.lesson);
-        if (c.quiz) {
-            set_string(fields, Field::at, c.start);
-            if (c.score) {
-                auto& v = fields.slot(Field::score);
-                v.type = detail::ValueType::number;
-                v.number = *c.score;
-            }
-            if (c.completed) {
-                auto& v = fields.slot(Field::completed);
-                v.type = detail::ValueType::boolean;
-                v.boolean = *c.completed;
-            }
         } else {
-            set_string(fields, Field::start, c.start);
-            set_string(fields, Field::end, c.end);
+            on_event(c);
         }
-        const ReadSummary before = data.event_summary();
-        data.add_event(fields, file, c.line);
-        const ReadSummary& after = data.event_summary();
-        summary.mapped += after.accepted - before.accepted;
-        summary.rejected += after.rejected - before.rejected;
-        summary.duplicates += after.duplicates - before.duplicates;
     }
+}
+
+}  // namespace detail::xapi
+
+std::string XapiOptions::lesson_of(std::string_view iri) const { return detail::xapi::lesson_of(iri, *this); }
+
+XapiSummary read_xapi(Dataset& data, std::string_view text, std::string_view file, const XapiOptions& options) {
+    using namespace detail::xapi;
+    XapiSummary summary;
+    Record fields;
+    map_text(
+        text, data.program(), options, summary,
+        [&](const Candidate& c) { data.reject_event(file, c.line, c.error.field, c.error.code, c.error.message); },
+        [&](const Candidate& c) {
+            candidate_record(c, fields);
+            switch (data.add_event(fields, file, c.line)) {
+                case AddStatus::accepted: ++summary.mapped; break;
+                case AddStatus::rejected: ++summary.rejected; break;
+                case AddStatus::duplicate: ++summary.duplicates; break;
+            }
+        });
     return summary;
 }
 
-inline XapiEvents xapi_events(std::string_view text, std::string_view file, const Program& program,
-                              const XapiOptions& options) {
+XapiEvents xapi_events(std::string_view text, std::string_view file, const Program& program,
+                       const XapiOptions& options) {
     using namespace detail::xapi;
     XapiEvents out;
-    std::unordered_set<std::string> voided;
-    const std::vector<Candidate> candidates = map_text(text, program, options, voided);
-    for (const auto& c : candidates) {
-        ++out.summary.read;
-        if (c.kind == Candidate::Kind::ignored) {
-            ++out.summary.ignored;
-            ++out.summary.ignored_by_verb[c.verb];
-            continue;
-        }
-        if (c.kind == Candidate::Kind::rejected) {
-            ++out.summary.rejected;
+    map_text(
+        text, program, options, out.summary,
+        [&](const Candidate& c) {
             out.rejections.push_back(Rejection{std::string(file), c.line, c.error.field, c.error.code, c.error.message});
-            continue;
-        }
-        if (!c.statement_id.empty() && voided.count(c.statement_id)) {
-            ++out.summary.ignored;
-            ++out.summary.voided;
-            continue;
-        }
-        nlohmann::json record = nlohmann::json::object();
-        record["kind"] = c.quiz ? "quiz" : "study";
-        if (!c.statement_id.empty()) record["id"] = c.statement_id;
-        record["participant"] = c.participant;
-        record["lesson"] = c.lesson;
-        if (c.quiz) {
-            record["at"] = c.start;
-            if (c.score) record["score"] = *c.score;
-            if (c.completed) record["completed"] = *c.completed;
-        } else {
-            record["start"] = c.start;
-            record["end"] = c.end;
-        }
-        ++out.summary.mapped;
-        out.events.push_back(XapiEvent{c.line, std::move(record)});
-    }
+        },
+        [&](const Candidate& c) {
+            XapiEvent event;
+            event.line = c.line;
+            candidate_record(c, event.record);
+            ++out.summary.mapped;
+            out.events.push_back(std::move(event));
+        });
     return out;
 }
 
-inline XapiSummary read_xapi_file(Dataset& data, const std::string& path, const XapiOptions& options) {
-    const std::string text = detail::read_file(path);
+XapiSummary read_xapi_file(Dataset& data, const std::string& path, const XapiOptions& options) {
+    const std::string text = detail::read_whole_file(path);
     return read_xapi(data, text, path, options);
 }
 

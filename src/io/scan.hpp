@@ -1,11 +1,13 @@
 #pragma once
-/// \file record_scan.hpp
-/// Splits JSON Lines and CSV text into flat records of named fields, and
-/// rejects what cannot be a record (bad JSON, bad UTF-8, duplicate keys,
-/// nesting too deep, ragged CSV rows) with the line it starts on.
+// Splits JSON Lines and CSV text into flat records of named fields, and
+// rejects what cannot be a record (bad JSON, bad UTF-8, duplicate keys,
+// nesting too deep, ragged CSV rows) with the line it starts on.  Private to
+// the compiled library: readers, the census, the ledger's text input.
 
-#include <yanxiu/rejection.hpp>
+#include <yanxiu/record.hpp>
 #include <yanxiu/time.hpp>
+
+#include "text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -22,50 +24,10 @@
 
 namespace yanxiu::detail {
 
-/// The fields a participant or event record may carry; others are ignored.
-enum class Field : std::uint8_t {
-    id, unit, sector, category, verified, name,
-    kind, participant, lesson, start, end, duration, at, score, completed,
-    expected,  ///< census rows (report.hpp)
-    count_
-};
+using text::is_digit;
 
-inline constexpr std::array<std::string_view, static_cast<std::size_t>(Field::count_)> kFieldNames = {
-    "id", "unit", "sector", "category", "verified", "name", "kind", "participant",
-    "lesson", "start", "end", "duration", "at", "score", "completed", "expected"};
-
-/// The field named `name`, if it is one we read.
-[[nodiscard]] inline std::optional<Field> field_from_name(std::string_view name) noexcept {
-    for (std::size_t i = 0; i < kFieldNames.size(); ++i)
-        if (kFieldNames[i] == name) return static_cast<Field>(i);
-    return std::nullopt;
-}
-
-/// What a field held.
-enum class ValueType : std::uint8_t { absent, null, boolean, integer, unsigned_integer, number, string, nested };
-
-/// One field's value as read.  CSV cells are strings with `from_text` set, so
-/// readers may parse "true" or "80" from them; JSON values keep their type.
-struct FieldValue {
-    ValueType type = ValueType::absent;
-    bool boolean = false;
-    std::int64_t integer = 0;
-    std::uint64_t unsigned_integer = 0;
-    double number = 0;
-    std::string text;
-    bool from_text = false;
-};
-
-/// The known fields of one record (buffers are reused between records).
-struct RecordFields {
-    std::array<FieldValue, static_cast<std::size_t>(Field::count_)> values;
-
-    [[nodiscard]] const FieldValue& get(Field f) const noexcept { return values[static_cast<std::size_t>(f)]; }
-    FieldValue& slot(Field f) noexcept { return values[static_cast<std::size_t>(f)]; }
-    void clear() noexcept {
-        for (auto& v : values) v.type = ValueType::absent, v.text.clear(), v.from_text = false;
-    }
-};
+using RecordFields = Record;
+using FieldValue = Value;
 
 /// Deepest nesting accepted inside one record.
 inline constexpr std::size_t kMaxDepth = 64;
@@ -77,35 +39,7 @@ struct FieldError {
     std::string message;
 };
 
-/// The byte offset of the first invalid UTF-8 sequence, or npos.  Overlong
-/// forms, surrogates and code points above U+10FFFF are invalid.
-[[nodiscard]] inline std::size_t find_invalid_utf8(std::string_view s) noexcept {
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    std::size_t n = s.size(), i = 0;
-    while (i < n) {
-        unsigned char c = p[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len;
-        std::uint32_t cp;
-        if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07;
-        else return i;
-        if (i + len > n) return i;
-        for (std::size_t k = 1; k < len; ++k) {
-            if ((p[i + k] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += len;
-    }
-    return std::string_view::npos;
-}
+using text::find_invalid_utf8;
 
 /// SAX handler that fills RecordFields from one JSON object.
 class FlatObjectHandler {
@@ -210,8 +144,8 @@ private:
     }
     std::string current_name() const {
         if (!current_) return "";
-        for (std::size_t i = 0; i < kFieldNames.size(); ++i)
-            if (&fields_.values[i] == current_) return std::string(kFieldNames[i]);
+        for (std::size_t i = 0; i < kFieldCount; ++i)
+            if (&fields_.slot(static_cast<Field>(i)) == current_) return std::string(field_name(static_cast<Field>(i)));
         return "";
     }
     bool fail(std::string field, RejectCode code, std::string message) {
@@ -222,21 +156,15 @@ private:
     RecordFields& fields_;
     std::size_t depth_ = 0;
     FieldValue* current_ = nullptr;
-    std::array<bool, static_cast<std::size_t>(Field::count_)> seen_{};
+    std::array<bool, kFieldCount> seen_{};
     std::unordered_set<std::string> unknown_keys_;
     std::optional<FieldError> error_;
 };
 
 /// Skips a UTF-8 byte-order mark at the start of `text`.
-[[nodiscard]] inline std::size_t skip_bom(std::string_view text) noexcept {
-    return text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
-}
+[[nodiscard]] inline std::size_t skip_bom(std::string_view text) noexcept { return text::bom_length(text); }
 
-[[nodiscard]] inline bool is_blank(std::string_view s) noexcept {
-    for (char c : s)
-        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
-    return true;
-}
+using text::is_blank;
 
 /// Reads one line holding a flat JSON object of plain values, the common
 /// case, without the general parser.  Returns false, having decided nothing,
@@ -265,7 +193,7 @@ inline bool scan_flat_object_fast(std::string_view line, RecordFields& fields) {
         }
         return false;
     };
-    std::array<bool, static_cast<std::size_t>(Field::count_)> seen{};
+    std::array<bool, kFieldCount> seen{};
     std::array<std::string_view, 16> unknown{};
     std::size_t unknown_count = 0;
     fields.clear();
@@ -536,7 +464,7 @@ public:
             for (std::size_t i = 0; i < cells_.size() && utf8_ok; ++i) {
                 if (auto bad = find_invalid_utf8(cells_[i]); bad != std::string_view::npos) {
                     std::string field =
-                        columns_[i] ? std::string(kFieldNames[static_cast<std::size_t>(*columns_[i])]) : "";
+                        columns_[i] ? std::string(field_name(*columns_[i])) : "";
                     on_error(start_line, field, RejectCode::bad_utf8, "invalid UTF-8 in a cell");
                     utf8_ok = false;
                 }

@@ -1,0 +1,246 @@
+#pragma once
+/// \file dataset.hpp
+/// The record store: accepted participants and events, held as columns with
+/// interned ids, and every rejection, so that for each input read =
+/// accepted + rejected + duplicates.  Readers (JSON Lines, CSV, xAPI, data
+/// frames) all end in `add_participant` / `add_event`, which decide what a
+/// record is; the parsing and acceptance code is compiled (src/).
+
+#include <yanxiu/detail/id_index.hpp>
+#include <yanxiu/detail/large_alloc.hpp>
+#include <yanxiu/program.hpp>
+#include <yanxiu/record.hpp>
+#include <yanxiu/time.hpp>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace yanxiu {
+
+/// Input formats.
+enum class Format : std::uint8_t { automatic, jsonl, csv };
+
+/// A participant.
+struct Participant {
+    std::string id;
+    std::string unit;
+    Sector sector = Sector::unknown;
+    std::uint16_t category = 0;  ///< index into Program::categories()
+    bool verified = true;
+    std::string name;            ///< kept for the caller; never printed by yanxiu
+
+    friend bool operator==(const Participant& a, const Participant& b) {
+        return a.id == b.id && a.unit == b.unit && a.sector == b.sector && a.category == b.category &&
+               a.verified == b.verified && a.name == b.name;
+    }
+};
+
+/// What an event is.
+enum class EventKind : std::uint8_t { study, quiz };
+
+/// One event in row form (the store keeps columns).
+struct Event {
+    EventKind kind = EventKind::study;
+    std::uint32_t participant = 0;  ///< index into the participant table
+    std::uint32_t lesson = 0;       ///< interned lesson id
+    Instant start{};                ///< study start, or the quiz attempt's instant
+    Instant end{};                  ///< study end (exclusive); equals start for a quiz
+    double score = std::numeric_limits<double>::quiet_NaN();  ///< NaN: no score
+    bool completed = true;          ///< quiz only: false when marked `"completed": false`
+};
+
+/// Interns strings to dense 32-bit ids; ids are stable once given.
+class Interner {
+public:
+    /// The id of `s`, adding it if new.
+    std::uint32_t intern(std::string_view s) {
+        auto id = static_cast<std::uint32_t>(strings_.size());
+        auto [found, inserted] =
+            index_.insert(detail::hash_bytes(s), id, [&](std::uint32_t k) { return strings_[k] == s; });
+        if (inserted) {
+            strings_.emplace_back(s);
+            ranks_valid_ = false;
+        }
+        return found;
+    }
+    /// The id of `s`, if known.
+    [[nodiscard]] std::optional<std::uint32_t> find(std::string_view s) const {
+        auto id = index_.find(detail::hash_bytes(s), [&](std::uint32_t k) { return strings_[k] == s; });
+        if (id == detail::IdIndex::kEmpty) return std::nullopt;
+        return id;
+    }
+    [[nodiscard]] const std::string& str(std::uint32_t id) const { return strings_[id]; }
+    [[nodiscard]] std::size_t size() const noexcept { return strings_.size(); }
+    /// Each id's position in byte-wise string order (for tie-breaks by id).
+    [[nodiscard]] const std::vector<std::uint32_t>& ranks() const {
+        if (!ranks_valid_) compute_ranks();
+        return ranks_;
+    }
+
+private:
+    void compute_ranks() const;
+
+    std::vector<std::string> strings_;
+    detail::IdIndex index_;
+    mutable std::vector<std::uint32_t> ranks_;
+    mutable bool ranks_valid_ = true;
+};
+
+/// Events as columns: one vector per field, indexed by event number.
+/// A province's columns are read at random when a participant's events are
+/// gathered, so large ones live on huge pages (detail/large_alloc.hpp).
+struct EventColumns {
+    template <class T>
+    using Column = detail::LargeVector<T>;
+    Column<EventKind> kind;
+    Column<std::uint32_t> participant;
+    Column<std::uint32_t> lesson;
+    Column<std::int64_t> start;  ///< seconds since the epoch
+    Column<std::int64_t> end;
+    Column<double> score;
+    Column<std::uint8_t> completed;
+
+    [[nodiscard]] std::size_t size() const noexcept { return kind.size(); }
+    [[nodiscard]] Event row(std::size_t i) const {
+        return Event{kind[i], participant[i], lesson[i], Instant{Seconds{start[i]}}, Instant{Seconds{end[i]}},
+                     score[i],  completed[i] != 0};
+    }
+    void push_back(const Event& e) {
+        kind.push_back(e.kind);
+        participant.push_back(e.participant);
+        lesson.push_back(e.lesson);
+        start.push_back(e.start.time_since_epoch().count());
+        end.push_back(e.end.time_since_epoch().count());
+        score.push_back(e.score);
+        completed.push_back(e.completed ? 1 : 0);
+    }
+    void pop_back() {
+        kind.pop_back(), participant.pop_back(), lesson.pop_back(), start.pop_back(), end.pop_back(),
+            score.pop_back(), completed.pop_back();
+    }
+    void reserve(std::size_t n) {
+        kind.reserve(n), participant.reserve(n), lesson.reserve(n), start.reserve(n), end.reserve(n),
+            score.reserve(n), completed.reserve(n);
+    }
+};
+
+/// The longest study session accepted (longer ones are rejected `session_too_long`).
+inline constexpr Seconds kMaxSession{24 * 3600};
+
+/// What became of one record offered to a store or a ledger.
+enum class AddStatus : std::uint8_t {
+    accepted,   ///< new, and kept
+    duplicate,  ///< the same record was already kept (counted, not kept again)
+    rejected,   ///< unusable; its Rejection says why
+};
+
+/// The spelling of an AddStatus ("accepted", "duplicate", "rejected").
+[[nodiscard]] constexpr std::string_view to_string(AddStatus s) noexcept {
+    switch (s) {
+        case AddStatus::accepted: return "accepted";
+        case AddStatus::duplicate: return "duplicate";
+        case AddStatus::rejected: return "rejected";
+    }
+    return "rejected";
+}
+
+/// Participants and events of one evaluation, with every rejection.
+///
+/// Read participants before events: an event naming a participant not (yet)
+/// accepted is rejected `unknown_participant`.
+class Dataset {
+public:
+    /// `program` must outlive the dataset.
+    explicit Dataset(const Program& program);
+    ~Dataset();
+    Dataset(const Dataset&) = delete;
+    Dataset& operator=(const Dataset&) = delete;
+    Dataset(Dataset&&) noexcept;
+    Dataset& operator=(Dataset&&) noexcept;
+
+    [[nodiscard]] const Program& program() const noexcept { return *program_; }
+
+    /// Files are read in pieces of about this many bytes (memory stays bounded).
+    std::size_t read_chunk_bytes = std::size_t{8} << 20;
+
+    /// Reads participants from text; `file` names it in rejections.
+    ReadSummary read_participants(std::string_view text, std::string_view file, Format format = Format::automatic);
+    /// Reads events from text; `file` names it in rejections.
+    ReadSummary read_events(std::string_view text, std::string_view file, Format format = Format::automatic);
+    /// Reads a participants file (format from the extension, else sniffed), in
+    /// pieces.  Throws `io_error` (io/error.hpp) when it cannot be opened or read.
+    ReadSummary read_participants_file(const std::string& path, Format format = Format::automatic);
+    /// Reads an events file (format from the extension, else sniffed), in pieces.
+    ReadSummary read_events_file(const std::string& path, Format format = Format::automatic);
+
+    /// Adds one participant; `where` and `line` name it in a rejection.  A
+    /// string field that is not valid UTF-8 is rejected `bad_utf8`.
+    AddStatus add_participant(const Record& record, std::string_view where = "<participants>", std::size_t line = 0);
+    /// Adds one event (study or quiz).
+    AddStatus add_event(const Record& record, std::string_view where = "<events>", std::size_t line = 0);
+    /// Adds one participant given as a JSON object (its members as fields).
+    AddStatus add_participant(const nlohmann::json& record, std::string_view where = "<participants>",
+                              std::size_t line = 0);
+    /// Adds one event given as a JSON object.
+    AddStatus add_event(const nlohmann::json& record, std::string_view where = "<events>", std::size_t line = 0);
+    /// Counts one event record read but unusable before it had fields (e.g. an
+    /// xAPI statement that is not valid JSON), with its rejection, so that
+    /// other readers reconcile through the same summary.
+    void reject_event(std::string_view where, std::size_t line, std::string_view field, RejectCode code,
+                      std::string message);
+    /// The same for a participant record.
+    void reject_participant(std::string_view where, std::size_t line, std::string_view field, RejectCode code,
+                            std::string message);
+
+    [[nodiscard]] const std::vector<Participant>& participants() const noexcept { return participants_; }
+    [[nodiscard]] const EventColumns& events() const noexcept { return *events_; }
+    [[nodiscard]] const Interner& lessons() const noexcept { return lessons_; }
+    [[nodiscard]] const std::vector<Rejection>& rejections() const noexcept { return rejections_; }
+    /// Counts over every participant read so far.
+    [[nodiscard]] const ReadSummary& participant_summary() const noexcept { return participant_summary_; }
+    /// Counts over every event read so far.
+    [[nodiscard]] const ReadSummary& event_summary() const noexcept { return event_summary_; }
+    /// Each accepted event's record `id` ("" where it had none), by event index.
+    [[nodiscard]] std::vector<std::string> event_record_ids() const;
+    /// The index of a participant by id, if accepted.
+    [[nodiscard]] std::optional<std::uint32_t> find_participant(std::string_view id) const {
+        auto found = participant_index_.find(detail::hash_bytes(id),
+                                             [&](std::uint32_t k) { return participants_[k].id == id; });
+        if (found == detail::IdIndex::kEmpty) return std::nullopt;
+        return found;
+    }
+
+private:
+    friend struct DatasetAccess;  // src/: the readers and the acceptance code
+
+    AddStatus accept_participant(const Record& r, std::string_view file, std::size_t line);
+    AddStatus accept_event(const Record& r, std::string_view file, std::size_t line);
+    void reject(std::string_view file, std::size_t line, std::string_view field, RejectCode code,
+                std::string message);
+    [[nodiscard]] std::uint64_t event_hash(std::uint32_t i) const noexcept;
+    [[nodiscard]] bool same_event(std::uint32_t a, std::uint32_t b) const noexcept;
+
+    const Program* program_;
+    std::vector<Participant> participants_;
+    detail::IdIndex participant_index_;
+    std::unique_ptr<EventColumns> events_;
+    Interner event_id_strings_{};
+    Interner lessons_;
+    std::vector<std::uint32_t> event_by_record_id_;  // interned record id -> first event with it
+    std::unique_ptr<Record> json_fields_;           // scratch for the JSON overloads of add_*
+    detail::IdIndex events_without_id_;             // content -> event, for records without an id
+    std::vector<Rejection> rejections_;
+    ReadSummary participant_summary_;
+    ReadSummary event_summary_;
+    bool event_ids_seeded_ = false;
+};
+
+}  // namespace yanxiu

@@ -1,0 +1,89 @@
+#pragma once
+// Text and files split into records (private to the compiled library): the
+// one place a format is chosen and a file is read in pieces.
+
+#include <yanxiu/dataset.hpp>
+#include <yanxiu/io/error.hpp>
+
+#include "io/scan.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace yanxiu::detail {
+
+/// The format of `path` by extension (.csv; .jsonl, .ndjson, .json), else by
+/// the first significant byte of `text` ('{' or '[': JSON Lines).
+[[nodiscard]] Format detect_format(std::string_view path, std::string_view text);
+
+/// A whole file; throws io_error.
+[[nodiscard]] std::string read_whole_file(const std::string& path);
+
+/// Calls `on_record(record, line)` / `on_error(line, field, code, message)`
+/// for every record of `text`; `file` only chooses the format when automatic.
+template <class OnRecord, class OnError>
+void scan_text(std::string_view text, Format format, std::string_view file, OnRecord&& on_record,
+               OnError&& on_error) {
+    if (format == Format::automatic) format = detect_format(file, text);
+    if (format == Format::csv)
+        scan_csv(text, on_record, on_error);
+    else
+        scan_jsonl(text, on_record, on_error);
+}
+
+/// The same for a file, read in pieces of about `chunk_bytes` that end at
+/// record boundaries (a record longer than a piece doubles it).  Throws io_error.
+template <class OnRecord, class OnError>
+void scan_file(const std::string& path, Format format, std::size_t chunk_bytes, OnRecord&& on_record,
+               OnError&& on_error) {
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!file) throw io_error(path, "cannot open", errno);
+    std::string buffer;
+    std::size_t want = std::max<std::size_t>(chunk_bytes, 1);
+    std::size_t lines_before = 0;
+    bool first = true;
+    CsvScanner csv;
+    for (;;) {
+        const std::size_t old = buffer.size();
+        buffer.resize(old + want);
+        errno = 0;
+        const std::size_t got = std::fread(buffer.data() + old, 1, want, file.get());
+        buffer.resize(old + got);
+        if (std::ferror(file.get())) throw io_error(path, "cannot read", errno ? errno : EIO);
+        const bool eof = got < want;
+        if (first && format == Format::automatic) format = detect_format(path, buffer);
+        const bool is_csv = format == Format::csv;
+        const std::size_t cut = eof ? buffer.size() : safe_cut(buffer, is_csv);
+        if (cut == 0 && !eof) {
+            want = std::min<std::size_t>(want * 2, std::size_t{1} << 30);
+            continue;
+        }
+        std::string_view piece(buffer.data(), cut);
+        if (is_csv) {
+            csv.feed(piece, first, on_record, on_error);
+        } else {
+            scan_jsonl(piece, on_record, on_error, lines_before, first);
+            lines_before += static_cast<std::size_t>(std::count(piece.begin(), piece.end(), '\n'));
+        }
+        first = false;
+        buffer.erase(0, cut);
+        want = std::max<std::size_t>(chunk_bytes, 1);
+        if (eof) break;
+    }
+}
+
+/// Adds one verdict to a summary.
+inline void count(ReadSummary& summary, AddStatus status) noexcept {
+    ++summary.read;
+    switch (status) {
+        case AddStatus::accepted: ++summary.accepted; break;
+        case AddStatus::rejected: ++summary.rejected; break;
+        case AddStatus::duplicate: ++summary.duplicates; break;
+    }
+}
+
+}  // namespace yanxiu::detail

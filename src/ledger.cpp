@@ -1,0 +1,414 @@
+// The streaming ledger and its sharded form.
+
+#include <yanxiu/io/error.hpp>
+#include <yanxiu/ledger.hpp>
+
+#include "io/read.hpp"
+#include "io/scan.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace yanxiu {
+
+/// The ledger's own state beside its Dataset.
+struct Ledger::State {
+    // participant -> its accepted events side by side, in the order added: a
+    // re-evaluation reads one short array, not rows scattered over the columns
+    std::vector<std::vector<PackedEvent>> own;
+    std::unique_ptr<Evaluator> evaluator;  // made on first use, after the dataset exists
+    static constexpr std::uint8_t kUnknownStatus = 0xff;
+    std::vector<std::uint8_t> status;  // participant -> status after its latest event
+    std::size_t participant_records = 0;
+    std::size_t event_records = 0;
+    Record scratch;  // the JSON overloads' record, reused
+};
+
+namespace {
+
+/// A JSON object as a Record; a rejection when it cannot be one.
+std::optional<Rejection> record_from_json(const nlohmann::json& json, Record& record, std::string_view where,
+                                          std::size_t line) {
+    if (auto error = detail::fields_from_json(json, record))
+        return Rejection{std::string(where), line, error->field, error->code, error->message};
+    return std::nullopt;
+}
+
+void fill(Update& update, const Outcome& o) {
+    update.status = o.status;
+    update.lessons_credited = o.lessons_credited;
+    update.lessons_required = o.lessons_required;
+    update.seconds_credited = o.seconds_credited;
+    update.hours_credited = o.hours_credited;
+}
+
+}  // namespace
+
+Ledger::Ledger(Program program)
+    : program_(std::make_unique<Program>(std::move(program))),
+      data_(std::make_unique<Dataset>(*program_)),
+      state_(std::make_unique<State>()) {}
+Ledger::~Ledger() = default;
+Ledger::Ledger(Ledger&&) noexcept = default;
+Ledger& Ledger::operator=(Ledger&&) noexcept = default;
+
+AddResult Ledger::add_participant_checked(const Record& record, std::string where, std::size_t line) {
+    AddResult result;
+    result.id = record_id(record.get(Field::id)).value_or("");
+    const std::size_t before = data_->rejections().size();
+    result.result = data_->add_participant(record, where, line);
+    if (result.result == AddStatus::accepted) state_->own.emplace_back();
+    if (data_->rejections().size() > before) result.rejection = data_->rejections().back();
+    return result;
+}
+
+AddResult Ledger::add_participant(const Record& record) {
+    return add_participant_checked(record, "<ledger>", ++state_->participant_records);
+}
+
+AddResult Ledger::add_participant(const nlohmann::json& record) {
+    const std::size_t line = ++state_->participant_records;
+    if (auto rejection = record_from_json(record, state_->scratch, "<ledger>", line)) {
+        data_->reject_participant(rejection->file, rejection->line, rejection->field, rejection->code,
+                                  rejection->message);
+        AddResult result;
+        result.rejection = std::move(rejection);
+        return result;
+    }
+    return add_participant_checked(state_->scratch, "<ledger>", line);
+}
+
+Outcome Ledger::evaluate_participant(std::uint32_t p, Instant as_of, Detail detail) const {
+    if (!state_->evaluator) state_->evaluator = std::make_unique<Evaluator>(*program_, data_->lessons());
+    state_->evaluator->set_detail(detail);
+    const std::vector<PackedEvent>& mine = state_->own[p];
+    return state_->evaluator->evaluate(data_->participants()[p], mine.data(), mine.size(), as_of);
+}
+
+Update Ledger::add_checked(const Record& event, std::string where, std::size_t line) {
+    Update update;
+    update.participant = record_id(event.get(Field::participant)).value_or("");
+    const std::size_t rejected_before = data_->rejections().size();
+    const std::size_t events_before = data_->events().size();
+    update.result = data_->add_event(event, where, line);
+    if (data_->rejections().size() > rejected_before) {
+        update.rejection = data_->rejections().back();
+        return update;
+    }
+    if (update.result != AddStatus::accepted) {
+        if (auto index = data_->find_participant(update.participant))
+            fill(update, evaluate_participant(*index, kEndOfTime, Detail::summary));
+        return update;
+    }
+    State& st = *state_;
+    const auto e = static_cast<std::uint32_t>(events_before);
+    const std::uint32_t p = data_->events().participant[e];
+    // The status before this event: one byte a participant, not a cached Outcome.
+    if (st.status.size() < st.own.size()) st.status.resize(st.own.size(), State::kUnknownStatus);
+    if (st.status[p] == State::kUnknownStatus)
+        st.status[p] = static_cast<std::uint8_t>(evaluate_participant(p, kEndOfTime, Detail::summary).status);
+    const auto before = static_cast<Status>(st.status[p]);
+    std::vector<PackedEvent>& mine = st.own[p];
+    if (mine.size() == mine.capacity()) mine.reserve(mine.size() + mine.size() / 2 + 4);  // 1.5x, not 2x: less slack
+    mine.push_back(PackedEvent::from(data_->events(), e));
+    const Outcome after = evaluate_participant(p, kEndOfTime, Detail::summary);
+    st.status[p] = static_cast<std::uint8_t>(after.status);
+    fill(update, after);
+    update.completed_now = after.status == Status::completed && before != Status::completed;
+    return update;
+}
+
+Update Ledger::add(const Record& event) { return add_checked(event, "<ledger>", ++state_->event_records); }
+
+Update Ledger::add(const nlohmann::json& event) {
+    const std::size_t line = ++state_->event_records;
+    if (auto rejection = record_from_json(event, state_->scratch, "<ledger>", line)) {
+        data_->reject_event(rejection->file, rejection->line, rejection->field, rejection->code, rejection->message);
+        Update update;
+        if (event.is_object())
+            if (auto who = event.find("participant"); who != event.end()) {
+                if (who->is_string()) update.participant = who->get<std::string>();
+                else if (who->is_number_integer()) update.participant = who->dump();
+            }
+        update.rejection = std::move(rejection);
+        return update;
+    }
+    return add_checked(state_->scratch, "<ledger>", line);
+}
+
+std::optional<Outcome> Ledger::outcome(std::string_view id, Instant as_of) const {
+    auto index = data_->find_participant(id);
+    if (!index) return std::nullopt;
+    return evaluate_participant(*index, as_of, Detail::full);
+}
+
+std::vector<Outcome> Ledger::outcomes(Instant as_of) const {
+    EvaluateOptions options;
+    if (as_of != kEndOfTime) options.as_of = as_of;
+    options.threads = 1;
+    return evaluate_all(*data_, options);
+}
+
+nlohmann::ordered_json Ledger::snapshot() const {
+    nlohmann::ordered_json out;
+    out["format"] = kLedgerSnapshotFormat;
+    out["program"] = program_->to_json();
+    auto& people = out["participants"] = nlohmann::ordered_json::array();
+    const auto& categories = program_->categories();
+    for (const auto& p : data_->participants()) {
+        nlohmann::ordered_json r = {{"id", p.id},
+                                    {"unit", p.unit},
+                                    {"category", categories[p.category].id},
+                                    {"verified", p.verified}};
+        if (p.sector != Sector::unknown) r["sector"] = std::string(to_string(p.sector));
+        if (!p.name.empty()) r["name"] = p.name;
+        people.push_back(std::move(r));
+    }
+    auto& events = out["events"] = nlohmann::ordered_json::array();
+    const auto& columns = data_->events();
+    const auto record_ids = data_->event_record_ids();
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        const Event e = columns.row(i);
+        nlohmann::ordered_json r = {{"participant", data_->participants()[e.participant].id},
+                                    {"lesson", data_->lessons().str(e.lesson)}};
+        if (!record_ids[i].empty()) r["id"] = record_ids[i];
+        if (e.kind == EventKind::study) {
+            r["kind"] = "study";
+            r["start"] = format_instant_utc(e.start);
+            r["end"] = format_instant_utc(e.end);
+        } else {
+            r["kind"] = "quiz";
+            r["at"] = format_instant_utc(e.start);
+            if (!std::isnan(e.score)) r["score"] = e.score;
+            r["completed"] = e.completed;
+        }
+        events.push_back(std::move(r));
+    }
+    return out;
+}
+
+namespace {
+
+/// The snapshot's participants and events arrays; throws ProgramError naming `source`.
+std::pair<const nlohmann::json*, const nlohmann::json*> snapshot_records(const nlohmann::json& snapshot,
+                                                                         const std::string& source) {
+    if (!snapshot.is_object() || snapshot.value("format", "") != kLedgerSnapshotFormat)
+        throw ProgramError(source, "format", "not a " + std::string(kLedgerSnapshotFormat) + " snapshot");
+    const auto people = snapshot.find("participants");
+    const auto happenings = snapshot.find("events");
+    if (people == snapshot.end() || happenings == snapshot.end() || !people->is_array() || !happenings->is_array())
+        throw ProgramError(source, "participants", "participants and events must be arrays");
+    return {&*people, &*happenings};
+}
+
+}  // namespace
+
+Ledger Ledger::restore(const nlohmann::json& snapshot) {
+    auto [people, happenings] = snapshot_records(snapshot, "<snapshot>");
+    if (!snapshot.contains("program")) throw ProgramError("<snapshot>", "program", "the snapshot names no programme");
+    Ledger ledger(Program::from_json(snapshot.at("program"), "<snapshot>"));
+    for (const auto& p : *people) (void)ledger.add_participant(p);
+    for (const auto& e : *happenings) (void)ledger.add(e);
+    return ledger;
+}
+
+// ---------------------------------------------------------------------------
+// ShardedLedger
+
+struct ShardedLedger::Shard {
+    explicit Shard(const Program& program) : ledger(program) {}
+    std::mutex mutex;
+    Ledger ledger;
+};
+
+ShardedLedger::ShardedLedger(const Program& program, std::size_t shards) : program_(program) {
+    if (shards == 0) shards = 1;
+    for (std::size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>(program));
+}
+ShardedLedger::~ShardedLedger() = default;
+
+ShardedLedger::Shard& ShardedLedger::shard_for(std::string_view id) {
+    return *shards_[detail::hash_bytes(id) % shards_.size()];
+}
+
+AddResult ShardedLedger::add_participant(const Record& record) {
+    Shard& s = shard_for(record_id(record.get(Field::id)).value_or(""));
+    std::lock_guard<std::mutex> lock(s.mutex);
+    return s.ledger.add_participant(record);
+}
+
+AddResult ShardedLedger::add_participant(const nlohmann::json& record) {
+    Record fields;
+    if (auto rejection = record_from_json(record, fields, "<ledger>", 0)) {
+        AddResult result;
+        result.rejection = std::move(rejection);
+        return result;
+    }
+    return add_participant(fields);
+}
+
+Update ShardedLedger::add(const Record& event) {
+    Shard& s = shard_for(record_id(event.get(Field::participant)).value_or(""));
+    std::lock_guard<std::mutex> lock(s.mutex);
+    return s.ledger.add(event);
+}
+
+Update ShardedLedger::add(const nlohmann::json& event) {
+    Record fields;
+    if (auto rejection = record_from_json(event, fields, "<ledger>", 0)) {
+        Update update;
+        update.rejection = std::move(rejection);
+        return update;
+    }
+    return add(fields);
+}
+
+namespace {
+
+/// Scans a text body and hands each record to `add(record, line)`, which
+/// returns its status and rejection; counts everything into `out`.
+template <class Add>
+BatchResult add_text(std::string_view text, std::string_view where, Format format, Add&& add) {
+    BatchResult out;
+    auto on_record = [&](const Record& record, std::size_t line) { add(record, line, out); };
+    auto on_error = [&](std::size_t line, std::string_view field, RejectCode code, std::string message) {
+        ++out.summary.read;
+        ++out.summary.rejected;
+        out.rejections.push_back(Rejection{std::string(where), line, std::string(field), code, std::move(message)});
+    };
+    detail::scan_text(text, format, where, on_record, on_error);
+    return out;
+}
+
+}  // namespace
+
+BatchResult ShardedLedger::add_participants(std::string_view text, std::string_view where, Format format) {
+    return add_text(text, where, format, [&](const Record& record, std::size_t line, BatchResult& out) {
+        Shard& s = shard_for(record_id(record.get(Field::id)).value_or(""));
+        std::lock_guard<std::mutex> lock(s.mutex);
+        AddResult r = s.ledger.add_participant_checked(record, std::string(where), line);
+        detail::count(out.summary, r.result);
+        if (r.rejection) out.rejections.push_back(std::move(*r.rejection));
+    });
+}
+
+BatchResult ShardedLedger::add_events(std::string_view text, std::string_view where, Format format) {
+    return add_text(text, where, format, [&](const Record& record, std::size_t line, BatchResult& out) {
+        Shard& s = shard_for(record_id(record.get(Field::participant)).value_or(""));
+        std::lock_guard<std::mutex> lock(s.mutex);
+        Update u = s.ledger.add_checked(record, std::string(where), line);
+        detail::count(out.summary, u.result);
+        if (u.rejection) out.rejections.push_back(std::move(*u.rejection));
+        if (u.completed_now) ++out.completed;
+    });
+}
+
+std::optional<Outcome> ShardedLedger::outcome(std::string_view id, Instant as_of) {
+    Shard& s = shard_for(id);
+    std::lock_guard<std::mutex> lock(s.mutex);
+    return s.ledger.outcome(id, as_of);
+}
+
+std::vector<Outcome> ShardedLedger::outcomes(Instant as_of) {
+    std::vector<Outcome> all;
+    for (auto& s : shards_) {
+        std::lock_guard<std::mutex> lock(s->mutex);
+        auto part = s->ledger.outcomes(as_of);
+        all.insert(all.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+    }
+    std::sort(all.begin(), all.end(), [](const Outcome& a, const Outcome& b) { return a.participant < b.participant; });
+    return all;
+}
+
+ShardedLedger::Counts ShardedLedger::counts() {
+    Counts c;
+    for (auto& s : shards_) {
+        std::lock_guard<std::mutex> lock(s->mutex);
+        c.participants += s->ledger.participant_count();
+        c.events += s->ledger.event_count();
+    }
+    return c;
+}
+
+nlohmann::ordered_json ShardedLedger::snapshot() {
+    nlohmann::ordered_json out;
+    out["format"] = kLedgerSnapshotFormat;
+    out["program"] = program_.to_json();
+    auto& people = out["participants"] = nlohmann::ordered_json::array();
+    auto& events = out["events"] = nlohmann::ordered_json::array();
+    for (auto& s : shards_) {
+        nlohmann::ordered_json part;
+        {
+            std::lock_guard<std::mutex> lock(s->mutex);
+            part = s->ledger.snapshot();
+        }
+        for (auto& p : part["participants"]) people.push_back(std::move(p));
+        for (auto& e : part["events"]) events.push_back(std::move(e));
+    }
+    return out;
+}
+
+void ShardedLedger::save(const std::string& path) {
+    const auto dump = [](const nlohmann::ordered_json& j) {
+        return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    };
+    // Shard by shard, so that the whole state is never one document in memory.
+    std::string participants, events;
+    for (auto& s : shards_) {
+        nlohmann::ordered_json part;
+        {
+            std::lock_guard<std::mutex> lock(s->mutex);
+            part = s->ledger.snapshot();
+        }
+        for (const auto& p : part["participants"]) participants += (participants.empty() ? "\n" : ",\n") + dump(p);
+        for (const auto& e : part["events"]) events += (events.empty() ? "\n" : ",\n") + dump(e);
+    }
+    const std::string text = "{\"format\":\"" + std::string(kLedgerSnapshotFormat) + "\",\"program\":" +
+                             dump(program_.to_json()) + ",\n\"participants\":[" + participants +
+                             "\n],\n\"events\":[" + events + "\n]}\n";
+    const std::string tmp = path + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw io_error(tmp, "cannot open for writing", errno);
+    std::size_t written = 0;
+    while (written < text.size()) {
+        const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            const int error = errno;
+            ::close(fd);
+            throw io_error(tmp, "cannot write", error);
+        }
+        written += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) throw io_error(tmp, "cannot write", errno);
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) throw io_error(path, "cannot replace with " + tmp, errno);
+}
+
+ShardedLedger::Counts ShardedLedger::restore(const std::string& path) {
+    std::string text = detail::read_whole_file(path);
+    nlohmann::json snapshot = nlohmann::json::parse(text, nullptr, false);
+    text.clear();
+    text.shrink_to_fit();
+    if (snapshot.is_discarded()) throw ProgramError(path, "", "not a " + std::string(kLedgerSnapshotFormat) + " snapshot");
+    auto [people, happenings] = snapshot_records(snapshot, path);
+    const auto program = snapshot.find("program");
+    if (program == snapshot.end() || *program != nlohmann::json::parse(program_.to_json().dump()))
+        throw ProgramError(path, "program", "the state was kept for another programme (or another version of it)");
+    Counts added;
+    for (const auto& p : *people)
+        if (add_participant(p).accepted()) ++added.participants;
+    for (const auto& e : *happenings)
+        if (add(e).accepted()) ++added.events;
+    return added;
+}
+
+}  // namespace yanxiu

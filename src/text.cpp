@@ -1,0 +1,91 @@
+#include "text.hpp"
+
+#include <cstdint>
+
+namespace yanxiu::text {
+
+std::size_t find_invalid_utf8(std::string_view s) noexcept {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t n = s.size();
+    std::size_t i = 0;
+    while (i < n) {
+        const unsigned char c = p[i];
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t length = 0;
+        unsigned char low = 0x80, high = 0xBF;  // allowed range of the second byte
+        if (c >= 0xC2 && c <= 0xDF) length = 2;
+        else if (c == 0xE0) length = 3, low = 0xA0;  // no overlongs
+        else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) length = 3;
+        else if (c == 0xED) length = 3, high = 0x9F;  // no surrogates
+        else if (c == 0xF0) length = 4, low = 0x90;   // no overlongs
+        else if (c >= 0xF1 && c <= 0xF3) length = 4;
+        else if (c == 0xF4) length = 4, high = 0x8F;  // at most U+10FFFF
+        else return i;
+        if (n - i < length) return i;
+        if (p[i + 1] < low || p[i + 1] > high) return i;
+        for (std::size_t k = 2; k < length; ++k)
+            if (p[i + k] < 0x80 || p[i + k] > 0xBF) return i;
+        i += length;
+    }
+    return std::string_view::npos;
+}
+
+std::string printable(std::string_view s, std::size_t max_bytes) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        if (out.size() >= max_bytes) {
+            out += "…";
+            break;
+        }
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c == 0x7F) {
+            out += "\\u00";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
+            ++i;
+            continue;
+        }
+        if (c < 0x80) {
+            out += static_cast<char>(c);
+            ++i;
+            continue;
+        }
+        const std::size_t length = (c >= 0xF0) ? 4 : (c >= 0xE0) ? 3 : 2;
+        if (i + length > s.size() || find_invalid_utf8(s.substr(i, length)) != std::string_view::npos) {
+            out += "\\x";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
+            ++i;
+            continue;
+        }
+        out.append(s.substr(i, length));
+        i += length;
+    }
+    return out;
+}
+
+std::string quote(std::string_view s, std::size_t max_bytes, char mark) {
+    std::string out(1, mark);
+    out += printable(s, max_bytes);
+    out += mark;
+    return out;
+}
+
+std::string position(std::string_view text, std::size_t offset) {
+    if (offset > text.size()) offset = text.size();
+    std::size_t line = 1, column = 1;
+    for (std::size_t i = 0; i < offset; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\n') line += 1, column = 1;
+        else if ((c & 0xC0) != 0x80) column += 1;
+    }
+    return "line " + std::to_string(line) + ", column " + std::to_string(column) + " (byte " +
+           std::to_string(offset) + ")";
+}
+
+}  // namespace yanxiu::text
