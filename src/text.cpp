@@ -1,5 +1,7 @@
 #include "text.hpp"
 
+#include <yanxiu/record.hpp>
+
 #include <cstdint>
 
 namespace yanxiu::text {
@@ -89,3 +91,9 @@ std::string position(std::string_view text, std::size_t offset) {
 }
 
 }  // namespace yanxiu::text
+
+namespace yanxiu {
+
+std::string quoted(std::string_view s, std::size_t max_bytes) { return text::quote(s, max_bytes, '\''); }
+
+}  // namespace yanxiu

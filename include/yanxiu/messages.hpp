@@ -14,6 +14,7 @@
 #include <yanxiu/record.hpp>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,5 +79,110 @@ enum class ReportLabel : std::uint8_t {
 
 /// A report column's or heading's label.
 [[nodiscard]] std::string_view label(ReportLabel l, Lang lang) noexcept;
+
+/// The phrases of a report page and of the command line's report summary.
+/// `{0}`, `{1}` … in a phrase are filled from the arguments of `phrase`.
+enum class Phrase : std::uint8_t {
+    china_time,
+    coverage_by_unit,
+    coverage_axis,
+    daily_progress,
+    date_axis,
+    participants_axis,
+    report_title,
+    open_paren,
+    close_paren,
+    html_lang,
+    authority_prefix,
+    data_as_of_prefix,
+    programme_prefix,
+    version_open,
+    rules_heading,
+    window_prefix,
+    date_range_to,
+    both_days_included,
+    minimums_prefix,
+    clause_separator,
+    full_stop,
+    others_prefix,
+    quiz_completed_rule,
+    quiz_none_rule,
+    quiz_prefix,
+    lesson_cap_rule,
+    certificates_credited_locally,
+    hours_prefix,
+    real_name_prefix,
+    real_name_rule,
+    overview_heading,
+    ranking_heading,
+    bar_chart_caption,
+    line_chart_caption,
+    by_category_heading,
+    recorded_only_note,
+    census_heading,
+    no_census_note,
+    census_without_participants_heading,
+    none_listed,
+    participants_without_census_heading,
+    census_check_request,
+    milestones_heading,
+    milestone_column,
+    training_opens,
+    training_closes,
+    support_channel_column,
+    support_number_column,
+    support_serves_column,
+    qq_group_prefix,
+    all_sectors,
+    list_separator,
+    appendix_heading,
+    generated_prefix,
+    generated_by,
+    minimum_lessons_rule,
+    recorded_only_rule,
+    quiz_passed_rule,
+    hours_rule,
+    max_hours_rule,
+    ranking_note,
+    records_read,
+    lead_as_of,
+    lead_census,
+    lead_counts,
+    lead_base_census,
+    lead_base_registered,
+    lead_base_mixed,
+    lead_mean_hours,
+    lead_unverified,
+    lead_recorded,
+    input_participants,
+    input_events,
+    input_census,
+    summary_units_top,
+    summary_lowest,
+    count_
+};
+
+/// A phrase in `lang`, its `{0}`, `{1}` … replaced by `args` in order.
+[[nodiscard]] std::string phrase(Phrase p, Lang lang, std::initializer_list<std::string_view> args = {});
+
+/// A label's text in `lang` (empty when the label has none in it).
+[[nodiscard]] inline const std::string& label_text(const Label& label, Lang lang) noexcept {
+    return lang == Lang::zh ? label.zh : label.en;
+}
+
+/// The name of a report input ("participants", "events", "census"; others as they are).
+[[nodiscard]] std::string input_label(std::string_view name, Lang lang);
+
+/// A date as people write it: 2023年1月9日 / 9 January 2023.
+[[nodiscard]] std::string long_date(LocalDate d, Lang lang);
+/// A date on a chart axis: 1/9 / 9 Jan.
+[[nodiscard]] std::string short_date(LocalDate d, Lang lang);
+/// An instant as a local date and time in the programme's zone; midnight is
+/// written as 24:00 of the day before, as notices do ("2023年2月10日 24:00").
+[[nodiscard]] std::string local_moment(Instant t, const Program& program, Lang lang);
+/// The programme's zone as readers know it ("北京时间" / "China time", else its IANA name).
+[[nodiscard]] std::string zone_words(const Program& program, Lang lang);
+/// A section number: 一、二、… / 1. 2. …
+[[nodiscard]] std::string section_number(int n, Lang lang);
 
 }  // namespace yanxiu

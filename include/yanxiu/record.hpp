@@ -109,6 +109,12 @@ private:
     return std::nullopt;
 }
 
+/// A value from the input quoted for a message, as every rejection quotes one:
+/// 'like this', Chinese and other UTF-8 kept readable, control characters
+/// and bytes that are not UTF-8 escaped (\u001b, \xff), at most `max_bytes`
+/// bytes before a "…".
+[[nodiscard]] std::string quoted(std::string_view s, std::size_t max_bytes = 40);
+
 /// Why a record was rejected: a stable code.
 enum class RejectCode : std::uint8_t {
     malformed,

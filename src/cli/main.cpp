@@ -326,7 +326,6 @@ std::string pad(const std::string& text, std::size_t width, bool right_align) {
 /// and the units at the top and bottom of the ranking.
 void print_report_summary(const yanxiu::Report& report, yanxiu::Lang lang) {
     using yanxiu::ReportLabel;
-    const bool zh = lang == yanxiu::Lang::zh;
     auto label = [&](ReportLabel l) { return std::string(yanxiu::label(l, lang)); };
     auto percent = [](std::optional<double> x) {
         if (!x) return std::string("-");
@@ -366,16 +365,15 @@ void print_report_summary(const yanxiu::Report& report, yanxiu::Lang lang) {
     auto unit_text = [&](const yanxiu::UnitReport& u) {
         return (u.unit.empty() ? label(ReportLabel::no_unit) : u.unit) + " " + percent(u.target.coverage());
     };
-    const char* separator = zh ? "、" : ", ";
-    std::string ranking = zh ? "单位 " + std::to_string(report.units.size()) + " 个；完成率最高："
-                             : std::to_string(report.units.size()) + " units; highest coverage: ";
+    const std::string separator = yanxiu::phrase(yanxiu::Phrase::list_separator, lang);
+    std::string ranking = yanxiu::phrase(yanxiu::Phrase::summary_units_top, lang, {std::to_string(report.units.size())});
     const std::size_t top = std::min<std::size_t>(3, ranked);
-    for (std::size_t i = 0; i < top; ++i) ranking += (i ? separator : "") + unit_text(report.units[i]);
+    for (std::size_t i = 0; i < top; ++i) ranking += (i ? separator : std::string()) + unit_text(report.units[i]);
     if (ranked > top) {
-        ranking += zh ? "；最低：" : "; lowest: ";
+        ranking += yanxiu::phrase(yanxiu::Phrase::summary_lowest, lang);
         const std::size_t first_low = ranked - std::min<std::size_t>(3, ranked - top);
         for (std::size_t i = first_low; i < ranked; ++i)
-            ranking += (i > first_low ? separator : "") + unit_text(report.units[i]);
+            ranking += (i > first_low ? separator : std::string()) + unit_text(report.units[i]);
     }
     std::printf("%s\n", ranking.c_str());
 }

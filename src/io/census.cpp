@@ -9,10 +9,10 @@
 
 namespace yanxiu {
 
-Census::Verdict Census::accept(const Record& f, std::string_view file, std::size_t line) {
+AddStatus Census::accept(const Record& f, std::string_view file, std::size_t line) {
     auto reject = [&](std::string_view field, RejectCode code, std::string message) {
         rejections_.push_back(Rejection{std::string(file), line, std::string(field), code, std::move(message)});
-        return Verdict::rejected;
+        return AddStatus::rejected;
     };
     CensusRow row;
     const auto& unit = f.get(Field::unit);
@@ -41,25 +41,18 @@ Census::Verdict Census::accept(const Record& f, std::string_view file, std::size
     row.expected = static_cast<std::int64_t>(*number.value);
     auto key = std::make_pair(row.unit, row.category);
     if (auto it = by_key_.find(key); it != by_key_.end()) {
-        if (rows_[it->second] == row) return Verdict::duplicate;
+        if (rows_[it->second] == row) return AddStatus::duplicate;
         return reject("expected", RejectCode::duplicate_id,
                       "the unit and category were already read with a different expected");
     }
     by_key_.emplace(std::move(key), rows_.size());
     rows_.push_back(std::move(row));
-    return Verdict::accepted;
+    return AddStatus::accepted;
 }
 
 ReadSummary Census::read(std::string_view text, std::string_view file, Format format) {
     ReadSummary summary;
-    auto on_record = [&](const Record& fields, std::size_t line) {
-        ++summary.read;
-        switch (accept(fields, file, line)) {
-            case Verdict::accepted: ++summary.accepted; break;
-            case Verdict::rejected: ++summary.rejected; break;
-            case Verdict::duplicate: ++summary.duplicates; break;
-        }
-    };
+    auto on_record = [&](const Record& fields, std::size_t line) { detail::count(summary, accept(fields, file, line)); };
     auto on_error = [&](std::size_t line, std::string_view field, RejectCode code, std::string message) {
         ++summary.read;
         ++summary.rejected;
@@ -68,6 +61,24 @@ ReadSummary Census::read(std::string_view text, std::string_view file, Format fo
     detail::scan_text(text, format, file, on_record, on_error);
     summary_ += summary;
     return summary;
+}
+
+AddStatus Census::add(const Record& row, std::string_view where, std::size_t line) {
+    AddStatus status = AddStatus::rejected;
+    if (auto bad = detail::first_invalid_utf8_field(row))
+        rejections_.push_back(Rejection{std::string(where), line, std::string(field_name(*bad)), RejectCode::bad_utf8,
+                                        "invalid UTF-8 in a value"});
+    else
+        status = accept(row, where, line);
+    detail::count(summary_, status);
+    return status;
+}
+
+void Census::reject(std::string_view where, std::size_t line, std::string_view field, RejectCode code,
+                    std::string message) {
+    ++summary_.read;
+    ++summary_.rejected;
+    rejections_.push_back(Rejection{std::string(where), line, std::string(field), code, std::move(message)});
 }
 
 ReadSummary Census::read_file(const std::string& path, Format format) {

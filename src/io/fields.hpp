@@ -19,7 +19,7 @@ using text::is_digit;
 
 /// A value from a record quoted for a rejection message: 'like this', UTF-8
 /// kept readable, control characters and invalid bytes escaped, at most 40 bytes.
-[[nodiscard]] inline std::string quote_value(std::string_view s) { return text::quote(s, 40, '\''); }
+[[nodiscard]] inline std::string quote_value(std::string_view s) { return quoted(s, 40); }
 
 /// Reads an id-like field into `out`; false when it is not a string or an integer.
 inline bool as_id(const Value& v, std::string& out) {

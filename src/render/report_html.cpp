@@ -20,9 +20,16 @@ using render::denominator_label;
 using render::fixed;
 using render::unit_label;
 
+/// The phrases of the page in one language: P(Phrase::x, {args}).
+struct Words {
+    Lang lang;
+    std::string operator()(Phrase p, std::initializer_list<std::string_view> args = {}) const {
+        return phrase(p, lang, args);
+    }
+};
+
 /// The page's style sheet, compiled in from src/render/report.css.
 std::string_view style() { return detail::kEmbeddedStyles.find("report"); }
-
 
 /// Escapes text for HTML content and attribute values.
 std::string escape(std::string_view s) {
@@ -83,48 +90,6 @@ std::string num(double x) {
     return s;
 }
 
-constexpr const char* kMonthNames[] = {"January", "February", "March",     "April",   "May",      "June",
-                                              "July",    "August",   "September", "October", "November", "December"};
-
-/// A date as people write it: 2023年1月9日 / 9 January 2023.
-std::string long_date(LocalDate d, Lang lang) {
-    const int y = static_cast<int>(d.year());
-    const unsigned m = static_cast<unsigned>(d.month()), day = static_cast<unsigned>(d.day());
-    char buffer[64];
-    if (lang == Lang::zh) std::snprintf(buffer, sizeof buffer, "%d年%u月%u日", y, m, day);
-    else std::snprintf(buffer, sizeof buffer, "%u %s %d", day, kMonthNames[m - 1], y);
-    return buffer;
-}
-
-/// A date on a chart axis: 1/9 / 9 Jan.
-std::string short_date(LocalDate d, Lang lang) {
-    const unsigned m = static_cast<unsigned>(d.month()), day = static_cast<unsigned>(d.day());
-    char buffer[32];
-    if (lang == Lang::zh) std::snprintf(buffer, sizeof buffer, "%u/%u", m, day);
-    else std::snprintf(buffer, sizeof buffer, "%u %.3s", day, kMonthNames[m - 1]);
-    return buffer;
-}
-
-/// The zone as readers know it.
-std::string zone_words(const Program& p, Lang lang) {
-    if (p.time_zone_name() == "Asia/Shanghai") return lang == Lang::zh ? "北京时间" : "China time";
-    return p.time_zone_name();
-}
-
-/// An instant as a local date and time; midnight is written as 24:00 of the
-/// day before, as notices do ("截至2月10日24时").
-std::string local_moment(Instant t, const Program& p, Lang lang) {
-    const auto local = p.time_zone().to_local(t);
-    auto day = date::floor<date::days>(local);
-    auto time = date::make_time(local - day);
-    int hours = static_cast<int>(time.hours().count());
-    const int minutes = static_cast<int>(time.minutes().count());
-    if (hours == 0 && minutes == 0 && time.seconds().count() == 0) day -= date::days{1}, hours = 24;
-    char clock[16];
-    std::snprintf(clock, sizeof clock, "%02d:%02d", hours, minutes);
-    return long_date(LocalDate{day}, lang) + " " + clock;
-}
-
 /// Axis ticks: 0, step, 2·step, … covering `max`, with step 1, 2 or 5 × 10^k.
 std::vector<double> nice_ticks(double max, int target = 5) {
     if (max <= 0) max = 1;
@@ -153,16 +118,9 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 }
 
 
-
-/// Section numbers: 一、二、… / 1. 2. …
-std::string section_number(int n, Lang lang) {
-    static const char* const zh[] = {"一", "二", "三", "四", "五", "六", "七", "八", "九", "十"};
-    if (lang == Lang::zh && n >= 1 && n <= 10) return std::string(zh[n - 1]) + "、";
-    return std::to_string(n) + ". ";
-}
-
 /// The coverage-by-unit bar chart, units in rank order.
 std::string bar_chart(const Report& r, Lang lang) {
+    const Words P{lang};
     std::vector<const UnitReport*> units;
     for (const UnitReport& u : r.units)
         if (u.target.coverage_base > 0) units.push_back(&u);
@@ -189,7 +147,7 @@ std::string bar_chart(const Report& r, Lang lang) {
     auto x_of = [&](double coverage) { return label_width + plot_width * std::min(coverage, scale_max) / scale_max; };
     std::string s;
     s += "<svg class=\"chart bar-chart\" viewBox=\"0 0 " + num(width) + " " + num(height) +
-         "\" role=\"img\" aria-label=\"" + escape(lang == Lang::zh ? "各单位完成率" : "Coverage by unit") + "\">\n";
+         "\" role=\"img\" aria-label=\"" + escape(P(Phrase::coverage_by_unit)) + "\">\n";
     for (int pct = 0; pct <= static_cast<int>(std::lround(scale_max * 100)); pct += step) {
         const double x = x_of(pct / 100.0);
         s += "<line x1=\"" + num(x) + "\" y1=\"" + num(top - 4) + "\" x2=\"" + num(x) + "\" y2=\"" +
@@ -199,7 +157,7 @@ std::string bar_chart(const Report& r, Lang lang) {
     }
     s += "<text class=\"axis-label\" x=\"" + num(label_width + plot_width / 2) + "\" y=\"" + num(height - 6) +
          "\" font-size=\"12\" text-anchor=\"middle\" fill=\"#1d2228\">" +
-         escape(lang == Lang::zh ? "完成率（%）" : "Coverage (%)") + "</text>\n";
+         escape(P(Phrase::coverage_axis)) + "</text>\n";
     s += "<text class=\"axis-label\" x=\"" + num(label_width - 8) + "\" y=\"" + num(top - 12) +
          "\" font-size=\"12\" text-anchor=\"end\" fill=\"#1d2228\">" + escape(label(ReportLabel::unit, lang)) +
          "</text>\n";
@@ -236,6 +194,7 @@ std::string bar_chart(const Report& r, Lang lang) {
 
 /// The daily progress chart: cumulative completions and started learners.
 std::string line_chart(const Report& r, Lang lang) {
+    const Words P{lang};
     const Program& p = r.program;
     const double width = 760, height = 340, left = 64, right = 20, top = 44, bottom = 56;
     const double plot_w = width - left - right, plot_h = height - top - bottom;
@@ -251,7 +210,7 @@ std::string line_chart(const Report& r, Lang lang) {
 
     std::string s;
     s += "<svg class=\"chart line-chart\" viewBox=\"0 0 " + num(width) + " " + num(height) +
-         "\" role=\"img\" aria-label=\"" + escape(lang == Lang::zh ? "每日研修进度" : "Daily progress") + "\">\n";
+         "\" role=\"img\" aria-label=\"" + escape(P(Phrase::daily_progress)) + "\">\n";
     for (double t : ticks) {
         const double y = y_of(t);
         s += "<line x1=\"" + num(left) + "\" y1=\"" + num(y) + "\" x2=\"" + num(width - right) + "\" y2=\"" + num(y) +
@@ -272,16 +231,16 @@ std::string line_chart(const Report& r, Lang lang) {
     }
     s += "<text class=\"axis-label\" x=\"" + num(left + plot_w / 2) + "\" y=\"" + num(height - 10) +
          "\" font-size=\"12\" text-anchor=\"middle\" fill=\"#1d2228\">" +
-         escape(lang == Lang::zh ? "日期（每日 24 时）" : "Date (end of each day)") + "</text>\n";
+         escape(P(Phrase::date_axis)) + "</text>\n";
     s += "<text class=\"axis-label\" transform=\"translate(16 " + num(top + plot_h / 2) +
          ") rotate(-90)\" font-size=\"12\" text-anchor=\"middle\" fill=\"#1d2228\">" +
-         escape(lang == Lang::zh ? "人数" : "Participants") + "</text>\n";
+         escape(P(Phrase::participants_axis)) + "</text>\n";
     // Milestones as dashed lines at the end of their day.
     for (const Milestone& m : p.milestones()) {
         const double index = index_of(m.date);
         if (index < 0 || index >= n_days) continue;
         const double x = left + plot_w * (index + 1) / n_days;
-        const std::string& text = lang == Lang::zh ? m.label.zh : m.label.en;
+        const std::string& text = label_text(m.label, lang);
         s += "<line class=\"milestone\" x1=\"" + num(x) + "\" y1=\"" + num(top) + "\" x2=\"" + num(x) + "\" y2=\"" +
              num(top + plot_h) + "\" stroke=\"#a8201a\" stroke-width=\"1\" stroke-dasharray=\"3 3\"/>\n";
         const bool at_right = x > left + plot_w * 0.8;
@@ -330,22 +289,21 @@ std::string line_chart(const Report& r, Lang lang) {
 
 }  // namespace
 
-
 std::string to_html(const Report& r, Lang lang) {
-    const bool zh = lang == Lang::zh;
+    const Words P{lang};
     const Program& p = r.program;
     auto L = [&](ReportLabel l) { return std::string(label(l, lang)); };
     auto cat_label = [&](const std::string& id) { return escape(category_label(id, lang, &p)); };
-    const std::string title_text = zh ? p.title().zh : (p.title().en.empty() ? p.title().zh : p.title().en);
-    const std::string report_word = zh ? "研修进度通报" : "Progress report";
+    const std::string title_text = label_text(p.title(), lang).empty() ? p.title().zh : label_text(p.title(), lang);
+    const std::string report_word = P(Phrase::report_title);
     const Instant as_of = r.as_of ? std::min(*r.as_of, p.window().end()) : p.window().end();
-    const std::string as_of_text = local_moment(as_of, p, lang) + (zh ? "（" : " (") + zone_words(p, lang) + (zh ? "）" : ")");
+    const std::string as_of_text = local_moment(as_of, p, lang) + (P(Phrase::open_paren)) + zone_words(p, lang) + (P(Phrase::close_paren));
     auto count_text = [&](std::size_t n) { return std::to_string(n); };
 
     std::string h;
     h.reserve(1 << 16);
     h += "<!DOCTYPE html>\n<html lang=\"";
-    h += zh ? "zh-CN" : "en";
+    h += P(Phrase::html_lang);
     h += "\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
     h += "<title>" + escape(title_text) + " " + escape(report_word) + "</title>\n<style>" + std::string(style()) + "</style>\n</head>\n<body>\n<main>\n";
 
@@ -353,26 +311,26 @@ std::string to_html(const Report& r, Lang lang) {
     h += "<header class=\"masthead\">\n<p class=\"programme\">" + escape(title_text) + "</p>\n<h1>" + escape(report_word) +
          "</h1>\n";
     if (!p.authority().empty())
-        h += "<p class=\"authority\">" + escape((zh ? "依据：" : "Under: ") + p.authority()) + "</p>\n";
-    h += "</header>\n<div class=\"dateline\"><span>" + escape((zh ? "数据截至：" : "Data as of: ") + as_of_text) +
-         "</span><span>" + escape((zh ? "培训方案：" : "Programme: ") + p.id() + (zh ? "（版本 " : " (version ") +
-                                  p.version() + (zh ? "）" : ")")) +
+        h += "<p class=\"authority\">" + escape((P(Phrase::authority_prefix)) + p.authority()) + "</p>\n";
+    h += "</header>\n<div class=\"dateline\"><span>" + escape((P(Phrase::data_as_of_prefix)) + as_of_text) +
+         "</span><span>" + escape((P(Phrase::programme_prefix)) + p.id() + (P(Phrase::version_open)) +
+                                  p.version() + (P(Phrase::close_paren))) +
          "</span></div>\n";
 
     // The rules in brief.
     int section = 0;
-    h += "<section class=\"rules keep\">\n<h2>" + section_number(++section, lang) + escape(zh ? "研修要求" : "The rules") +
+    h += "<section class=\"rules keep\">\n<h2>" + section_number(++section, lang) + escape(P(Phrase::rules_heading)) +
          "</h2>\n<ul class=\"rules\">\n";
-    h += "<li><b>" + escape(zh ? "研修时间：" : "Window: ") + "</b>" +
-         escape(long_date(p.window().start_date(), lang) + (zh ? "至" : " to ") + long_date(p.window().end_date(), lang) +
-                (zh ? "（" : " (") + zone_words(p, lang) + (zh ? "，含首尾两日）" : ", both days included)")) +
+    h += "<li><b>" + escape(P(Phrase::window_prefix)) + "</b>" +
+         escape(long_date(p.window().start_date(), lang) + (P(Phrase::date_range_to)) + long_date(p.window().end_date(), lang) +
+                (P(Phrase::open_paren)) + zone_words(p, lang) + (P(Phrase::both_days_included))) +
          "</li>\n";
     {
         // Target categories grouped by their minimum, in programme order.
         std::vector<std::pair<int, std::vector<std::string>>> groups;
         std::vector<std::string> recorded_only;
         for (const Category& c : p.categories()) {
-            const std::string name = zh ? c.label.zh : c.label.en;
+            const std::string name = label_text(c.label, lang);
             if (!c.certificate) {
                 recorded_only.push_back(name.empty() ? c.id : name);
                 continue;
@@ -383,14 +341,12 @@ std::string to_html(const Report& r, Lang lang) {
         }
         std::vector<std::string> parts;
         for (const auto& [minimum, names] : groups)
-            parts.push_back(zh ? join(names, "、") + "须完成不少于 " + std::to_string(minimum) + " 节课程"
-                               : join(names, ", ") + ": at least " + std::to_string(minimum) + " lessons");
-        h += "<li><b>" + escape(zh ? "学习要求：" : "Minimums: ") + "</b>" + escape(join(parts, zh ? "；" : "; ")) +
-             (zh ? "。" : ".") + "</li>\n";
+            parts.push_back(P(Phrase::minimum_lessons_rule, {join(names, P(Phrase::list_separator)), std::to_string(minimum)}));
+        h += "<li><b>" + escape(P(Phrase::minimums_prefix)) + "</b>" + escape(join(parts, P(Phrase::clause_separator))) +
+             (P(Phrase::full_stop)) + "</li>\n";
         if (!recorded_only.empty())
-            h += "<li><b>" + escape(zh ? "非培训对象：" : "Others: ") + "</b>" +
-                 escape(zh ? join(recorded_only, "、") + "只记录学习时长，不发放学时记录证书，不计入完成率。"
-                           : join(recorded_only, ", ") + ": study time is recorded; no certificate; not in coverage.") +
+            h += "<li><b>" + escape(P(Phrase::others_prefix)) + "</b>" +
+                 escape(P(Phrase::recorded_only_rule, {join(recorded_only, P(Phrase::list_separator))})) +
                  "</li>\n";
     }
     {
@@ -399,45 +355,39 @@ std::string to_html(const Report& r, Lang lang) {
         std::snprintf(score, sizeof score, "%g", p.quiz().pass_score);
         switch (p.quiz().mode) {
             case QuizMode::completed:
-                quiz = zh ? "每节课程学习结束后须完成答题，方可获得该节课程学时。"
-                          : "after each lesson the quiz must be completed to earn its hours.";
+                quiz = P(Phrase::quiz_completed_rule);
                 break;
             case QuizMode::passed:
-                quiz = zh ? std::string("每节课程学习结束后须完成答题且成绩不低于 ") + score + " 分，方可获得该节课程学时。"
-                          : std::string("after each lesson the quiz must be passed (score ") + score +
-                                " or more) to earn its hours.";
+                quiz = P(Phrase::quiz_passed_rule, {score});
                 break;
-            case QuizMode::none: quiz = zh ? "不设答题要求。" : "no quiz is required."; break;
+            case QuizMode::none: quiz = P(Phrase::quiz_none_rule); break;
         }
-        h += "<li><b>" + escape(zh ? "答题要求：" : "Quiz: ") + "</b>" + escape(quiz) + "</li>\n";
+        h += "<li><b>" + escape(P(Phrase::quiz_prefix)) + "</b>" + escape(quiz) + "</li>\n";
     }
     {
         const CreditRule& credit = p.credit();
         char step[32];
         std::snprintf(step, sizeof step, "%g", credit.hour_step);
-        std::string text = zh ? "按实际学习时长记录，每 " + std::to_string(credit.minutes_per_hour) +
-                                    " 分钟计 1 学时（按 " + step + " 学时向下取整）"
-                              : "actual study time; " + std::to_string(credit.minutes_per_hour) +
-                                    " minutes make one hour (学时), rounded down to " + step;
+        std::string text = P(Phrase::hours_rule, {std::to_string(credit.minutes_per_hour), step});
         if (credit.max_hours) {
             char cap[32];
             std::snprintf(cap, sizeof cap, "%g", *credit.max_hours);
-            text += zh ? std::string("，最多计 ") + cap + " 学时" : std::string(", at most ") + cap;
+            text += P(Phrase::max_hours_rule, {cap});
         }
         if (!p.lessons().empty() && credit.cap_at_lesson_length)
-            text += zh ? "；每节课程最多按课程时长计" : "; a lesson counts at most its length";
-        text += zh ? "；学时记录证书由各地各校按规定计入培训学时。" : "; certificates are credited by local rules.";
-        h += "<li><b>" + escape(zh ? "学时计算：" : "Hours: ") + "</b>" + escape(text) + "</li>\n";
+            text += P(Phrase::lesson_cap_rule);
+        text += P(Phrase::certificates_credited_locally);
+        h += "<li><b>" + escape(P(Phrase::hours_prefix)) + "</b>" + escape(text) + "</li>\n";
     }
     if (p.require_verified())
-        h += "<li><b>" + escape(zh ? "实名学习：" : "Real name: ") + "</b>" +
-             escape(zh ? "须实名登录学习，未完成实名认证的学习不计学时。" : "study under an unverified account earns nothing.") +
+        h += "<li><b>" + escape(P(Phrase::real_name_prefix)) + "</b>" +
+             escape(P(Phrase::real_name_rule)) +
              "</li>\n";
     h += "</ul>\n</section>\n";
 
     // Key figures.
     const Counts& t = r.target;
-    h += "<section class=\"summary\">\n<h2>" + section_number(++section, lang) + escape(zh ? "总体情况" : "Overview") + "</h2>\n";
+    h += "<section class=\"summary\">\n<h2>" + section_number(++section, lang) + escape(P(Phrase::overview_heading)) + "</h2>\n";
     h += "<div class=\"cards\">\n";
     auto card = [&](const std::string& value, const std::string& name, bool accent = false) {
         h += "<div class=\"card\"><div class=\"value" + std::string(accent ? " accent" : "") + "\">" + escape(value) +
@@ -450,43 +400,25 @@ std::string to_html(const Report& r, Lang lang) {
     card(percent(t.coverage()), L(ReportLabel::coverage), true);
     h += "</div>\n";
     {
-        std::string lead;
-        if (zh) {
-            lead = "截至" + local_moment(as_of, p, lang) + "，";
-            if (t.expected) lead += "各单位摸底应参训教师 " + std::to_string(*t.expected) + " 人，";
-            lead += "已注册 " + count_text(t.registered) + " 人，已参学 " + count_text(t.started) + " 人，已完成 " +
-                    count_text(t.completed) + " 人，完成率 " + percent(t.coverage());
-            if (t.denominator == Denominator::census) lead += "（按摸底人数计算）";
-            else if (t.denominator == Denominator::registered) lead += "（按注册人数计算）";
-            else if (t.denominator == Denominator::mixed) lead += "（按摸底人数计算，无摸底数据的单位类别按注册人数计算）";
-            lead += "，人均 " + hours_text(t.mean_hours()) + " 学时。";
-            if (t.unverified) lead += "另有 " + count_text(t.unverified) + " 人未完成实名认证。";
-            if (r.recorded.registered)
-                lead += "非培训对象教师 " + count_text(r.recorded.registered) + " 人参加学习，其中 " +
-                        count_text(r.recorded.started) + " 人已记录学时，人均 " + hours_text(r.recorded.mean_hours()) +
-                        " 学时。";
-        } else {
-            lead = "As of " + local_moment(as_of, p, lang) + ", ";
-            if (t.expected) lead += "the units' census counts " + std::to_string(*t.expected) + " target teachers; ";
-            lead += count_text(t.registered) + " have registered, " + count_text(t.started) + " have started and " +
-                    count_text(t.completed) + " have completed: coverage " + percent(t.coverage());
-            if (t.denominator == Denominator::census) lead += " (of the census)";
-            else if (t.denominator == Denominator::registered) lead += " (of those registered)";
-            else if (t.denominator == Denominator::mixed) lead += " (of the census; of those registered where a unit has no census row)";
-            lead += ", " + hours_text(t.mean_hours()) + " hours each on average.";
-            if (t.unverified) lead += " " + count_text(t.unverified) + " more are not verified.";
-            if (r.recorded.registered)
-                lead += " " + count_text(r.recorded.registered) + " teachers outside the target groups take part; " +
-                        count_text(r.recorded.started) + " have recorded study, " +
-                        hours_text(r.recorded.mean_hours()) + " hours each on average.";
-        }
+        std::string lead = P(Phrase::lead_as_of, {local_moment(as_of, p, lang)});
+        if (t.expected) lead += P(Phrase::lead_census, {std::to_string(*t.expected)});
+        lead += P(Phrase::lead_counts, {count_text(t.registered), count_text(t.started), count_text(t.completed),
+                                        percent(t.coverage())});
+        if (t.denominator == Denominator::census) lead += P(Phrase::lead_base_census);
+        else if (t.denominator == Denominator::registered) lead += P(Phrase::lead_base_registered);
+        else if (t.denominator == Denominator::mixed) lead += P(Phrase::lead_base_mixed);
+        lead += P(Phrase::lead_mean_hours, {hours_text(t.mean_hours())});
+        if (t.unverified) lead += P(Phrase::lead_unverified, {count_text(t.unverified)});
+        if (r.recorded.registered)
+            lead += P(Phrase::lead_recorded, {count_text(r.recorded.registered), count_text(r.recorded.started),
+                                              hours_text(r.recorded.mean_hours())});
         h += "<p class=\"lead\">" + escape(lead) + "</p>\n";
     }
     h += "</section>\n";
 
     // Ranking.
     h += "<section class=\"ranking\">\n<h2>" + section_number(++section, lang) +
-         escape(zh ? "各单位完成情况排名" : "Units ranked by coverage") + "</h2>\n";
+         escape(P(Phrase::ranking_heading)) + "</h2>\n";
     h += "<table class=\"ranking\">\n<thead><tr>";
     for (ReportLabel c : {ReportLabel::rank, ReportLabel::unit, ReportLabel::expected, ReportLabel::registered,
                           ReportLabel::started, ReportLabel::completed, ReportLabel::coverage, ReportLabel::denominator,
@@ -510,26 +442,22 @@ std::string to_html(const Report& r, Lang lang) {
     ranking_cells(t);
     h += "</tr>\n</tbody>\n</table>\n";
     h += "<p class=\"note\">" +
-         escape(zh ? "完成率 = 已完成人数 ÷ 摸底人数；某单位某类别无摸底数据时按注册人数计算，见“完成率口径”栏。"
-                     "人均学时按已实名注册人员计算。排名依完成率，完成率相同时已完成人数多者在前。"
-                   : "Coverage = completed ÷ census; where a unit has no census row for a category, ÷ registered "
-                     "(see the coverage base). Mean hours over verified participants. Ties: more completed first.") +
+         escape(P(Phrase::ranking_note)) +
          "</p>\n</section>\n";
 
     // Charts.
     h += "<section class=\"charts\">\n<h2 class=\"page-break\">" + section_number(++section, lang) +
-         escape(zh ? "各单位完成率" : "Coverage by unit") + "</h2>\n<figure>\n" + bar_chart(r, lang) +
-         "<figcaption>" + escape(zh ? "红色虚线为全部单位合计完成率。" : "The dashed red line is the overall coverage.") +
+         escape(P(Phrase::coverage_by_unit)) + "</h2>\n<figure>\n" + bar_chart(r, lang) +
+         "<figcaption>" + escape(P(Phrase::bar_chart_caption)) +
          "</figcaption>\n</figure>\n";
-    h += "<h2>" + section_number(++section, lang) + escape(zh ? "每日研修进度" : "Daily progress") + "</h2>\n<figure class=\"keep\">\n" +
+    h += "<h2>" + section_number(++section, lang) + escape(P(Phrase::daily_progress)) + "</h2>\n<figure class=\"keep\">\n" +
          line_chart(r, lang) + "<figcaption>" +
-         escape(zh ? "培训对象（专兼职心理健康教育教师、中小学班主任、高校辅导员等）截至每日 24 时的累计人数。"
-                   : "Target participants, cumulative, as of the end of each day.") +
+         escape(P(Phrase::line_chart_caption)) +
          "</figcaption>\n</figure>\n</section>\n";
 
     // By category.
     h += "<section class=\"categories keep\">\n<h2>" + section_number(++section, lang) +
-         escape(zh ? "分类别情况" : "By category") + "</h2>\n<table class=\"by-category\">\n<thead><tr>";
+         escape(P(Phrase::by_category_heading)) + "</h2>\n<table class=\"by-category\">\n<thead><tr>";
     for (ReportLabel c : {ReportLabel::category, ReportLabel::expected, ReportLabel::registered, ReportLabel::started,
                           ReportLabel::completed, ReportLabel::unverified, ReportLabel::coverage, ReportLabel::mean_hours})
         h += "<th>" + escape(L(c)) + "</th>";
@@ -546,22 +474,21 @@ std::string to_html(const Report& r, Lang lang) {
     h += "</tbody>\n</table>\n";
     if (r.recorded.registered)
         h += "<p class=\"note\">" +
-             escape(zh ? "非培训对象只记录学习时长（记录学时），不发放证书，不计入完成率；“已参学人数”为已记录学时人数。"
-                       : "Teachers outside the target groups have their study recorded only: no certificate, not in coverage.") +
+             escape(P(Phrase::recorded_only_note)) +
              "</p>\n";
     h += "</section>\n";
 
     // Census reconciliation.
     h += "<section class=\"census-check\">\n<h2>" + section_number(++section, lang) +
-         escape(zh ? "摸底数据核对" : "Census reconciliation") + "</h2>\n";
+         escape(P(Phrase::census_heading)) + "</h2>\n";
     if (!r.has_census) {
-        h += "<p>" + escape(zh ? "未提供摸底数据，完成率按注册人数计算。" : "No census was given: coverage is of those registered.") +
+        h += "<p>" + escape(P(Phrase::no_census_note)) +
              "</p>\n";
     } else {
         h += "<div class=\"two-col\">\n<div>\n<h3>" +
-             escape(zh ? "有摸底数、尚无人注册" : "In the census, nobody registered") + "</h3>\n";
+             escape(P(Phrase::census_without_participants_heading)) + "</h3>\n";
         if (r.census_without_participants.empty()) {
-            h += "<p class=\"muted\">" + escape(zh ? "无。" : "None.") + "</p>\n";
+            h += "<p class=\"muted\">" + escape(P(Phrase::none_listed)) + "</p>\n";
         } else {
             h += "<table class=\"census-without-participants\">\n<thead><tr><th>" + escape(L(ReportLabel::unit)) + "</th><th>" +
                  escape(L(ReportLabel::category)) + "</th><th>" + escape(L(ReportLabel::expected)) + "</th></tr></thead>\n<tbody>\n";
@@ -570,9 +497,9 @@ std::string to_html(const Report& r, Lang lang) {
                      "</td><td class=\"num\">" + std::to_string(g.expected) + "</td></tr>\n";
             h += "</tbody>\n</table>\n";
         }
-        h += "</div>\n<div>\n<h3>" + escape(zh ? "已注册、无摸底数据" : "Registered, no census row") + "</h3>\n";
+        h += "</div>\n<div>\n<h3>" + escape(P(Phrase::participants_without_census_heading)) + "</h3>\n";
         if (r.participants_without_census.empty()) {
-            h += "<p class=\"muted\">" + escape(zh ? "无。" : "None.") + "</p>\n";
+            h += "<p class=\"muted\">" + escape(P(Phrase::none_listed)) + "</p>\n";
         } else {
             h += "<table class=\"participants-without-census\">\n<thead><tr><th>" + escape(L(ReportLabel::unit)) + "</th><th>" +
                  escape(L(ReportLabel::category)) + "</th><th>" + escape(L(ReportLabel::registered)) +
@@ -583,40 +510,39 @@ std::string to_html(const Report& r, Lang lang) {
             h += "</tbody>\n</table>\n";
         }
         h += "</div>\n</div>\n<p class=\"note\">" +
-             escape(zh ? "请相关单位核实摸底数据，做到底数清楚、应培尽培。"
-                       : "Units concerned are asked to check their census.") +
+             escape(P(Phrase::census_check_request)) +
              "</p>\n";
     }
     h += "</section>\n";
 
     // Milestones and support.
     h += "<section class=\"milestones keep\">\n<h2>" + section_number(++section, lang) +
-         escape(zh ? "时间节点与支持服务" : "Milestones and support") + "</h2>\n";
+         escape(P(Phrase::milestones_heading)) + "</h2>\n";
     h += "<table class=\"milestones\">\n<thead><tr><th>" + escape(L(ReportLabel::date)) + "</th><th>" +
-         escape(zh ? "事项" : "Milestone") + "</th></tr></thead>\n<tbody>\n";
+         escape(P(Phrase::milestone_column)) + "</th></tr></thead>\n<tbody>\n";
     h += "<tr><td class=\"center\">" + escape(long_date(p.window().start_date(), lang)) + "</td><td>" +
-         escape(zh ? "研修开始" : "Training opens") + "</td></tr>\n";
+         escape(P(Phrase::training_opens)) + "</td></tr>\n";
     bool has_end_milestone = false;
     for (const Milestone& m : p.milestones()) {
         has_end_milestone = has_end_milestone || m.date == p.window().end_date();
-        const std::string& text = zh ? m.label.zh : m.label.en;
+        const std::string& text = label_text(m.label, lang);
         h += "<tr><td class=\"center\">" + escape(long_date(m.date, lang)) + "</td><td>" + escape(text.empty() ? m.id : text) +
              "</td></tr>\n";
     }
     if (!has_end_milestone)
         h += "<tr><td class=\"center\">" + escape(long_date(p.window().end_date(), lang)) + "</td><td>" +
-             escape(zh ? "研修截止" : "Training closes") + "</td></tr>\n";
+             escape(P(Phrase::training_closes)) + "</td></tr>\n";
     h += "</tbody>\n</table>\n";
     if (!p.support().empty()) {
-        h += "<table class=\"support\">\n<thead><tr><th>" + escape(zh ? "支持服务渠道" : "Support channel") + "</th><th>" +
-             escape(zh ? "号码" : "Number") + "</th><th>" + escape(zh ? "服务对象" : "Serves") + "</th></tr></thead>\n<tbody>\n";
+        h += "<table class=\"support\">\n<thead><tr><th>" + escape(P(Phrase::support_channel_column)) + "</th><th>" +
+             escape(P(Phrase::support_number_column)) + "</th><th>" + escape(P(Phrase::support_serves_column)) + "</th></tr></thead>\n<tbody>\n";
         for (const SupportChannel& c : p.support()) {
             std::vector<std::string> sectors;
             for (Sector s : c.sectors) sectors.emplace_back(message(s, lang));
-            const std::string& name = zh ? c.label.zh : c.label.en;
-            std::string kind = c.kind == "qq_group" ? (zh ? "QQ 群 " : "QQ group ") : "";
+            const std::string& name = label_text(c.label, lang);
+            std::string kind = c.kind == "qq_group" ? (P(Phrase::qq_group_prefix)) : "";
             h += "<tr><td>" + escape(name.empty() ? c.id : name) + "</td><td class=\"center\">" + escape(kind + c.value) +
-                 "</td><td>" + escape(sectors.empty() ? std::string(zh ? "全部学段" : "all sectors") : join(sectors, zh ? "、" : ", ")) +
+                 "</td><td>" + escape(sectors.empty() ? std::string(P(Phrase::all_sectors)) : join(sectors, P(Phrase::list_separator))) +
                  "</td></tr>\n";
         }
         h += "</tbody>\n</table>\n";
@@ -624,7 +550,7 @@ std::string to_html(const Report& r, Lang lang) {
     h += "</section>\n";
 
     // Appendix: every unit by category.
-    h += "<section class=\"detail\">\n<h2 class=\"page-break\">" + escape(zh ? "附表：各单位分类别情况" : "Appendix: units by category") +
+    h += "<section class=\"detail\">\n<h2 class=\"page-break\">" + escape(P(Phrase::appendix_heading)) +
          "</h2>\n<table class=\"detail\">\n<thead><tr>";
     for (ReportLabel c : {ReportLabel::rank, ReportLabel::unit, ReportLabel::category, ReportLabel::expected,
                           ReportLabel::registered, ReportLabel::started, ReportLabel::completed, ReportLabel::unverified,
@@ -658,25 +584,15 @@ std::string to_html(const Report& r, Lang lang) {
     // Data counts.
     h += "<footer>\n";
     for (const InputCount& in : r.inputs) {
-        std::string name = in.name;
-        if (zh) {
-            if (name == "participants") name = "参训人员记录";
-            else if (name == "events") name = "学习与答题记录";
-            else if (name == "census") name = "摸底记录";
-        }
         const ReadSummary& s = in.summary;
         h += "<p>" +
-             escape(zh ? name + "：读取 " + std::to_string(s.read) + " 条，其中有效 " + std::to_string(s.accepted) +
-                             " 条、拒收 " + std::to_string(s.rejected) + " 条、重复 " + std::to_string(s.duplicates) + " 条。"
-                       : name + ": read " + std::to_string(s.read) + " = accepted " + std::to_string(s.accepted) +
-                             " + rejected " + std::to_string(s.rejected) + " + duplicates " +
-                             std::to_string(s.duplicates) + ".") +
+             escape(P(Phrase::records_read, {input_label(in.name, lang), std::to_string(s.read), std::to_string(s.accepted),
+                                             std::to_string(s.rejected), std::to_string(s.duplicates)})) +
              "</p>\n";
     }
     if (!r.generated_at.empty())
-        h += "<p>" + escape((zh ? "生成时间：" : "Generated: ") + r.generated_at) + "</p>\n";
-    h += "<p>" + escape(zh ? "本通报由 yanxiu 依据培训方案与平台学习记录自动生成。"
-                           : "Generated by yanxiu from the programme and the platform's records.") +
+        h += "<p>" + escape((P(Phrase::generated_prefix)) + r.generated_at) + "</p>\n";
+    h += "<p>" + escape(P(Phrase::generated_by)) +
          "</p>\n</footer>\n</main>\n</body>\n</html>\n";
     return h;
 }

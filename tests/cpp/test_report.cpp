@@ -531,6 +531,44 @@ TEST_CASE("to_html: one self-contained page, escaped, deterministic") {
     CHECK(english.find("研修进度通报") == std::string::npos);
 }
 
+TEST_CASE("to_html: the rules section states the programme's own rules, in both languages") {
+    const Program passed = test::program(
+        {{"quiz", {{"mode", "passed"}, {"pass_score", 70}}},
+         {"credit", {{"max_hours", 12.5}, {"hour_step", 0.5}, {"minutes_per_hour", 40}}},
+         {"lessons", {{{"id", "L01"}, {"minutes", 30}}}},
+         {"time_zone", "Europe/Berlin"}});
+    const Report r = report(passed, std::vector<Outcome>{}, nullptr, std::nullopt);
+    const std::string zh = to_html(r, Lang::zh), en = to_html(r, Lang::en);
+    CHECK(zh.find("每节课程学习结束后须完成答题且成绩不低于 70 分，方可获得该节课程学时。") != std::string::npos);
+    CHECK(en.find("after each lesson the quiz must be passed (score 70 or more) to earn its hours.") != std::string::npos);
+    CHECK(zh.find("按实际学习时长记录，每 40 分钟计 1 学时（按 0.5 学时向下取整），最多计 12.5 学时；每节课程最多按课程时长计；") !=
+          std::string::npos);
+    CHECK(en.find("actual study time; 40 minutes make one hour (学时), rounded down to 0.5, at most 12.5; a lesson counts at "
+                  "most its length; certificates are credited by local rules.") != std::string::npos);
+    CHECK(zh.find("Europe/Berlin") != std::string::npos);  // a zone without a common name is named as it is
+    CHECK(zh.find("北京时间") == std::string::npos);
+    const Program none = test::program({{"quiz", {{"mode", "none"}}}, {"require_verified", false}});
+    const std::string open = to_html(report(none, std::vector<Outcome>{}, nullptr, std::nullopt), Lang::zh);
+    CHECK(open.find("不设答题要求。") != std::string::npos);
+    CHECK(open.find("实名学习") == std::string::npos);
+    CHECK(to_html(report(none, std::vector<Outcome>{}, nullptr, std::nullopt), Lang::en).find("no quiz is required.") !=
+          std::string::npos);
+}
+
+TEST_CASE("messages: every phrase has Chinese and English wording, and fills its arguments") {
+    for (int i = 0; i < static_cast<int>(Phrase::count_); ++i)
+        for (Lang lang : {Lang::zh, Lang::en}) CHECK_FALSE(phrase(static_cast<Phrase>(i), lang).empty());
+    CHECK(phrase(Phrase::minimum_lessons_rule, Lang::zh, {"班主任", "10"}) == "班主任须完成不少于 10 节课程");
+    CHECK(phrase(Phrase::minimum_lessons_rule, Lang::en, {"Homeroom", "10"}) == "Homeroom: at least 10 lessons");
+    CHECK(phrase(Phrase::records_read, Lang::en, {"events", "5", "3", "1", "1"}) ==
+          "events: read 5 = accepted 3 + rejected 1 + duplicates 1.");
+    CHECK(phrase(Phrase::minimum_lessons_rule, Lang::zh) == "须完成不少于  节课程");  // missing arguments are empty
+    CHECK(long_date(date::year{2023} / 2 / 10, Lang::zh) == "2023年2月10日");
+    CHECK(long_date(date::year{2023} / 2 / 10, Lang::en) == "10 February 2023");
+    CHECK(section_number(3, Lang::zh) == "三、");
+    CHECK(section_number(3, Lang::en) == "3. ");
+}
+
 TEST_CASE("messages: every code has Chinese and English wording") {
     for (int c = 0; c <= static_cast<int>(ReasonCode::no_certificate_for_category); ++c)
         for (Lang lang : {Lang::zh, Lang::en}) CHECK_FALSE(message(static_cast<ReasonCode>(c), lang).empty());

@@ -101,7 +101,7 @@ def replay(program: yanxiu.Program, participants: list[dict], events: list[dict]
     updates = []
     ledger = yanxiu.Ledger(program)
     for person in order:
-        assert ledger.add_participant(person) is None
+        assert ledger.add_participant(person).accepted
         pending.extend(by_participant.get(person["id"], []))
         # Drain a random share of what is pending, in random order.
         rng.shuffle(pending)
@@ -174,7 +174,10 @@ def test_ledger_equals_batch_on_property_cohorts(seed):
 
 def test_update_reports_the_participants_standing(hunan):
     ledger = yanxiu.Ledger(hunan)
-    assert ledger.add_participant({"id": "T1", "unit": "长沙市", "sector": "primary", "category": "homeroom"}) is None
+    added = ledger.add_participant({"id": "T1", "unit": "长沙市", "sector": "primary", "category": "homeroom"})
+    assert added.accepted and added.result == "accepted" and added.id == "T1" and added.rejection is None and added
+    again = ledger.add_participant({"id": "T1", "unit": "长沙市", "sector": "primary", "category": "homeroom"})
+    assert again.duplicate and again.result == "duplicate" and not again
     completed = []
     for k in range(10):
         start = datetime(2023, 1, 10 + k, 19, 0, tzinfo=CN)
@@ -198,7 +201,9 @@ def test_update_reports_the_participants_standing(hunan):
 
 def test_rejections(hunan):
     ledger = yanxiu.Ledger(hunan)
-    r = ledger.add_participant({"unit": "长沙市"})
+    added = ledger.add_participant({"unit": "长沙市"})
+    assert added.result == "rejected" and not added
+    r = added.rejection
     assert isinstance(r, yanxiu.Rejection) and r.code == "missing_field" and r.field == "id"
     u = ledger.add({"kind": "study", "participant": "nobody", "lesson": "L01",
                     "start": "2023-01-10T19:00:00+08:00", "end": "2023-01-10T19:30:00+08:00"})
@@ -254,3 +259,22 @@ def test_names_and_reprs(hunan):
     ledger = yanxiu.Ledger(hunan)
     assert repr(ledger) == "yanxiu.Ledger(program='hunan-2023-mh-winter', participants=0, events=0)"
     assert ledger.program.id == "hunan-2023-mh-winter"
+
+
+def test_records_convert_the_same_way_as_in_evaluate(hunan):
+    """The Ledger and yanxiu.evaluate share one converter: pd.NA and NaN are
+    missing in both, a numeric id comes back as text, a list is a bad_type."""
+    pd = pytest.importorskip("pandas")
+    ledger = yanxiu.Ledger(hunan)
+    added = ledger.add_participant({"id": 7, "unit": "长沙市", "sector": pd.NA, "category": "homeroom",
+                                    "verified": float("nan")})
+    assert added.accepted and added.id == "7"
+    study = {"kind": "study", "participant": 7, "lesson": "L01", "start": "2023-01-10T19:00:00+08:00",
+             "end": "2023-01-10T19:30:00+08:00", "id": pd.NA}
+    u = ledger.add(study)
+    assert u.accepted and u.participant == "7"
+    bad = ledger.add({**study, "lesson": ["L01"]})
+    assert bad.rejection is not None and bad.rejection.code == "bad_type" and bad.rejection.field == "lesson"
+    batch = yanxiu.evaluate(hunan, [{"id": 7, "unit": "长沙市", "sector": pd.NA, "category": "homeroom",
+                                     "verified": float("nan")}], [study])
+    assert [o.to_dict() for o in ledger.outcomes()] == [o.to_dict() for o in batch]

@@ -6,6 +6,9 @@
 
 #include <yanxiu/yanxiu.hpp>
 
+#include <date/tz.h>
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -95,21 +98,50 @@ inline std::string py_quoted(std::string_view s) { return std::string(py::str(py
 /// Python's spelling of a bool in a repr.
 inline const char* py_bool(bool b) { return b ? "True" : "False"; }
 
-/// Programme, outcomes, rejections and counts of one evaluation.  Immutable
-/// once built and shared by every Python object that points into it.
-struct EvaluationData {
-    std::shared_ptr<yanxiu::Program> program;
-    std::vector<yanxiu::Outcome> outcomes;  ///< sorted by participant id
-    std::vector<yanxiu::Rejection> rejections;
-    yanxiu::ReadSummary participants;
-    yanxiu::ReadSummary events;
-    std::optional<yanxiu::Instant> as_of;
-};
+/// One evaluation (yanxiu::Evaluation), immutable once built and shared by
+/// every Python object that points into it.
+using EvaluationPtr = std::shared_ptr<const yanxiu::Evaluation>;
+
+/// An evaluation of `outcomes` alone (a Ledger's answers), under `program`.
+EvaluationPtr evaluation_of(const std::shared_ptr<yanxiu::Program>& program, std::vector<yanxiu::Outcome> outcomes,
+                            std::optional<yanxiu::Instant> as_of);
+
+/// The Program an evaluation was made under, as Python holds programmes.
+inline std::shared_ptr<yanxiu::Program> program_of(const yanxiu::Evaluation& e) {
+    return std::const_pointer_cast<yanxiu::Program>(e.program);
+}
 
 // Defined in inputs.cpp (the one translation unit that uses the datetime C API).
 
 /// Prepares the datetime C API; call once from the module's init.
 void init_datetime_api();
+
+/// Python objects as yanxiu records: the one converter that yanxiu.evaluate
+/// (lists of dicts), the Ledger and the census all use, so that None, NaN,
+/// NaT and pandas.NA are "missing" everywhere, datetimes are instants, and a
+/// value of the wrong type is a rejection (bad_type), never an exception.
+class RecordConverter {
+public:
+    /// Looks up the pandas and numpy types in sys.modules (never imports them).
+    RecordConverter();
+    ~RecordConverter();
+    /// Fills `record` from a mapping's items (unknown and non-str keys
+    /// ignored); false when `obj` is not a mapping.
+    bool convert(py::handle obj, yanxiu::Record& record) const;
+
+    struct Types;
+private:
+    std::unique_ptr<Types> types_;
+};
+
+/// A record argument of the Ledger: a mapping, else TypeError naming `what`.
+void record_or_type_error(const RecordConverter& converter, py::handle obj, yanxiu::Record& record, const char* what);
+
+/// Sets the OSError (FileNotFoundError, IsADirectoryError, …) of an
+/// io_error, with `filename` the path as the caller gave it.
+void set_os_error(const yanxiu::io_error& error, py::handle filename);
+/// The same, raised.
+[[noreturn]] void raise_os_error(const yanxiu::io_error& error, py::handle filename);
 
 /// A Python `datetime` (aware: as is; naive: wall-clock time in `zone`), a
 /// `date` (the end of that local day: the next day's 00:00) or a numpy
@@ -117,14 +149,16 @@ void init_datetime_api();
 /// throws ValueError for NaT.
 std::optional<yanxiu::Instant> instant_from_python(py::handle obj, const yanxiu::TimeZone& zone);
 
-/// The `as_of` argument of evaluate: None, an ISO 8601 string (a date means
-/// the end of that local day, as on the command line), or what
-/// `instant_from_python` takes.  Returns Unix seconds, or None.
-py::object parse_as_of(const yanxiu::Program& program, py::handle as_of);
+/// The `as_of` argument of evaluate: None, an ISO 8601 string (read by
+/// yanxiu::parse_as_of: a date means the end of that local day, as on the
+/// command line), or what `instant_from_python` takes.
+std::optional<yanxiu::Instant> as_of_from_python(const yanxiu::Program& program, py::handle as_of);
 
 // Registration of each translation unit's classes and functions.
 void bind_program(py::module_& m);
 void bind_inputs(py::module_& m);
 void bind_evaluation(py::module_& m);
+void bind_ledger(py::module_& m);
+void bind_report(py::module_& m);
 
 }  // namespace yanxiu_python

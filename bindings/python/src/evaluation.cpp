@@ -1,14 +1,12 @@
 // Outcomes, reasons, lesson results and rejections as Python objects.  Each
-// points into the shared, immutable EvaluationData, so listing thousands of
-// outcomes copies nothing; dicts come from yanxiu::to_json, the same
+// points into the shared, immutable yanxiu::Evaluation, so listing thousands
+// of outcomes copies nothing; dicts come from yanxiu::to_json, the same
 // function the command line prints with.
 
 #include "common.hpp"
 
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
-
-#include <yanxiu/messages.hpp>
 
 #include <algorithm>
 #include <limits>
@@ -17,7 +15,7 @@ namespace yanxiu_python {
 
 namespace {
 
-using DataPtr = std::shared_ptr<const EvaluationData>;
+using DataPtr = EvaluationPtr;
 
 struct OutcomeRef {
     DataPtr data;
@@ -58,21 +56,24 @@ py::object reason_dict(const yanxiu::Reason& reason, const yanxiu::TimeZone& zon
     return json_to_py(yanxiu::to_json(shell, zone)["reasons"][0]);
 }
 
+/// The JSON options of `--explain`: each studied lesson too.
+yanxiu::OutcomeJson with_lessons(bool include) {
+    yanxiu::OutcomeJson format;
+    format.include_lessons = include;
+    return format;
+}
+
 /// A lesson result as `--explain` prints it.
 py::object lesson_dict(const yanxiu::LessonResult& lesson, const yanxiu::TimeZone& zone) {
     yanxiu::Outcome shell;
     shell.lessons.push_back(lesson);
-    return json_to_py(yanxiu::to_json(shell, zone, true)["lessons"][0]);
+    return json_to_py(yanxiu::to_json(shell, zone, with_lessons(true))["lessons"][0]);
 }
 
+/// A rejection as a line of `--rejects` (yanxiu::to_json), the file as Python spells paths.
 py::dict rejection_dict(const yanxiu::Rejection& r) {
-    // The fields and order of a --rejects line.
-    py::dict d;
+    py::dict d = json_to_py(yanxiu::to_json(r)).cast<py::dict>();
     d["file"] = path_text(r.file);
-    d["line"] = r.line;
-    if (!r.field.empty()) d["field"] = text(r.field);
-    d["code"] = text(yanxiu::to_string(r.code));
-    d["message"] = text(r.message);
     return d;
 }
 
@@ -85,7 +86,8 @@ py::dict summary_dict(const yanxiu::ReadSummary& s) {
     return d;
 }
 
-constexpr const char* kStatuses[] = {"completed", "in_progress", "recorded", "not_started", "unverified"};
+/// The statuses in the order the command line counts them.
+constexpr const char* kStatusOrder[] = {"completed", "in_progress", "recorded", "not_started", "unverified"};
 
 py::list outcome_list(const DataPtr& data) {
     py::list out;
@@ -160,18 +162,12 @@ yanxiu::Lang parse_lang_or_throw(const std::string& lang) {
 /// The wording of a status, reason code or rejection code.
 std::string code_message(const std::string& code, const std::string& lang) {
     const yanxiu::Lang l = parse_lang_or_throw(lang);
-    for (int i = 0; i <= static_cast<int>(yanxiu::Status::in_progress); ++i) {
-        auto x = static_cast<yanxiu::Status>(i);
+    for (yanxiu::Status x : yanxiu::kStatuses)
         if (yanxiu::to_string(x) == code) return std::string(yanxiu::message(x, l));
-    }
-    for (int i = 0; i <= static_cast<int>(yanxiu::ReasonCode::no_certificate_for_category); ++i) {
-        auto x = static_cast<yanxiu::ReasonCode>(i);
+    for (yanxiu::ReasonCode x : yanxiu::kReasonCodes)
         if (yanxiu::to_string(x) == code) return std::string(yanxiu::message(x, l));
-    }
-    for (int i = 0; i <= static_cast<int>(yanxiu::RejectCode::category_sector_mismatch); ++i) {
-        auto x = static_cast<yanxiu::RejectCode>(i);
+    for (yanxiu::RejectCode x : yanxiu::kRejectCodes)
         if (yanxiu::to_string(x) == code) return std::string(yanxiu::message(x, l));
-    }
     throw py::key_error("not a status, reason code or rejection code: '" + code + "'");
 }
 
@@ -184,9 +180,14 @@ void bind_evaluation(py::module_& m) {
                           "not apply are None.")
         .def_property_readonly("code", [](const ReasonRef& r) { return text(yanxiu::to_string(r.get().code)); })
         .def_property_readonly("lesson", [](const ReasonRef& r) { return text_or_none(r.get().lesson); })
-        .def_property_readonly("have", [](const ReasonRef& r) { return optional_int(r.get().have); })
-        .def_property_readonly("need", [](const ReasonRef& r) { return optional_int(r.get().need); })
-        .def_property_readonly("seconds", [](const ReasonRef& r) { return optional_int(r.get().seconds); })
+        .def_property_readonly("have", [](const ReasonRef& r) { return optional_int(r.get().have()); },
+                               "What the participant has: seconds of a lesson, or lessons credited.")
+        .def_property_readonly("need", [](const ReasonRef& r) { return optional_int(r.get().need()); },
+                               "What is needed, in the unit of `have`.")
+        .def_property_readonly("seconds", [](const ReasonRef& r) {
+            const auto& o = r.get().overlapped;
+            return optional_int(o ? std::optional<std::int64_t>(o->count()) : std::nullopt);
+        }, "overlap: the seconds other sessions own.")
         .def_property_readonly("sector", [](const ReasonRef& r) { return text_or_none(r.get().sector); })
         .def_property_readonly("category", [](const ReasonRef& r) { return text_or_none(r.get().category); })
         .def("to_dict", [](const ReasonRef& r) { return reason_dict(r.get(), r.data->program->time_zone()); },
@@ -199,9 +200,9 @@ void bind_evaluation(py::module_& m) {
             const yanxiu::Reason& r = ref.get();
             std::string s = "yanxiu.Reason(code=" + py_quoted(yanxiu::to_string(r.code));
             if (!r.lesson.empty()) s += ", lesson=" + py_quoted(r.lesson);
-            if (r.have) s += ", have=" + std::to_string(*r.have);
-            if (r.need) s += ", need=" + std::to_string(*r.need);
-            if (r.seconds) s += ", seconds=" + std::to_string(*r.seconds);
+            if (auto have = r.have()) s += ", have=" + std::to_string(*have);
+            if (auto need = r.need()) s += ", need=" + std::to_string(*need);
+            if (r.overlapped) s += ", seconds=" + std::to_string(r.overlapped->count());
             if (!r.sector.empty()) s += ", sector=" + py_quoted(r.sector);
             if (!r.category.empty()) s += ", category=" + py_quoted(r.category);
             return s + ")";
@@ -272,10 +273,10 @@ void bind_evaluation(py::module_& m) {
         .def(
             "to_dict",
             [](const OutcomeRef& o, bool explain) {
-                return json_to_py(yanxiu::to_json(o.get(), o.data->program->time_zone(), explain));
+                return json_to_py(yanxiu::to_json(o.get(), o.data->program->time_zone(), with_lessons(explain)));
             },
             py::arg("explain") = false,
-            "The outcome as the command line prints it (with explain, also each studied lesson).")
+            "The outcome as the command line prints it (with explain, as --explain: also each studied lesson).")
         .def("__eq__", [](const OutcomeRef& a, const OutcomeRef& b) { return a.get() == b.get(); }, py::is_operator())
         .def("__repr__", [](const OutcomeRef& ref) {
             const yanxiu::Outcome& o = ref.get();
@@ -296,45 +297,50 @@ void bind_evaluation(py::module_& m) {
         .def_property_readonly("code", [](const yanxiu::Rejection& r) { return text(yanxiu::to_string(r.code)); })
         .def_property_readonly("message", [](const yanxiu::Rejection& r) { return text(r.message); })
         .def("to_dict", &rejection_dict, "The rejection as a line of the command line's --rejects file.")
-        .def("__eq__",
-             [](const yanxiu::Rejection& a, const yanxiu::Rejection& b) {
-                 return a.file == b.file && a.line == b.line && a.field == b.field && a.code == b.code &&
-                        a.message == b.message;
-             }, py::is_operator())
+        .def("__eq__", [](const yanxiu::Rejection& a, const yanxiu::Rejection& b) { return a == b; },
+             py::is_operator())
         .def("__repr__", [](const yanxiu::Rejection& r) {
             return "yanxiu.Rejection(file=" + std::string(py::str(py::repr(path_text(r.file)))) +
                    ", line=" + std::to_string(r.line) + ", field=" + (r.field.empty() ? "None" : py_quoted(r.field)) +
                    ", code=" + py_quoted(yanxiu::to_string(r.code)) + ", message=" + py_quoted(r.message) + ")";
         });
 
-    py::class_<EvaluationData, std::shared_ptr<EvaluationData>>(m, "_Evaluation",
-                                                                "The result of yanxiu.evaluate (internal).")
-        .def_property_readonly("program", [](const EvaluationData& d) { return d.program; })
-        .def_property_readonly("as_of", [](const EvaluationData& d) {
+    py::class_<yanxiu::Evaluation, std::shared_ptr<yanxiu::Evaluation>>(m, "_Evaluation",
+                                                                       "The result of yanxiu.evaluate (internal).")
+        .def_property_readonly("program", [](const yanxiu::Evaluation& d) { return program_of(d); })
+        .def_property_readonly("as_of", [](const yanxiu::Evaluation& d) {
             return optional_datetime(d.as_of, d.program->time_zone_name());
         })
-        .def("outcomes", [](const std::shared_ptr<EvaluationData>& d) { return outcome_list(d); })
-        .def("rejections", [](const EvaluationData& d) { return d.rejections; })
-        .def("summary", [](const EvaluationData& d) {
+        .def("outcomes", [](const std::shared_ptr<yanxiu::Evaluation>& d) { return outcome_list(d); })
+        .def("rejections", [](const yanxiu::Evaluation& d) { return d.rejections; })
+        .def("summary", [](const yanxiu::Evaluation& d) {
             py::dict s;
-            s["participants"] = summary_dict(d.participants);
-            s["events"] = summary_dict(d.events);
+            for (const auto& input : d.inputs) s[text(input.name)] = summary_dict(input.summary);
             return s;
         })
-        .def("find", [](const std::shared_ptr<EvaluationData>& d, const std::string& participant) {
+        .def("find", [](const std::shared_ptr<yanxiu::Evaluation>& d, const std::string& participant) {
             return find_outcome(d, participant);
         }, py::arg("participant"))
-        .def("status_counts", [](const EvaluationData& d) {
+        .def("status_counts", [](const yanxiu::Evaluation& d) {
             py::dict counts;
-            for (const char* s : kStatuses) counts[s] = 0;
+            for (const char* s : kStatusOrder) counts[s] = 0;
             for (const auto& o : d.outcomes) {
                 py::str key = text(yanxiu::to_string(o.status));
                 counts[key] = counts[key].cast<std::size_t>() + 1;
             }
             return counts;
         })
-        .def("columns", [](const std::shared_ptr<EvaluationData>& d) { return frame_columns(d); })
-        .def("__len__", [](const EvaluationData& d) { return d.outcomes.size(); });
+        .def("columns", [](const std::shared_ptr<yanxiu::Evaluation>& d) { return frame_columns(d); })
+        .def("__len__", [](const yanxiu::Evaluation& d) { return d.outcomes.size(); });
+}
+
+EvaluationPtr evaluation_of(const std::shared_ptr<yanxiu::Program>& program, std::vector<yanxiu::Outcome> outcomes,
+                            std::optional<yanxiu::Instant> as_of) {
+    auto out = std::make_shared<yanxiu::Evaluation>();
+    out->program = program;
+    out->outcomes = std::move(outcomes);
+    out->as_of = as_of;
+    return out;
 }
 
 }  // namespace yanxiu_python

@@ -1,15 +1,14 @@
-// Records from Python into a yanxiu::Dataset: files (read with the GIL
-// released), lists of dicts (row by row, they are Python objects already) and
-// data-frame columns (numpy buffers, converted once per column, then added
-// with the GIL released).  Every path ends in the same acceptance functions
-// as the command line's readers, so the same rejections and counts.
+// Records from Python into a yanxiu::Dataset: files (read by the library's
+// streaming readers with the GIL released), lists of dicts (row by row
+// through the one RecordConverter) and data-frame columns (numpy buffers,
+// converted once per column, then added with the GIL released).  Every path
+// ends in the same acceptance functions as the command line's readers, so the
+// same rejections and counts.
 
 #include "common.hpp"
 
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
-
-#include <yanxiu/columns.hpp>
 
 // The datetime C API; PyDateTime_IMPORT fills a per-translation-unit table,
 // so every use of it stays in this file.
@@ -22,10 +21,10 @@
 
 namespace yanxiu_python {
 
-using yanxiu::detail::Field;
-using yanxiu::detail::FieldValue;
-using yanxiu::detail::RecordFields;
-using yanxiu::detail::ValueType;
+using yanxiu::Field;
+using FieldValue = yanxiu::Value;
+using RecordFields = yanxiu::Record;
+using yanxiu::ValueType;
 
 void init_datetime_api() {
     PyDateTime_IMPORT;
@@ -39,11 +38,13 @@ constexpr std::int64_t kNaT = std::numeric_limits<std::int64_t>::min();  // nump
 /// Types from optional packages that mean something in a record.  Looked up
 /// in sys.modules (never imported: a value of a type whose package is not
 /// loaded cannot exist).
-struct ForeignTypes {
+}  // namespace
+
+struct RecordConverter::Types {
     py::object nat, na;                                            // pandas.NaT, pandas.NA
     py::object np_bool, np_integer, np_floating, np_datetime64, np_timedelta64;  // numpy scalar types
 
-    ForeignTypes() {
+    Types() {
         py::dict modules = py::module_::import("sys").attr("modules");
         if (modules.contains("pandas")) {
             py::object pd = modules["pandas"];
@@ -69,6 +70,10 @@ struct ForeignTypes {
         return r == 1;
     }
 };
+
+namespace {
+
+using ForeignTypes = RecordConverter::Types;
 
 /// The wall-clock fields of a date or datetime as seconds since 1970-01-01 00:00.
 std::int64_t wall_seconds(PyObject* dt) {
@@ -162,7 +167,7 @@ void field_from_python(PyObject* o, FieldValue& v, const ForeignTypes& types) {
         const std::int64_t wall = wall_seconds(o);
         const auto offset = utc_offset_seconds(o);
         v.type = ValueType::string;
-        v.text = yanxiu::detail::format_epoch_seconds(offset ? wall - *offset : wall, offset.has_value());
+        v.text = yanxiu::format_epoch_seconds(offset ? wall - *offset : wall, offset.has_value());
         return;
     }
     if (PyDelta_Check(o)) {
@@ -173,7 +178,7 @@ void field_from_python(PyObject* o, FieldValue& v, const ForeignTypes& types) {
     if (PyDate_Check(o)) {
         // A date is not an instant; as text the reader says so (bad_timestamp).
         v.type = ValueType::string;
-        v.text = yanxiu::detail::format_epoch_seconds(wall_seconds(o), false).substr(0, 10);
+        v.text = yanxiu::format_epoch_seconds(wall_seconds(o), false).substr(0, 10);
         return;
     }
     if (ForeignTypes::is_instance(o, types.np_bool)) {
@@ -195,7 +200,7 @@ void field_from_python(PyObject* o, FieldValue& v, const ForeignTypes& types) {
     if (ForeignTypes::is_instance(o, types.np_datetime64)) {
         std::int64_t s = numpy_seconds(o, "datetime64[s]");
         if (s == kNaT) return;
-        v.type = ValueType::string, v.text = yanxiu::detail::format_epoch_seconds(s, false);
+        v.type = ValueType::string, v.text = yanxiu::format_epoch_seconds(s, false);
         return;
     }
     if (ForeignTypes::is_instance(o, types.np_timedelta64)) {
@@ -220,7 +225,7 @@ bool fields_from_record(py::handle record, RecordFields& fields, const ForeignTy
             PyErr_Clear();  // a key with a lone surrogate names no field
             return;
         }
-        if (auto field = yanxiu::detail::field_from_name(std::string_view(name, static_cast<std::size_t>(size))))
+        if (auto field = yanxiu::field_from_name(std::string_view(name, static_cast<std::size_t>(size))))
             field_from_python(value, fields.slot(*field), types);
     };
     if (PyDict_Check(record.ptr())) {
@@ -337,22 +342,6 @@ yanxiu::RecordColumn column_from_python(const py::handle& spec, std::size_t rows
     throw std::invalid_argument("column '" + name + "': unknown column kind '" + kind + "'");
 }
 
-/// Reads a whole file; on failure returns false with `error` set to errno.
-bool read_whole_file(const std::string& path, std::string& out, int& error) {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) {
-        error = errno;
-        return false;
-    }
-    char buffer[1 << 16];
-    std::size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) out.append(buffer, n);
-    bool failed = std::ferror(f) != 0;
-    if (failed) error = errno ? errno : EIO;
-    std::fclose(f);
-    return !failed;
-}
-
 /// One evaluation's records, filled from Python, then evaluated.
 class DatasetBuilder {
 public:
@@ -360,44 +349,34 @@ public:
         : program_(std::move(program)), data_(*program_) {}
 
     void read_file(bool events, const py::object& path) {
-        std::string bytes_path = path_bytes(path);
-        std::string text;
-        int error = 0;
-        bool ok = false;
-        {
+        const std::string bytes_path = path_bytes(path);
+        try {
             py::gil_scoped_release release;
-            errno = 0;
-            ok = read_whole_file(bytes_path, text, error);
-            if (ok) {
-                // As Dataset::read_*_file: the format from the extension, else sniffed.
-                if (events)
-                    data_.read_events(text, bytes_path);
-                else
-                    data_.read_participants(text, bytes_path);
-            }
-        }
-        if (!ok) {
-            errno = error;
-            py::object name = py::module_::import("os").attr("fspath")(path);
-            PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, name.ptr());
-            throw py::error_already_set();
+            // The library's streaming readers, as the command line reads files:
+            // in pieces, the format from the extension, else sniffed.
+            if (events)
+                data_.read_events_file(bytes_path);
+            else
+                data_.read_participants_file(bytes_path);
+        } catch (const yanxiu::io_error& e) {
+            raise_os_error(e, py::module_::import("os").attr("fspath")(path));
         }
     }
 
     void add_records(bool events, const py::object& records) {
-        const ForeignTypes types;
-        const py::object mapping_type = py::module_::import("collections.abc").attr("Mapping");
+        const RecordConverter converter;
         const char* where = events ? "<events>" : "<participants>";
         RecordFields fields;
         std::size_t row = 0;
         for (py::handle record : py::iter(records)) {
             ++row;
-            if (!fields_from_record(record, fields, types, mapping_type)) {
+            if (!converter.convert(record, fields)) {
                 // Not a mapping: rejected `malformed`, as a line that is not an object.
+                const char* message = "a record must be a JSON object";  // as a line that is not one
                 if (events)
-                    data_.add_event(nlohmann::json(), where, row);
+                    data_.reject_event(where, row, "", yanxiu::RejectCode::malformed, message);
                 else
-                    data_.add_participant(nlohmann::json(), where, row);
+                    data_.reject_participant(where, row, "", yanxiu::RejectCode::malformed, message);
                 continue;
             }
             if (events)
@@ -418,20 +397,17 @@ public:
             yanxiu::add_participants(data_, table);
     }
 
-    std::shared_ptr<EvaluationData> evaluate(std::optional<std::int64_t> as_of, unsigned threads) {
-        auto out = std::make_shared<EvaluationData>();
-        out->program = program_;
-        if (as_of) out->as_of = yanxiu::Instant{yanxiu::Seconds{*as_of}};
+    /// `as_of`: Unix seconds (yanxiu._core._parse_as_of), or None.
+    EvaluationPtr evaluate(std::optional<std::int64_t> as_of, unsigned threads) {
+        yanxiu::EvaluateOptions options;
+        if (as_of) options.as_of = yanxiu::Instant{yanxiu::Seconds{*as_of}};
+        options.threads = threads;
+        auto out = std::make_shared<yanxiu::Evaluation>();
         {
             py::gil_scoped_release release;
-            yanxiu::EvaluateOptions options;
-            options.as_of = out->as_of;
-            options.threads = threads;
-            out->outcomes = yanxiu::evaluate_all(data_, options);
-            out->rejections = data_.rejections();
-            out->participants = data_.participant_summary();
-            out->events = data_.event_summary();
+            *out = yanxiu::evaluate(data_, options);
         }
+        out->program = program_;  // the Program object Python holds, not a copy
         return out;
     }
 
@@ -464,25 +440,45 @@ std::optional<yanxiu::Instant> instant_from_python(py::handle obj, const yanxiu:
     return std::nullopt;
 }
 
-py::object parse_as_of(const yanxiu::Program& program, py::handle as_of) {
-    if (as_of.is_none()) return py::none();
+std::optional<yanxiu::Instant> as_of_from_python(const yanxiu::Program& program, py::handle as_of) {
+    if (as_of.is_none()) return std::nullopt;
     const yanxiu::TimeZone& zone = program.time_zone();
     if (PyUnicode_Check(as_of.ptr())) {
         FieldValue v;
         set_string(as_of.ptr(), v);
-        const std::string& s = v.text;
-        // As on the command line: a date is the end of that local day.
-        if (auto day = yanxiu::parse_local_date(s))
-            return py::int_(yanxiu::start_of_day(yanxiu::LocalDate{date::sys_days{*day} + date::days{1}}, zone)
-                                .time_since_epoch()
-                                .count());
         std::string error;
-        if (auto t = yanxiu::parse_instant(s, zone, &error)) return py::int_(t->time_since_epoch().count());
-        throw std::invalid_argument("as_of " + yanxiu::detail::quote_for_message(s) + ": " + error);
+        if (auto t = yanxiu::parse_as_of(v.text, zone, &error)) return t;
+        throw std::invalid_argument("as_of " + yanxiu::quoted(v.text) + ": " + error);
     }
-    if (auto t = instant_from_python(as_of, zone)) return py::int_(t->time_since_epoch().count());
+    if (auto t = instant_from_python(as_of, zone)) return t;
     throw py::type_error("as_of must be None, an ISO 8601 string, a datetime, a date or a pandas Timestamp, not " +
                          std::string(py::str(py::type::handle_of(as_of).attr("__name__"))));
+}
+
+RecordConverter::RecordConverter() : types_(std::make_unique<Types>()) {}
+RecordConverter::~RecordConverter() = default;
+
+bool RecordConverter::convert(py::handle obj, yanxiu::Record& record) const {
+    // Looked up once and kept for the life of the process (never destroyed
+    // after the interpreter is gone).
+    static const py::object* mapping_type = new py::object(py::module_::import("collections.abc").attr("Mapping"));
+    return fields_from_record(obj, record, *types_, *mapping_type);
+}
+
+void record_or_type_error(const RecordConverter& converter, py::handle obj, yanxiu::Record& record, const char* what) {
+    if (!converter.convert(obj, record))
+        throw py::type_error(std::string(what) + " must be a dict, not " +
+                             std::string(py::str(py::type::handle_of(obj).attr("__name__"))));
+}
+
+void set_os_error(const yanxiu::io_error& error, py::handle filename) {
+    errno = error.code().value();
+    PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, filename.ptr());
+}
+
+void raise_os_error(const yanxiu::io_error& error, py::handle filename) {
+    set_os_error(error, filename);
+    throw py::error_already_set();
 }
 
 void bind_inputs(py::module_& m) {

@@ -36,6 +36,8 @@ void translate(std::exception_ptr p) {
         throw;  // already a Python error: pybind11 restores it
     } catch (const py::builtin_exception&) {
         throw;  // pybind11's own (value_error, cast_error, ...)
+    } catch (const yanxiu::io_error& e) {
+        set_os_error(e, path_text(e.path()));
     } catch (const yanxiu::ProgramNotFound& e) {
         raise_program_error(g_program_not_found, e);
     } catch (const yanxiu::ProgramError& e) {
@@ -78,15 +80,6 @@ yanxiu::Sector sector_argument(const std::string& name) {
     return *s;
 }
 
-std::string_view quiz_mode_name(yanxiu::QuizMode mode) {
-    switch (mode) {
-        case yanxiu::QuizMode::completed: return "completed";
-        case yanxiu::QuizMode::passed: return "passed";
-        case yanxiu::QuizMode::none: return "none";
-    }
-    return "completed";
-}
-
 /// The training window of a programme, with the zone its instants are shown in.
 struct WindowView {
     yanxiu::Window window;
@@ -124,23 +117,6 @@ ProgramPtr program_from_json(py::handle document, const std::string& source, py:
     return std::make_shared<yanxiu::Program>(yanxiu::Program::from_json(std::string_view(json_text), source, dir));
 }
 
-/// The resolved programme as JSON with its categories in the programme's
-/// order (Program::to_json() is a sorted nlohmann::json, and the order of
-/// categories is the order a programme lists them in).
-nlohmann::ordered_json resolved_in_order(const yanxiu::Program& p) {
-    auto doc = nlohmann::ordered_json::parse(p.to_json().dump());
-    auto found = doc.find("categories");
-    if (found != doc.end() && found->is_object()) {
-        auto ordered = nlohmann::ordered_json::object();
-        for (const auto& c : p.categories())
-            if (found->contains(c.id)) ordered[c.id] = (*found)[c.id];
-        for (auto it = found->begin(); it != found->end(); ++it)
-            if (!ordered.contains(it.key())) ordered[it.key()] = it.value();
-        *found = std::move(ordered);
-    }
-    return doc;
-}
-
 std::string label_repr(const yanxiu::Label& l) {
     return "yanxiu.Label(zh=" + py_quoted(l.zh) + ", en=" + py_quoted(l.en) + ")";
 }
@@ -176,10 +152,10 @@ void bind_program(py::module_& m) {
         });
 
     py::class_<yanxiu::QuizRule>(m, "QuizRule", "The quiz gate (R5).")
-        .def_property_readonly("mode", [](const yanxiu::QuizRule& q) { return text(quiz_mode_name(q.mode)); })
+        .def_property_readonly("mode", [](const yanxiu::QuizRule& q) { return text(yanxiu::to_string(q.mode)); })
         .def_readonly("pass_score", &yanxiu::QuizRule::pass_score)
         .def("__repr__", [](const yanxiu::QuizRule& q) {
-            return "yanxiu.QuizRule(mode=" + py_quoted(quiz_mode_name(q.mode)) +
+            return "yanxiu.QuizRule(mode=" + py_quoted(yanxiu::to_string(q.mode)) +
                    ", pass_score=" + std::string(py::str(py::repr(py::float_(q.pass_score)))) + ")";
         });
 
@@ -313,14 +289,14 @@ void bind_program(py::module_& m) {
         })
         .def_property_readonly("milestones", [](const yanxiu::Program& p) { return p.milestones(); })
         .def_property_readonly("support", [](const yanxiu::Program& p) { return p.support(); })
-        .def("to_dict", [](const yanxiu::Program& p) { return json_to_py(resolved_in_order(p)); },
+        .def("to_dict", [](const yanxiu::Program& p) { return json_to_py(p.to_json()); },
              "The resolved programme as a dict (every key present, defaults filled in).")
         .def("__repr__", [](const yanxiu::Program& p) {
             return "yanxiu.Program(id=" + py_quoted(p.id()) + ", version=" + py_quoted(p.version()) + ")";
         })
         .def(py::pickle(
             [](const yanxiu::Program& p) {
-                return py::make_tuple(text(resolved_in_order(p).dump()), text(p.id()));
+                return py::make_tuple(text(p.to_json().dump()), text(p.id()));
             },
             [](const py::tuple& state) {
                 if (state.size() != 2) throw std::invalid_argument("bad pickled yanxiu.Program");
@@ -329,12 +305,12 @@ void bind_program(py::module_& m) {
                 return std::make_shared<yanxiu::Program>(yanxiu::Program::from_json(std::string_view(json_text), source));
             }));
 
-    m.def("_parse_as_of", [](const yanxiu::Program& p, py::handle as_of) { return parse_as_of(p, as_of); },
-          py::arg("program"), py::arg("as_of"));
+    m.def("_parse_as_of", [](const yanxiu::Program& p, py::handle as_of) -> py::object {
+        const auto t = as_of_from_python(p, as_of);
+        if (!t) return py::none();
+        return py::int_(t->time_since_epoch().count());
+    }, py::arg("program"), py::arg("as_of"), "An as_of as Unix seconds, or None (internal).");
 }
-
-void bind_ledger(py::module_& m);  // ledger.cpp
-void bind_report(py::module_& m);  // report.cpp
 
 }  // namespace yanxiu_python
 

@@ -1,30 +1,63 @@
-// yanxiu.report: the unit report of an evaluation (SPEC §6), built by the same
-// C++ as `yanxiu report`; Python holds it and renders JSON, CSV and HTML.
+// yanxiu.report: the unit report of an evaluation, built by the same C++ as
+// `yanxiu report`; Python holds it and renders JSON, CSV and HTML.  The
+// census is read by the library's Census from a file, or from records
+// through the one RecordConverter.
 
 #include "common.hpp"
 
 #include <pybind11/stl.h>
 
-#include <yanxiu/report.hpp>
-#include <yanxiu/simulate.hpp>
+#include <simulate.hpp>
 
 #include <array>
-#include <chrono>
-#include <sstream>
 
 namespace yanxiu_python {
 
 namespace {
 
 struct ReportData {
+    explicit ReportData(yanxiu::Report r) : report(std::move(r)) {}
     yanxiu::Report report;
     std::vector<yanxiu::Rejection> census_rejections;
 };
 
-yanxiu::Lang parse_lang(const std::string& lang) {
-    if (lang == "zh") return yanxiu::Lang::zh;
-    if (lang == "en") return yanxiu::Lang::en;
+yanxiu::Lang lang_argument(const std::string& lang) {
+    if (auto l = yanxiu::parse_lang(lang)) return *l;
     throw py::value_error("lang must be 'zh' or 'en'");
+}
+
+/// A census for a report: a file path, records (an iterable of mappings,
+/// e.g. a DataFrame's rows), or None.
+std::optional<yanxiu::Census> read_census(const yanxiu::Program& program, py::handle census) {
+    std::optional<yanxiu::Census> out;
+    if (census.is_none()) return out;
+    out.emplace(program);
+    if (py::isinstance<py::str>(census) || py::isinstance<py::bytes>(census) ||
+        py::hasattr(census, "__fspath__")) {
+        const std::string path = path_bytes(census);
+        try {
+            py::gil_scoped_release release;
+            out->read_file(path);
+        } catch (const yanxiu::io_error& e) {
+            raise_os_error(e, py::module_::import("os").attr("fspath")(census));
+        }
+        return out;
+    }
+    const RecordConverter converter;
+    yanxiu::Record record;
+    std::size_t row = 0;
+    for (py::handle item : py::iter(census)) {
+        ++row;
+        if (converter.convert(item, record))
+            out->add(record, "<census>", row);
+        else
+            out->reject("<census>", row, "", yanxiu::RejectCode::malformed, "a record must be a JSON object");
+    }
+    return out;
+}
+
+std::string generated_at_or_now(const yanxiu::Program& program, const std::optional<std::string>& generated_at) {
+    return generated_at ? *generated_at : yanxiu::generated_at_text(program);
 }
 
 }  // namespace
@@ -33,14 +66,12 @@ void bind_report(py::module_& m) {
     py::class_<ReportData, std::shared_ptr<ReportData>>(m, "_Report", "A unit report (internal; see yanxiu.Report).")
         .def("to_json", [](const ReportData& r) { return text(yanxiu::to_json(r.report).dump()); })
         .def("to_html", [](const ReportData& r, const std::string& lang) {
-            return text(yanxiu::to_html(r.report, parse_lang(lang)));
+            return text(yanxiu::to_html(r.report, lang_argument(lang)));
         }, py::arg("lang") = "zh")
         .def("to_csv", [](const ReportData& r, bool bom) {
-            std::ostringstream out;
             yanxiu::CsvOptions options;
             options.bom = bom;
-            yanxiu::write_csv(out, r.report, options);
-            return py::bytes(out.str());
+            return py::bytes(yanxiu::to_csv(r.report, options));
         }, py::arg("bom") = false)
         .def("census_rejections", [](const ReportData& r) {
             py::list out;
@@ -48,31 +79,23 @@ void bind_report(py::module_& m) {
             return out;
         });
 
-    m.def("_report", [](const std::shared_ptr<EvaluationData>& evaluation, py::object census_object,
-                        const std::string& census_name, const std::string& generated_at) {
-        auto data = std::make_shared<ReportData>();
-        std::optional<std::string> census_text;
-        if (!census_object.is_none()) census_text = census_object.cast<std::string>();
+    m.def("_report", [](const EvaluationPtr& evaluation, py::handle census_input,
+                        const std::optional<std::string>& generated_at) {
+        std::optional<yanxiu::Census> census = read_census(*evaluation->program, census_input);
+        std::shared_ptr<ReportData> data;
         {
             py::gil_scoped_release release;
-            std::optional<yanxiu::Census> census;
-            if (census_text) {
-                census.emplace(*evaluation->program);
-                census->read(*census_text, census_name);
-                data->census_rejections = census->rejections();
-            }
-            data->report = yanxiu::report(*evaluation->program, evaluation->outcomes,
-                                          census ? &census->rows() : nullptr, evaluation->as_of);
-            data->report.generated_at = generated_at;
-            data->report.inputs = {{"participants", evaluation->participants}, {"events", evaluation->events}};
-            if (census) data->report.inputs.push_back({"census", census->summary()});
+            data = std::make_shared<ReportData>(census ? yanxiu::report(*evaluation, &census->rows(), &census->summary())
+                                                       : yanxiu::report(*evaluation));
+            data->report.generated_at = generated_at_or_now(*evaluation->program, generated_at);
+            if (census) data->census_rejections = census->rejections();
         }
         return data;
-    }, py::arg("evaluation"), py::arg("census_text"), py::arg("census_name"), py::arg("generated_at"));
+    }, py::arg("evaluation"), py::arg("census"), py::arg("generated_at"));
 
     // Partial reports (yanxiu.dask): an evaluation's additive counts as JSON,
     // and a report from the sum of several.
-    m.def("_report_partial", [](const std::shared_ptr<EvaluationData>& evaluation) {
+    m.def("_report_partial", [](const EvaluationPtr& evaluation) {
         std::string json;
         {
             py::gil_scoped_release release;
@@ -84,14 +107,12 @@ void bind_report(py::module_& m) {
 
     m.def("_report_from_partials", [](const std::shared_ptr<yanxiu::Program>& program,
                                       const std::vector<std::string>& partials, py::object as_of_seconds,
-                                      py::object census_object, const std::string& census_name,
-                                      const std::string& generated_at,
+                                      py::handle census_input, const std::optional<std::string>& generated_at,
                                       const std::vector<std::pair<std::string, std::array<std::size_t, 4>>>& inputs) {
-        auto data = std::make_shared<ReportData>();
         std::optional<yanxiu::Instant> as_of;
         if (!as_of_seconds.is_none()) as_of = yanxiu::Instant{yanxiu::Seconds{as_of_seconds.cast<std::int64_t>()}};
-        std::optional<std::string> census_text;
-        if (!census_object.is_none()) census_text = census_object.cast<std::string>();
+        std::optional<yanxiu::Census> census = read_census(*program, census_input);
+        std::shared_ptr<ReportData> data;
         {
             py::gil_scoped_release release;
             yanxiu::ReportPartial sum;
@@ -99,24 +120,21 @@ void bind_report(py::module_& m) {
                 auto j = nlohmann::json::parse(p, nullptr, false);
                 sum += yanxiu::report_partial_from_json(j);  // std::invalid_argument -> ValueError
             }
-            std::optional<yanxiu::Census> census;
-            if (census_text) {
-                census.emplace(*program);
-                census->read(*census_text, census_name);
-                data->census_rejections = census->rejections();
-            }
-            data->report = yanxiu::report(*program, sum, census ? &census->rows() : nullptr, as_of);
-            data->report.generated_at = generated_at;
+            data = std::make_shared<ReportData>(yanxiu::report(*program, sum, census ? &census->rows() : nullptr, as_of));
+            data->report.generated_at = generated_at_or_now(*program, generated_at);
             for (const auto& [name, n] : inputs)
                 data->report.inputs.push_back({name, yanxiu::ReadSummary{n[0], n[1], n[2], n[3]}});
-            if (census) data->report.inputs.push_back({"census", census->summary()});
+            if (census) {
+                data->report.inputs.push_back({"census", census->summary()});
+                data->census_rejections = census->rejections();
+            }
         }
         return data;
-    }, py::arg("program"), py::arg("partials"), py::arg("as_of_seconds"), py::arg("census_text"),
-       py::arg("census_name"), py::arg("generated_at"), py::arg("inputs"));
+    }, py::arg("program"), py::arg("partials"), py::arg("as_of_seconds"), py::arg("census"),
+       py::arg("generated_at"), py::arg("inputs"));
 
-    m.def("_simulate", [](const std::string& out_dir, std::size_t participants, std::uint64_t seed,
-                          double malformed_share) {
+    m.def("_simulate", [](const std::shared_ptr<yanxiu::Program>& program, const std::string& out_dir,
+                          std::size_t participants, std::uint64_t seed, double malformed_share) {
         if (!(malformed_share >= 0 && malformed_share <= 0.5))
             throw py::value_error("malformed_share must lie between 0 and 0.5");
         yanxiu::SimulationOptions options;
@@ -126,7 +144,7 @@ void bind_report(py::module_& m) {
         yanxiu::SimulationFiles files;
         {
             py::gil_scoped_release release;
-            files = yanxiu::simulate_to_directory(options, out_dir);
+            files = yanxiu::simulate_to_directory(*program, options, out_dir);
         }
         py::dict out;
         out["participants_jsonl"] = text(files.participants_jsonl);
@@ -140,7 +158,7 @@ void bind_report(py::module_& m) {
         out["duplicates"] = files.duplicates;
         out["behaviours"] = files.behaviours;
         return out;
-    }, py::arg("out_dir"), py::arg("participants"), py::arg("seed"), py::arg("malformed_share"));
+    }, py::arg("program"), py::arg("out_dir"), py::arg("participants"), py::arg("seed"), py::arg("malformed_share"));
 }
 
 }  // namespace yanxiu_python

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from . import _core
 from ._core import (
+    AddResult,
     Category,
     CreditRule,
     Label,
@@ -51,6 +52,7 @@ report.__module__ = __name__
 simulate.__module__ = __name__
 
 __all__ = [
+    "AddResult",
     "Category",
     "CreditRule",
     "Evaluation",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
 
 from . import _core
@@ -20,26 +19,19 @@ UNIT_COLUMNS = ["rank", "unit", "expected", "registered", "started", "completed"
                 "coverage", "coverage_denominator", "mean_hours", "other_registered", "other_mean_hours"]
 
 
-def _census_text(census: CensusInput) -> tuple[Optional[bytes], str]:
-    # Bytes, so that a file's invalid UTF-8 reaches the C++ reader (and its
-    # bad_utf8 rejection) instead of failing in Python.
-    if census is None:
-        return None, ""
-    if isinstance(census, (str, os.PathLike)):
-        path = os.fspath(census)
-        with open(path, "rb") as f:
-            return f.read(), path
+def _census_source(census: CensusInput) -> Any:
+    """A census as the C++ side takes it: a path (read there, streaming), a
+    list of row mappings (through the same record converter as
+    ``yanxiu.evaluate``'s dicts), or None."""
+    if census is None or isinstance(census, (str, bytes, os.PathLike)):
+        return census
     try:
         import pandas
         if isinstance(census, pandas.DataFrame):
-            census = census.to_dict(orient="records")
+            return census.to_dict(orient="records")
     except ImportError:  # pragma: no cover
         pass
-    lines = []
-    for row in census:
-        clean = {k: (None if v != v else v) for k, v in dict(row).items()}  # NaN -> missing
-        lines.append(json.dumps(clean, ensure_ascii=False, default=str))
-    return ("\n".join(lines) + "\n").encode("utf-8", errors="surrogatepass"), "<census>"
+    return list(census)
 
 
 class Report:
@@ -151,17 +143,17 @@ def report(program: Any, evaluation: Evaluation, census: CensusInput = None,
     data = evaluation._data
     if program is not None and program.id != data.program.id:
         raise ValueError(f"the evaluation was made under {data.program.id!r}, not {program.id!r}")
-    text, name = _census_text(census)
-    if generated_at is None:
-        generated_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return Report(_core._report(data, text, name, generated_at))
+    # generated_at None: the library's "generated at" line (SOURCE_DATE_EPOCH, else now), as the CLI's.
+    return Report(_core._report(data, _census_source(census), generated_at))
 
 
 def simulate(out_dir: Union[str, "os.PathLike[str]"], participants: int = 20000, seed: int = 1,
-             malformed_share: float = 0.002) -> dict[str, Any]:
+             malformed_share: float = 0.002, program: Optional[_core.Program] = None) -> dict[str, Any]:
     """Writes a simulated Hunan cohort into ``out_dir``, as ``yanxiu simulate``:
-    participants and events (JSON Lines and CSV) and a census.  Same seed,
-    same bytes.  Returns the file paths (``participants_jsonl``,
+    participants and events (JSON Lines and CSV) and a census, under
+    ``program`` (default: the built-in hunan-2023-mh-winter), which gives the
+    window, the lessons and each category's minimum.  Same programme and
+    seed, same bytes.  Returns the file paths (``participants_jsonl``,
     ``participants_csv``, ``events_jsonl``, ``events_csv``, ``census_csv``)
     and the counts (``participants``, ``events``, ``malformed``,
     ``duplicates``, ``behaviours``)."""
@@ -169,4 +161,6 @@ def simulate(out_dir: Union[str, "os.PathLike[str]"], participants: int = 20000,
         raise ValueError(f"participants must be a whole number >= 0, not {participants!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64:
         raise ValueError(f"seed must be a whole number from 0 to 2**64 - 1, not {seed!r}")
-    return dict(_core._simulate(os.fspath(out_dir), participants, seed, float(malformed_share)))
+    if program is None:
+        program = _core.Program.load("hunan-2023-mh-winter")
+    return dict(_core._simulate(program, os.fspath(out_dir), participants, seed, float(malformed_share)))

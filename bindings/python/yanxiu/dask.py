@@ -29,7 +29,6 @@ Dask is optional: `import yanxiu` works without it; this module needs
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, Optional
 
 import dask
@@ -40,7 +39,7 @@ import pandas as pd
 from . import _core
 from ._core import Program
 from ._evaluation import OUTCOME_COLUMNS, evaluate as _evaluate
-from ._report import CensusInput, Report, _census_text
+from ._report import CensusInput, Report, _census_source
 
 __all__ = ["DaskEvaluation", "evaluate", "report"]
 
@@ -209,11 +208,8 @@ def report(program: Program, evaluation: DaskEvaluation, census: CensusInput = N
     then coverage, means, ranking and the daily series are computed once."""
     if program is not None and program.id != evaluation.program.id:
         raise ValueError(f"the evaluation was made under {evaluation.program.id!r}, not {program.id!r}")
-    text, name = _census_text(census)
-    if generated_at is None:
-        generated_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     summary = evaluation.summary
     inputs = [(what, [summary[what][k] for k in _SUMMARY_KEYS]) for what in ("participants", "events")]
     partials = [p["partial"] for p in evaluation._parts]
     return Report(_core._report_from_partials(evaluation.program, partials, evaluation._as_of_seconds,
-                                              text, name, generated_at, inputs))
+                                              _census_source(census), generated_at, inputs))

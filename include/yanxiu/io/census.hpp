@@ -31,8 +31,14 @@ public:
 
     /// Reads census rows from text; `file` names it in rejections.
     ReadSummary read(std::string_view text, std::string_view file, Format format = Format::automatic);
-    /// Reads a census file (format from the extension, else sniffed).
+    /// Reads a census file (format from the extension, else sniffed).  Throws io_error.
     ReadSummary read_file(const std::string& path, Format format = Format::automatic);
+    /// Adds one census row given as fields (e.g. a row of a data frame).  A
+    /// string that is not valid UTF-8 is rejected `bad_utf8`.
+    AddStatus add(const Record& row, std::string_view where = "<census>", std::size_t line = 0);
+    /// Counts one row read but unusable before it had fields, with its rejection.
+    void reject(std::string_view where, std::size_t line, std::string_view field, RejectCode code,
+                std::string message);
 
     /// Accepted rows, in the order read.
     [[nodiscard]] const std::vector<CensusRow>& rows() const noexcept { return rows_; }
@@ -41,8 +47,7 @@ public:
     [[nodiscard]] const ReadSummary& summary() const noexcept { return summary_; }
 
 private:
-    enum class Verdict : std::uint8_t { accepted, rejected, duplicate };
-    Verdict accept(const Record& r, std::string_view file, std::size_t line);
+    AddStatus accept(const Record& r, std::string_view file, std::size_t line);
 
     const Program* program_;
     std::vector<CensusRow> rows_;
@@ -50,6 +55,5 @@ private:
     std::vector<Rejection> rejections_;
     ReadSummary summary_;
 };
-
 
 }  // namespace yanxiu
