@@ -45,15 +45,18 @@ void Dataset::reject(std::string_view file, std::size_t line, std::string_view f
 
 void Dataset::reject_event(std::string_view where, std::size_t line, std::string_view field, RejectCode code,
                            std::string message) {
-    ++event_summary_.read;
-    ++event_summary_.rejected;
-    reject(where, line, field, code, std::move(message));
+    count_rejected(event_summary_, where, line, field, code, std::move(message));
 }
 
 void Dataset::reject_participant(std::string_view where, std::size_t line, std::string_view field, RejectCode code,
                                  std::string message) {
-    ++participant_summary_.read;
-    ++participant_summary_.rejected;
+    count_rejected(participant_summary_, where, line, field, code, std::move(message));
+}
+
+void Dataset::count_rejected(ReadSummary& summary, std::string_view where, std::size_t line, std::string_view field,
+                             RejectCode code, std::string message) {
+    ++summary.read;
+    ++summary.rejected;
     reject(where, line, field, code, std::move(message));
 }
 
@@ -65,27 +68,25 @@ std::vector<std::string> Dataset::event_record_ids() const {
 }
 
 AddStatus Dataset::add_participant(const Record& record, std::string_view where, std::size_t line) {
-    AddStatus status = AddStatus::rejected;
-    if (auto bad = first_invalid_utf8_field(record))
-        reject(where, line, field_name(*bad), RejectCode::bad_utf8, "invalid UTF-8 in a value");
-    else
-        status = accept_participant(record, where, line);
-    detail::count(participant_summary_, status);
-    return status;
+    return add_checked(record, where, line, false);
 }
 
 AddStatus Dataset::add_event(const Record& record, std::string_view where, std::size_t line) {
+    return add_checked(record, where, line, true);
+}
+
+AddStatus Dataset::add_checked(const Record& record, std::string_view where, std::size_t line, bool event) {
     AddStatus status = AddStatus::rejected;
     if (auto bad = first_invalid_utf8_field(record))
         reject(where, line, field_name(*bad), RejectCode::bad_utf8, "invalid UTF-8 in a value");
     else
-        status = accept_event(record, where, line);
-    detail::count(event_summary_, status);
+        status = event ? accept_event(record, where, line) : accept_participant(record, where, line);
+    detail::count(event ? event_summary_ : participant_summary_, status);
     return status;
 }
 
 AddStatus Dataset::accept_participant(const Record& f, std::string_view file, std::size_t line) {
-        Participant p;
+    Participant p;
     const auto& id = f.get(Field::id);
     if (id.empty()) {
         reject(file, line, "id", RejectCode::missing_field, "a participant needs an id");

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <type_traits>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -246,15 +247,7 @@ AddResult ShardedLedger::add_participant(const Record& record) {
     return s.ledger.add_participant(record);
 }
 
-AddResult ShardedLedger::add_participant(const nlohmann::json& record) {
-    Record fields;
-    if (auto rejection = record_from_json(record, fields, "<ledger>", 0)) {
-        AddResult result;
-        result.rejection = std::move(rejection);
-        return result;
-    }
-    return add_participant(fields);
-}
+AddResult ShardedLedger::add_participant(const nlohmann::json& record) { return add_json<AddResult>(record); }
 
 Update ShardedLedger::add(const Record& event) {
     Shard& s = shard_for(record_id(event.get(Field::participant)).value_or(""));
@@ -262,14 +255,18 @@ Update ShardedLedger::add(const Record& event) {
     return s.ledger.add(event);
 }
 
-Update ShardedLedger::add(const nlohmann::json& event) {
+Update ShardedLedger::add(const nlohmann::json& event) { return add_json<Update>(event); }
+
+template <class Result>
+Result ShardedLedger::add_json(const nlohmann::json& json) {
     Record fields;
-    if (auto rejection = record_from_json(event, fields, "<ledger>", 0)) {
-        Update update;
-        update.rejection = std::move(rejection);
-        return update;
+    if (auto rejection = record_from_json(json, fields, "<ledger>", 0)) {
+        Result result;
+        result.rejection = std::move(rejection);
+        return result;
     }
-    return add(fields);
+    if constexpr (std::is_same_v<Result, Update>) return add(fields);
+    else return add_participant(fields);
 }
 
 namespace {

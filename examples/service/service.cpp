@@ -7,7 +7,7 @@
 //   POST /participants        JSON Lines of participant records  -> summary
 //   POST /events              JSON Lines of events (xAPI with Content-Type
 //                             application/xapi+json or ?format=xapi)  -> summary
-//   GET  /participants/{id}   the live outcome (SPEC §5) [?as_of=INSTANT|DATE] [?lang=en]
+//   GET  /participants/{id}   the live outcome [?as_of=INSTANT|DATE] [?lang=en]
 //   GET  /report              the unit report as JSON
 //   GET  /healthz
 //
@@ -70,7 +70,7 @@ json rejection_json(const yanxiu::Rejection& r, std::size_t line) {
     return j;
 }
 
-/// What one POST did: SPEC §4's reconciliation (read = accepted + rejected + duplicates).
+/// What one POST did: the reconciliation (read = accepted + rejected + duplicates).
 struct Summary {
     std::size_t read = 0, accepted = 0, rejected = 0, duplicates = 0, completed = 0;
     std::size_t ignored = 0, voided = 0;  // xAPI: statements that map to no event (voided ones among them)

@@ -223,8 +223,11 @@ private:
 
     AddStatus accept_participant(const Record& r, std::string_view file, std::size_t line);
     AddStatus accept_event(const Record& r, std::string_view file, std::size_t line);
+    AddStatus add_checked(const Record& record, std::string_view where, std::size_t line, bool event);
     void reject(std::string_view file, std::size_t line, std::string_view field, RejectCode code,
                 std::string message);
+    void count_rejected(ReadSummary& summary, std::string_view where, std::size_t line, std::string_view field,
+                        RejectCode code, std::string message);
     [[nodiscard]] std::uint64_t event_hash(std::uint32_t i) const noexcept;
     [[nodiscard]] bool same_event(std::uint32_t a, std::uint32_t b) const noexcept;
 

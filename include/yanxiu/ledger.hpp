@@ -50,8 +50,8 @@ struct Update {
     [[nodiscard]] bool duplicate() const noexcept { return result == AddStatus::duplicate; }
 };
 
-/// What a body of records (JSON Lines) did to a ledger: SPEC's
-/// reconciliation (read = accepted + rejected + duplicates), every
+/// What a body of records (JSON Lines) did to a ledger: the reconciliation
+/// (read = accepted + rejected + duplicates), every
 /// rejection, and how many participants the events completed.
 struct BatchResult {
     ReadSummary summary;
@@ -156,6 +156,8 @@ public:
 private:
     struct Shard;
     Shard& shard_for(std::string_view id);
+    template <class Result>
+    Result add_json(const nlohmann::json& json);
 
     Program program_;
     std::vector<std::unique_ptr<Shard>> shards_;

@@ -1,4 +1,4 @@
-// The `yanxiu` command line (SPEC §7).  Exit status: 0 success (even with
+// The `yanxiu` command line.  Exit status: 0 success (even with
 // rejections), 1 programme or I/O error, 2 usage error, 3 rejections under
 // --strict.  Every failure is one line on stderr.
 
@@ -251,7 +251,7 @@ int cmd_evaluate(const Args& args) {
     return kOk;
 }
 
-/// A progress line on stderr, shown only when stderr is a terminal (SPEC §7):
+/// A progress line on stderr, shown only when stderr is a terminal:
 /// logs and pipes get nothing.
 class Progress {
 public:

@@ -78,3 +78,52 @@ def test_simulate_writes_the_same_bytes_as_the_command_line(tmp_path):
     assert ev.summary["events"]["read"] == a["events"]
     with pytest.raises(ValueError):
         yanxiu.simulate(tmp_path / "c", participants=-1)
+
+
+def _quoted_commands() -> list[tuple[str, list[str]]]:
+    """Every `build/yanxiu …` command in a ```sh block of README.md and docs/,
+    with continuation lines joined and comments dropped.  Each is run twice:
+    as written without its optional [groups], and with every group that names
+    no placeholder (no `|`, no CAPITALISED word) put in."""
+    commands = []
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for block in re.findall(r"```sh\n(.*?)```", doc.read_text(encoding="utf-8"), re.S):
+            joined = re.sub(r"\\\n\s*", " ", block)
+            for line in joined.splitlines():
+                line = line.split(" #")[0].strip()
+                if line.startswith("build/yanxiu "):
+                    commands.append((f"{doc.name}: {line}", line.split()[1:]))
+    return commands
+
+
+def _variants(words: list[str]) -> list[list[str]]:
+    text = " ".join(words)
+    bare = re.sub(r"\[[^\[\]]*(\[[^\[\]]*\])?[^\[\]]*\]", "", text).split()
+    groups = re.findall(r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]", text)
+    full = list(bare)
+    for group in groups:
+        flat = group.replace("[", "").replace("]", "")
+        if "|" in flat or re.search(r"\b[A-Z]{2,}\b", flat):
+            continue
+        full += flat.split()
+    return [bare] if full == bare else [bare, full]
+
+
+@pytest.mark.parametrize("name, words", _quoted_commands(), ids=[c[0] for c in _quoted_commands()])
+def test_the_commands_the_docs_quote_run(name, words, tmp_path):
+    import os
+    import subprocess
+    cli = os.environ.get("YANXIU_CLI", str(ROOT / "build" / "yanxiu"))
+    if not pathlib.Path(cli).exists():
+        pytest.skip(f"no {cli}")
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    for args in _variants(words):
+        done = subprocess.run([cli, *args], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        allowed = {0, 3} if "--strict" in args else {0}  # 3: rejections under --strict, as documented
+        assert done.returncode in allowed, f"{name}\n{' '.join(args)}\n{done.stderr}"
+
+
+def test_the_docs_quote_commands():
+    names = " ".join(c[0] for c in _quoted_commands())
+    for command in ("programs", "validate", "evaluate", "report", "simulate", "demo"):
+        assert f"build/yanxiu {command}" in names, command

@@ -116,7 +116,7 @@ def replay(program: yanxiu.Program, participants: list[dict], events: list[dict]
 
 
 def outcome_fields(o: yanxiu.Outcome) -> dict:
-    d = o.to_dict(explain=True)
+    d = o.to_dict(include_lessons=True)
     d["started_from"] = o.started_from
     d["completed_from"] = o.completed_from
     d["credited_from"] = [lesson.credited_from for lesson in o.lessons]

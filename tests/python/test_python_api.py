@@ -324,7 +324,7 @@ def test_outcome_attributes_are_its_dict(example):
 
 def test_explain_lessons(example):
     o = example["T001"]
-    explained = o.to_dict(explain=True)
+    explained = o.to_dict(include_lessons=True)
     assert [lr.to_dict() for lr in o.lessons] == explained["lessons"]
     first = o.lessons[0]
     assert first.lesson == "L01" and first.credited and first.seconds_counted == 1920

@@ -103,7 +103,7 @@ std::optional<OutcomeRef> find_outcome(const DataPtr& data, const std::string& p
     return OutcomeRef{data, static_cast<std::size_t>(it - outcomes.begin())};
 }
 
-/// The outcome table as columns, for pandas (SPEC §5 order).
+/// The outcome table as columns, for pandas (the order of an outcome's JSON).
 py::dict frame_columns(const DataPtr& data) {
     const auto& outcomes = data->outcomes;
     const auto n = static_cast<py::ssize_t>(outcomes.size());
@@ -231,7 +231,7 @@ void bind_evaluation(py::module_& m) {
                    ", credited_at=" + optional_instant_repr(l.credited_at, *ref.data->program) + ")";
         });
 
-    py::class_<OutcomeRef>(m, "Outcome", "One participant's evaluation (SPEC §5).")
+    py::class_<OutcomeRef>(m, "Outcome", "One participant's evaluation.")
         .def("explain", [](const OutcomeRef& o, const std::string& lang) {
             const yanxiu::Lang l = parse_lang_or_throw(lang);
             py::list out;
@@ -272,11 +272,12 @@ void bind_evaluation(py::module_& m) {
         }, "Each studied lesson, by lesson id.")
         .def(
             "to_dict",
-            [](const OutcomeRef& o, bool explain) {
-                return json_to_py(yanxiu::to_json(o.get(), o.data->program->time_zone(), with_lessons(explain)));
+            [](const OutcomeRef& o, bool include_lessons) {
+                return json_to_py(yanxiu::to_json(o.get(), o.data->program->time_zone(), with_lessons(include_lessons)));
             },
-            py::arg("explain") = false,
-            "The outcome as the command line prints it (with explain, as --explain: also each studied lesson).")
+            py::arg("include_lessons") = false,
+            "The outcome as the command line prints it; with include_lessons (the command line's --explain), "
+            "also each studied lesson.")
         .def("__eq__", [](const OutcomeRef& a, const OutcomeRef& b) { return a.get() == b.get(); }, py::is_operator())
         .def("__repr__", [](const OutcomeRef& ref) {
             const yanxiu::Outcome& o = ref.get();

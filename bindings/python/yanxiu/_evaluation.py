@@ -26,13 +26,13 @@ if TYPE_CHECKING:  # pandas is optional: needed only for DataFrames and to_frame
 __all__ = ["evaluate", "Evaluation", "OUTCOME_COLUMNS", "STATUSES"]
 
 #: Record sources: a file path (JSON Lines or CSV), an iterable of dicts, or a
-#: pandas DataFrame with the columns of SPEC §4.
+#: pandas DataFrame with the record fields as columns (docs/records.md).
 Records = Union[str, "os.PathLike[str]", Iterable[Mapping[str, Any]], "pd.DataFrame"]
 #: An as_of: an ISO 8601 string (a date means the end of that local day), a
 #: datetime (naive: the programme's zone), a date, or a pandas Timestamp.
 AsOf = Union[None, str, datetime, date, "pd.Timestamp"]
 
-#: The columns of Evaluation.to_frame(), in the order of SPEC §5.
+#: The columns of Evaluation.to_frame(), in the order of an outcome's JSON.
 OUTCOME_COLUMNS = ("participant", "unit", "category", "status", "lessons_credited", "lessons_required",
                    "seconds_studied", "seconds_credited", "hours_credited", "certificate", "completed_at",
                    "reasons")
@@ -191,7 +191,7 @@ class Evaluation:
         return isinstance(participant, str) and self._data.find(participant) is not None
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per participant, the columns of SPEC §5 in order (OUTCOME_COLUMNS).
+        """One row per participant, the fields of an outcome in order (OUTCOME_COLUMNS).
 
         Counts are int64, `hours_credited` float64, `certificate` bool,
         `completed_at` a tz-aware datetime64 in the programme's zone (NaT when

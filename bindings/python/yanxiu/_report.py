@@ -1,4 +1,4 @@
-"""yanxiu.report: what a province circulates (SPEC §6), from an Evaluation."""
+"""yanxiu.report: what a province circulates (progress by unit), from an Evaluation."""
 
 from __future__ import annotations
 
@@ -134,7 +134,7 @@ class Report:
 
 def report(program: Any, evaluation: Evaluation, census: CensusInput = None,
            generated_at: Optional[str] = None) -> Report:
-    """The unit report of ``evaluation`` (SPEC §6).
+    """The unit report of ``evaluation``.
 
     ``census`` is a file (CSV or JSON Lines of ``unit,category,expected``), a
     list of dicts or a DataFrame, or None (coverage then uses registered

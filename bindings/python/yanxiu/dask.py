@@ -184,7 +184,7 @@ def evaluate(program: Program, participants: Any, events: Any, as_of: Any = None
     Runs on the current Dask scheduler (a `distributed.Client` if one is
     active).  `npartitions` (default: the larger input's) is how many
     partitions the participants are spread over.  Columns are those of
-    `yanxiu.evaluate` on DataFrames (SPEC §4).
+    `yanxiu.evaluate` on DataFrames (docs/records.md).
     """
     if not isinstance(program, Program):
         raise TypeError(f"program must be a yanxiu.Program, not {type(program).__name__}")
