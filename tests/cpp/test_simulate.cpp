@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 #include <simulate.hpp>
+#include <yanxiu/yanxiu.hpp>
 #include "generator.hpp"
 
 #include <nlohmann/json.hpp>
@@ -570,4 +571,27 @@ TEST_CASE("simulate: options are honoured and checked") {
     SimulationOptions too_many;
     too_many.participants = 60'000'000;
     CHECK_THROWS_AS((void)simulate(hunan(), too_many), std::invalid_argument);
+}
+
+TEST_CASE("simulate: the programme sets the minimums the simulated teachers study towards") {
+    // Under a programme that asks homeroom teachers for 14 lessons, steady
+    // finishers study 14 or more: some of them complete under it.
+    const Program stricter = Program::from_json(
+        R"({"extends":"hunan-2023-mh-winter","id":"strict","version":"1","categories":{"homeroom":{"min_lessons":14}}})");
+    SimulationOptions options;
+    options.participants = 2000;
+    options.seed = 3;
+    const SimulatedCohort c = simulate(stricter, options);
+    Dataset data(stricter);
+    data.read_participants(c.participants_jsonl, "participants.jsonl");
+    data.read_events(c.events_jsonl, "events.jsonl");
+    std::size_t homeroom_completed = 0;
+    for (const Outcome& o : evaluate_all(data))
+        if (o.category == "homeroom" && o.status == Status::completed) {
+            ++homeroom_completed;
+            CHECK(o.lessons_credited >= 14);
+        }
+    CHECK(homeroom_completed > 100);
+    // The default programme's cohort differs: its homeroom teachers aim at 10.
+    CHECK(simulate(hunan(), options).events_jsonl != c.events_jsonl);
 }
