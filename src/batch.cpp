@@ -76,7 +76,7 @@ std::vector<Outcome> evaluate_all(const Dataset& data, const EvaluateOptions& op
     unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     if (n < 2048) threads = 1;
     auto work = [&](std::size_t begin, std::size_t end) {
-        Evaluator evaluator(data.program(), data.lessons());
+        Evaluator evaluator(data.program(), data.lessons(), &data.notes());
         evaluator.set_detail(options.keep_lessons ? Detail::full : Detail::reasons);
         std::vector<PackedEvent> packed;
         constexpr std::size_t kBlock = 1024;  // participants packed at a time

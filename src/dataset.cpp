@@ -5,6 +5,14 @@
 #include <yanxiu/dataset.hpp>
 
 #include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include <unordered_map>
 
 #include "io/fields.hpp"
 #include "io/read.hpp"
@@ -32,8 +40,17 @@ void Interner::compute_ranks() const {
     ranks_valid_ = true;
 }
 
+/// For each id, the canonical forms of the records with that id that were
+/// rejected, so that a copy of one is a duplicate rather than a new conflict.
+struct Dataset::Conflicts {
+    std::unordered_map<std::string, std::vector<std::string>> participants, events;
+};
+
 Dataset::Dataset(const Program& program)
-    : program_(&program), events_(std::make_unique<EventColumns>()), json_fields_(std::make_unique<Record>()) {}
+    : program_(&program),
+      events_(std::make_unique<EventColumns>()),
+      json_fields_(std::make_unique<Record>()),
+      conflicts_(std::make_unique<Conflicts>()) {}
 Dataset::~Dataset() = default;
 Dataset::Dataset(Dataset&&) noexcept = default;
 Dataset& Dataset::operator=(Dataset&&) noexcept = default;
@@ -81,11 +98,20 @@ AddStatus Dataset::add_checked(const Record& record, std::string_view where, std
         reject(where, line, field_name(*bad), RejectCode::bad_utf8, "invalid UTF-8 in a value");
     else
         status = event ? accept_event(record, where, line) : accept_participant(record, where, line);
-    detail::count(event ? event_summary_ : participant_summary_, status);
+    tally(event ? event_summary_ : participant_summary_, status, event);
     return status;
 }
 
+void Dataset::tally(ReadSummary& summary, AddStatus status, bool event) const noexcept {
+    detail::count(summary, status);
+    // A record accepted in the place of one read before: that one moves from
+    // accepted to rejected, so the counts still add up to what was read.
+    const bool replaced = event ? last_replacement_.has_value() : last_participant_replaced_.has_value();
+    if (status == AddStatus::accepted && replaced) --summary.accepted, ++summary.rejected;
+}
+
 AddStatus Dataset::accept_participant(const Record& f, std::string_view file, std::size_t line) {
+    last_participant_replaced_.reset();
     Participant p;
     const auto& id = f.get(Field::id);
     if (id.empty()) {
@@ -161,15 +187,106 @@ AddStatus Dataset::accept_participant(const Record& f, std::string_view file, st
     }
     auto existing = find_participant(p.id);
     if (existing) {
-        if (participants_[*existing] == p) return AddStatus::duplicate;
-        reject(file, line, "id", RejectCode::duplicate_id,
-               "participant " + quote(p.id) + " was already read with different fields");
-        return AddStatus::rejected;
+        Participant& kept = participants_[*existing];
+        if (kept == p) return AddStatus::duplicate;
+        // Records that share an id but differ: the smallest canonical form is
+        // kept, whatever the order they arrive in; every other is rejected.
+        const std::string candidate = canonical_participant(p), incumbent = canonical_participant(kept);
+        auto& losers = conflicts_->participants[p.id];
+        if (std::find(losers.begin(), losers.end(), candidate) != losers.end())
+            return AddStatus::duplicate;  // a copy of a record already rejected
+        const Origin there = participant_origins_[*existing];
+        if (incumbent < candidate) {
+            losers.push_back(candidate);
+            reject(file, line, "id", RejectCode::duplicate_id,
+                   "participant " + quote(p.id) + " was also read at " + where(there) +
+                       " with different fields, and that record is kept (the smaller canonical form)");
+            return AddStatus::rejected;
+        }
+        losers.push_back(incumbent);
+        reject(there, "id", RejectCode::duplicate_id,
+               "participant " + quote(p.id) + " was also read at " + where(origin(file, line)) +
+                   " with different fields, and that record is kept (the smaller canonical form)");
+        kept = std::move(p);
+        participant_origins_[*existing] = origin(file, line);
+        last_participant_replaced_ = *existing;
+        return AddStatus::accepted;
     }
     auto index = static_cast<std::uint32_t>(participants_.size());
     participant_index_.insert(detail::hash_bytes(p.id), index, [](std::uint32_t) { return false; });
     participants_.push_back(std::move(p));
+    participant_origins_.push_back(origin(file, line));
     return AddStatus::accepted;
+}
+
+Dataset::Origin Dataset::origin(std::string_view file, std::size_t line) {
+    return Origin{files_.intern(file), static_cast<std::uint32_t>(std::min<std::size_t>(line, UINT32_MAX))};
+}
+
+std::string Dataset::where(Origin o) const { return files_.str(o.file) + ":" + std::to_string(o.line); }
+
+void Dataset::reject(Origin o, std::string_view field, RejectCode code, std::string message) {
+    reject(files_.str(o.file), o.line, field, code, std::move(message));
+}
+
+std::string Dataset::canonical_participant(const Participant& p) const {
+    // The participant's fields as compact JSON with sorted keys (nlohmann::json
+    // orders object members by key).
+    nlohmann::json j = {{"id", p.id},
+                        {"unit", p.unit},
+                        {"category", program_->categories()[p.category].id},
+                        {"verified", p.verified}};
+    if (p.sector != Sector::unknown) j["sector"] = std::string(to_string(p.sector));
+    if (!p.name.empty()) j["name"] = p.name;
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string Dataset::canonical_event(std::uint32_t i, const std::string& id) const {
+    const Event e = events_->row(i);
+    nlohmann::json j = {{"id", id}, {"kind", std::string(to_string(e.kind))},
+                        {"participant", participants_[e.participant].id}};
+    switch (e.kind) {
+        case EventKind::study:
+            j["lesson"] = lessons_.str(e.lesson);
+            j["start"] = format_instant_utc(e.start);
+            j["end"] = format_instant_utc(e.end);
+            break;
+        case EventKind::quiz:
+            j["lesson"] = lessons_.str(e.lesson);
+            j["at"] = format_instant_utc(e.start);
+            if (!std::isnan(e.score)) j["score"] = e.score;
+            j["completed"] = e.completed;
+            break;
+        case EventKind::exam:
+            j["exam"] = program_->exams()[e.lesson].id;
+            j["at"] = format_instant_utc(e.start);
+            j["score"] = e.score;
+            break;
+        case EventKind::approval:
+        case EventKind::credit: {
+            const Note& note = notes_[static_cast<std::size_t>(e.end.time_since_epoch().count())];
+            j["at"] = format_instant_utc(e.start);
+            j["by"] = note.by;
+            if (!note.reason.empty()) j["reason"] = note.reason;
+            if (e.kind == EventKind::credit) {
+                j["lesson"] = lessons_.str(e.lesson);
+                j["seconds"] = static_cast<std::int64_t>(e.score);
+            }
+            break;
+        }
+    }
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void Dataset::replace_event(std::uint32_t kept, std::uint32_t with) {
+    auto& e = *events_;
+    e.kind[kept] = e.kind[with];
+    e.participant[kept] = e.participant[with];
+    e.lesson[kept] = e.lesson[with];
+    e.start[kept] = e.start[with];
+    e.end[kept] = e.end[with];
+    e.score[kept] = e.score[with];
+    e.completed[kept] = e.completed[with];
 }
 
 std::uint64_t Dataset::event_hash(std::uint32_t i) const noexcept {
@@ -178,41 +295,121 @@ std::uint64_t Dataset::event_hash(std::uint32_t i) const noexcept {
     h = detail::hash_mix(h, e.participant[i]);
     h = detail::hash_mix(h, e.lesson[i]);
     h = detail::hash_mix(h, static_cast<std::uint64_t>(e.start[i]));
-    h = detail::hash_mix(h, static_cast<std::uint64_t>(e.end[i]));
-    return h;
+    if (e.kind[i] == EventKind::approval || e.kind[i] == EventKind::credit) {
+        // `end` is the note's index, which differs for equal records: hash the note.
+        const Note& note = notes_[static_cast<std::size_t>(e.end[i])];
+        return detail::hash_mix(detail::hash_mix(h, detail::hash_bytes(note.by)), detail::hash_bytes(note.reason));
+    }
+    return detail::hash_mix(h, static_cast<std::uint64_t>(e.end[i]));
 }
 
 bool Dataset::same_event(std::uint32_t a, std::uint32_t b) const noexcept {
     const auto& e = *events_;
     if (e.kind[a] != e.kind[b] || e.participant[a] != e.participant[b] || e.lesson[a] != e.lesson[b] ||
-        e.start[a] != e.start[b] || e.end[a] != e.end[b] || e.completed[a] != e.completed[b])
+        e.start[a] != e.start[b] || e.completed[a] != e.completed[b])
         return false;
+    if (e.kind[a] == EventKind::approval || e.kind[a] == EventKind::credit) {
+        if (!(notes_[static_cast<std::size_t>(e.end[a])] == notes_[static_cast<std::size_t>(e.end[b])])) return false;
+    } else if (e.end[a] != e.end[b]) {
+        return false;
+    }
     bool nan_a = std::isnan(e.score[a]), nan_b = std::isnan(e.score[b]);
     return nan_a == nan_b && (nan_a || e.score[a] == e.score[b]);
 }
 
+namespace {
+
+/// A record's instant field, strictly parsed in the programme's zone.
+struct InstantReader {
+    const Record& f;
+    const TimeZone& zone;
+    std::optional<Rejection>& rejection;
+
+    std::optional<Instant> operator()(Field field) const {
+        const std::string_view name = field_name(field);
+        const auto& v = f.get(field);
+        if (v.empty()) return fail(name, RejectCode::missing_field, "missing " + std::string(name));
+        if (v.type != ValueType::string) return fail(name, RejectCode::bad_type, std::string(name) + " must be a timestamp string");
+        std::string error;
+        auto t = parse_instant(v.text, zone, &error);
+        if (!t) return fail(name, RejectCode::bad_timestamp, quote(v.text) + ": " + error);
+        return t;
+    }
+    std::nullopt_t fail(std::string_view field, RejectCode code, std::string message) const {
+        rejection = Rejection{"", 0, std::string(field), code, std::move(message)};
+        return std::nullopt;
+    }
+};
+
+/// A score of 0-100 in `field` (absent: NaN, or a rejection when `required`).
+std::optional<double> read_score(const Record& f, std::optional<Rejection>& rejection, bool required,
+                                 const char* what) {
+    const auto& score = f.get(Field::score);
+    auto fail = [&](RejectCode code, std::string message) -> std::optional<double> {
+        rejection = Rejection{"", 0, "score", code, std::move(message)};
+        return std::nullopt;
+    };
+    if (score.empty()) {
+        if (required) return fail(RejectCode::missing_field, std::string(what) + " needs a score");
+        return std::numeric_limits<double>::quiet_NaN();
+    }
+    auto n = field_as_number(score);
+    if (n.out_of_range) return fail(RejectCode::number_out_of_range, "score must lie between 0 and 100");
+    if (!n.value) return fail(RejectCode::bad_type, "score must be a number");
+    if (*n.value < 0 || *n.value > 100) return fail(RejectCode::number_out_of_range, "score must lie between 0 and 100");
+    return *n.value;
+}
+
+/// A required text field (`by`), or an optional one (`reason`).
+std::optional<std::string> read_text(const Record& f, Field field, std::optional<Rejection>& rejection, bool required,
+                                     const char* missing) {
+    const auto& v = f.get(field);
+    if (v.empty()) {
+        if (required) rejection = Rejection{"", 0, std::string(field_name(field)), RejectCode::missing_field, missing};
+        return required ? std::nullopt : std::optional<std::string>(std::string());
+    }
+    std::string out;
+    if (!as_id(v, out)) {
+        rejection = Rejection{"", 0, std::string(field_name(field)), RejectCode::bad_type,
+                              std::string(field_name(field)) + " must be a string"};
+        return std::nullopt;
+    }
+    return out;
+}
+
+}  // namespace
+
 AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::size_t line) {
-            if (!event_ids_seeded_) {
+    if (!event_ids_seeded_) {
         event_id_strings_.intern("");  // id 0 means "no record id"
         event_ids_seeded_ = true;
     }
+    last_replacement_.reset();
+    // Each check below either passes or leaves its rejection here.
+    std::optional<Rejection> rejection;
+    auto rejected = [&]() {
+        reject(file, line, rejection->field, rejection->code, std::move(rejection->message));
+        return AddStatus::rejected;
+    };
     Event event;
     const auto& kind = f.get(Field::kind);
     if (kind.empty()) {
-        reject(file, line, "kind", RejectCode::missing_field, "an event needs a kind (study or quiz)");
+        reject(file, line, "kind", RejectCode::missing_field,
+               "an event needs a kind (study, quiz, exam, approval or credit)");
         return AddStatus::rejected;
     }
     if (kind.type != ValueType::string) {
         reject(file, line, "kind", RejectCode::bad_type, "kind must be a string");
         return AddStatus::rejected;
     }
-    if (kind.text == "study")
-        event.kind = EventKind::study;
-    else if (kind.text == "quiz")
-        event.kind = EventKind::quiz;
+    if (kind.text == "study") event.kind = EventKind::study;
+    else if (kind.text == "quiz") event.kind = EventKind::quiz;
+    else if (kind.text == "exam") event.kind = EventKind::exam;
+    else if (kind.text == "approval") event.kind = EventKind::approval;
+    else if (kind.text == "credit") event.kind = EventKind::credit;
     else {
         reject(file, line, "kind", RejectCode::unknown_kind,
-               "unknown kind " + quote(kind.text) + "; expected study or quiz");
+               "unknown kind " + quote(kind.text) + "; expected study, quiz, exam, approval or credit");
         return AddStatus::rejected;
     }
     std::string text;
@@ -241,43 +438,34 @@ AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::siz
         return AddStatus::rejected;
     }
     event.participant = *who;
-    const auto& lesson = f.get(Field::lesson);
-    if (lesson.empty()) {
-        reject(file, line, "lesson", RejectCode::missing_field, "an event needs a lesson");
-        return AddStatus::rejected;
-    }
-    if (!as_id(lesson, text)) {
-        reject(file, line, "lesson", RejectCode::bad_type, "lesson must be a string or an integer");
-        return AddStatus::rejected;
-    }
-    if (!program_->lessons().empty() && !program_->find_lesson(text)) {
-        reject(file, line, "lesson", RejectCode::unknown_lesson,
-               "lesson " + quote(text) + " is not in the programme's catalogue");
-        return AddStatus::rejected;
-    }
-    auto read_instant = [&](Field field, std::string_view name) -> std::optional<Instant> {
-        const auto& v = f.get(field);
-        if (v.empty()) {
-            reject(file, line, name, RejectCode::missing_field, std::string("missing ") + std::string(name));
-            return std::nullopt;
+    const bool has_lesson = event.kind == EventKind::study || event.kind == EventKind::quiz ||
+                            event.kind == EventKind::credit;
+    if (has_lesson) {
+        const auto& lesson = f.get(Field::lesson);
+        if (lesson.empty()) {
+            reject(file, line, "lesson", RejectCode::missing_field, "an event needs a lesson");
+            return AddStatus::rejected;
         }
-        if (v.type != ValueType::string) {
-            reject(file, line, name, RejectCode::bad_type, std::string(name) + " must be a timestamp string");
-            return std::nullopt;
+        if (!as_id(lesson, text)) {
+            reject(file, line, "lesson", RejectCode::bad_type, "lesson must be a string or an integer");
+            return AddStatus::rejected;
         }
-        std::string error;
-        auto t = parse_instant(v.text, program_->time_zone(), &error);
-        if (!t) reject(file, line, name, RejectCode::bad_timestamp, quote(v.text) + ": " + error);
-        return t;
-    };
+        if (!program_->lessons().empty() && !program_->find_lesson(text)) {
+            reject(file, line, "lesson", RejectCode::unknown_lesson,
+                   "lesson " + quote(text) + " is not in the programme's catalogue");
+            return AddStatus::rejected;
+        }
+    }
+    const InstantReader read_instant{f, program_->time_zone(), rejection};
+    Note note;
     if (event.kind == EventKind::study) {
-        auto start = read_instant(Field::start, "start");
-        if (!start) return AddStatus::rejected;
+        auto start = read_instant(Field::start);
+        if (!start) return rejected();
         event.start = *start;
         const auto& end = f.get(Field::end);
         if (!end.empty()) {
-            auto t = read_instant(Field::end, "end");
-            if (!t) return AddStatus::rejected;
+            auto t = read_instant(Field::end);
+            if (!t) return rejected();
             event.end = *t;
         } else {
             const auto& duration = f.get(Field::duration);
@@ -315,27 +503,13 @@ AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::siz
             reject(file, line, "end", RejectCode::session_too_long, "a study session may last at most 24 hours");
             return AddStatus::rejected;
         }
-    } else {
-        auto at = read_instant(Field::at, "at");
-        if (!at) return AddStatus::rejected;
+    } else if (event.kind == EventKind::quiz) {
+        auto at = read_instant(Field::at);
+        if (!at) return rejected();
         event.start = event.end = *at;
-        const auto& score = f.get(Field::score);
-        if (!score.empty()) {
-            auto n = field_as_number(score);
-            if (n.out_of_range) {
-                reject(file, line, "score", RejectCode::number_out_of_range, "score must lie between 0 and 100");
-                return AddStatus::rejected;
-            }
-            if (!n.value) {
-                reject(file, line, "score", RejectCode::bad_type, "score must be a number");
-                return AddStatus::rejected;
-            }
-            if (*n.value < 0 || *n.value > 100) {
-                reject(file, line, "score", RejectCode::number_out_of_range, "score must lie between 0 and 100");
-                return AddStatus::rejected;
-            }
-            event.score = *n.value;
-        }
+        auto score = read_score(f, rejection, false, "a quiz attempt");
+        if (!score) return rejected();
+        event.score = *score;
         const auto& completed = f.get(Field::completed);
         if (!completed.empty()) {
             auto value = field_as_bool(completed);
@@ -345,36 +519,137 @@ AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::siz
             }
             event.completed = *value;
         }
+    } else if (event.kind == EventKind::exam) {
+        const auto& exam = f.get(Field::exam);
+        if (exam.empty()) {
+            reject(file, line, "exam", RejectCode::missing_field, "an exam record needs an exam");
+            return AddStatus::rejected;
+        }
+        if (!as_id(exam, text)) {
+            reject(file, line, "exam", RejectCode::bad_type, "exam must be a string");
+            return AddStatus::rejected;
+        }
+        const Exam* declared = program_->find_exam(text);
+        if (!declared) {
+            reject(file, line, "exam", RejectCode::unknown_exam,
+                   "exam " + quote(text) + " is not one of the programme's exams");
+            return AddStatus::rejected;
+        }
+        event.lesson = static_cast<std::uint32_t>(declared - program_->exams().data());
+        auto at = read_instant(Field::at);
+        if (!at) return rejected();
+        event.start = event.end = *at;
+        auto score = read_score(f, rejection, true, "an exam attempt");
+        if (!score) return rejected();
+        event.score = *score;
+    } else {
+        // An approval or a manual credit: who gave it, when, and for a credit which lesson and how long.
+        auto at = read_instant(Field::at);
+        if (!at) return rejected();
+        event.start = *at;
+        if (event.kind == EventKind::credit) {
+            if (!program_->window().contains(*at)) {
+                reject(file, line, "at", RejectCode::outside_window,
+                       "a manual credit must be dated inside the training window (" +
+                           format_local_date(program_->window().start_date()) + " to " +
+                           format_local_date(program_->window().end_date()) + ")");
+                return AddStatus::rejected;
+            }
+            const auto& seconds = f.get(Field::seconds);
+            if (seconds.empty()) {
+                reject(file, line, "seconds", RejectCode::missing_field, "a manual credit needs seconds");
+                return AddStatus::rejected;
+            }
+            auto n = field_as_number(seconds);
+            if (!n.value && !n.out_of_range) {
+                reject(file, line, "seconds", RejectCode::bad_type, "seconds must be a number");
+                return AddStatus::rejected;
+            }
+            if (n.out_of_range || !(*n.value >= 1) || *n.value > static_cast<double>(kMaxDurationSeconds)) {
+                reject(file, line, "seconds", RejectCode::number_out_of_range,
+                       "seconds must be at least 1 (whole seconds are credited)");
+                return AddStatus::rejected;
+            }
+            event.score = std::floor(*n.value);
+        }
+        auto by = read_text(f, Field::by, rejection, true,
+                            event.kind == EventKind::approval ? "an approval needs by (who gave it)"
+                                                              : "a manual credit needs by (who gave it)");
+        if (!by) return rejected();
+        note.by = std::move(*by);
+        if (event.kind == EventKind::credit) {
+            auto why = read_text(f, Field::reason, rejection, false, "");
+            if (!why) return rejected();
+            note.reason = std::move(*why);
+        }
+        event.end = Instant{Seconds{static_cast<std::int64_t>(notes_.size())}};
+        notes_.push_back(std::move(note));
     }
-    event.lesson = lessons_.intern(text);
+    if (has_lesson) event.lesson = lessons_.intern(text);
+    const bool noted = event.kind == EventKind::approval || event.kind == EventKind::credit;
+    auto drop_note = [&] {
+        if (noted) notes_.pop_back();
+    };
 
     // Duplicates: compared on parsed content, so equal instants written
     // differently are still the same record.
     auto index = static_cast<std::uint32_t>(events_->size());
     events_->push_back(event);
     if (record_id_index != 0) {
-        if (event_by_record_id_.size() <= record_id_index)
+        if (event_by_record_id_.size() <= record_id_index) {
             event_by_record_id_.resize(record_id_index + 1, detail::IdIndex::kEmpty);
-        std::uint32_t& first = event_by_record_id_[record_id_index];
-        if (first == detail::IdIndex::kEmpty) {
-            first = index;
-        } else {
-            bool same = same_event(first, index);
+            event_origins_.resize(record_id_index + 1);
+        }
+        std::uint32_t& kept = event_by_record_id_[record_id_index];
+        if (kept == detail::IdIndex::kEmpty) {
+            kept = index;
+            event_origins_[record_id_index] = origin(file, line);
+            return AddStatus::accepted;
+        }
+        const bool same = same_event(kept, index);
+        if (same) {
             events_->pop_back();
-            if (same) return AddStatus::duplicate;
+            drop_note();
+            return AddStatus::duplicate;
+        }
+        // Records that share an id but differ: the smallest canonical form is
+        // kept, whatever the order they arrive in; every other is rejected.
+        const std::string id = event_id_strings_.str(record_id_index);
+        const std::string candidate = canonical_event(index, id), incumbent = canonical_event(kept, id);
+        auto& losers = conflicts_->events[id];
+        const bool lost_before = std::find(losers.begin(), losers.end(), candidate) != losers.end();
+        const Origin there = event_origins_[record_id_index];
+        if (lost_before || incumbent < candidate) {
+            events_->pop_back();
+            if (lost_before) {
+                drop_note();
+                return AddStatus::duplicate;  // a copy of a record already rejected
+            }
+            losers.push_back(candidate);
             reject(file, line, "id", RejectCode::duplicate_id,
-                   "event id " + quote(event_id_strings_.str(record_id_index)) +
-                       " was already read with different content");
+                   "event id " + quote(id) + " was also read at " + where(there) +
+                       " with different content, and that record is kept (the smaller canonical form)");
             return AddStatus::rejected;
         }
-    } else if (!events_without_id_
-                    .insert(event_hash(index), index, [&](std::uint32_t k) { return same_event(k, index); })
-                    .second) {
+        // The new record comes first: it replaces the one kept until now.
+        losers.push_back(incumbent);
+        last_replacement_ = Replacement{kept, events_->row(kept)};
+        replace_event(kept, index);
         events_->pop_back();
+        event_origins_[record_id_index] = origin(file, line);
+        reject(there, "id", RejectCode::duplicate_id,
+               "event id " + quote(id) + " was also read at " + where(origin(file, line)) +
+                   " with different content, and that record is kept (the smaller canonical form)");
+        return AddStatus::accepted;
+    }
+    if (!events_without_id_
+             .insert(event_hash(index), index, [&](std::uint32_t k) { return same_event(k, index); })
+             .second) {
+        events_->pop_back();
+        drop_note();
         return AddStatus::duplicate;
     }
     return AddStatus::accepted;
 }
-
 
 }  // namespace yanxiu

@@ -65,10 +65,16 @@ Ledger& Ledger::operator=(Ledger&&) noexcept = default;
 AddResult Ledger::add_participant_checked(const Record& record, std::string where, std::size_t line) {
     AddResult result;
     result.id = record_id(record.get(Field::id)).value_or("");
-    const std::size_t before = data_->rejections().size();
     result.result = data_->add_participant(record, where, line);
-    if (result.result == AddStatus::accepted) state_->own.emplace_back();
-    if (data_->rejections().size() > before) result.rejection = data_->rejections().back();
+    if (result.result == AddStatus::accepted) {
+        if (auto replaced = data_->last_participant_replaced()) {
+            // Same id, a smaller canonical form: the participant's fields changed, not its events.
+            if (*replaced < state_->status.size()) state_->status[*replaced] = State::kUnknownStatus;
+        } else {
+            state_->own.emplace_back();
+        }
+    }
+    if (result.result == AddStatus::rejected) result.rejection = data_->rejections().back();
     return result;
 }
 
@@ -89,7 +95,7 @@ AddResult Ledger::add_participant(const nlohmann::json& record) {
 }
 
 Outcome Ledger::evaluate_participant(std::uint32_t p, Instant as_of, Detail detail) const {
-    if (!state_->evaluator) state_->evaluator = std::make_unique<Evaluator>(*program_, data_->lessons());
+    if (!state_->evaluator) state_->evaluator = std::make_unique<Evaluator>(*program_, data_->lessons(), &data_->notes());
     state_->evaluator->set_detail(detail);
     const std::vector<PackedEvent>& mine = state_->own[p];
     return state_->evaluator->evaluate(data_->participants()[p], mine.data(), mine.size(), as_of);
@@ -98,10 +104,9 @@ Outcome Ledger::evaluate_participant(std::uint32_t p, Instant as_of, Detail deta
 Update Ledger::add_checked(const Record& event, std::string where, std::size_t line) {
     Update update;
     update.participant = record_id(event.get(Field::participant)).value_or("");
-    const std::size_t rejected_before = data_->rejections().size();
     const std::size_t events_before = data_->events().size();
     update.result = data_->add_event(event, where, line);
-    if (data_->rejections().size() > rejected_before) {
+    if (update.result == AddStatus::rejected) {
         update.rejection = data_->rejections().back();
         return update;
     }
@@ -111,13 +116,25 @@ Update Ledger::add_checked(const Record& event, std::string where, std::size_t l
         return update;
     }
     State& st = *state_;
-    const auto e = static_cast<std::uint32_t>(events_before);
+    const std::uint32_t e = data_->last_replacement() ? data_->last_replacement()->index
+                                                      : static_cast<std::uint32_t>(events_before);
     const std::uint32_t p = data_->events().participant[e];
-    // The status before this event: one byte a participant, not a cached Outcome.
-    if (st.status.size() < st.own.size()) st.status.resize(st.own.size(), State::kUnknownStatus);
-    if (st.status[p] == State::kUnknownStatus)
-        st.status[p] = static_cast<std::uint8_t>(evaluate_participant(p, kEndOfTime, Detail::summary).status);
-    const auto before = static_cast<Status>(st.status[p]);
+    const Status before = standing(p);
+    if (const auto& replaced = data_->last_replacement()) {
+        // The event took the place of one with the same id (a smaller
+        // canonical form): the ledger's copy of the old one goes too.
+        const Event& old = replaced->before;
+        auto& theirs = st.own[old.participant];
+        for (std::size_t k = 0; k < theirs.size(); ++k) {
+            const PackedEvent& x = theirs[k];
+            if (x.kind == old.kind && x.lesson == old.lesson && x.start == old.start.time_since_epoch().count() &&
+                x.end == old.end.time_since_epoch().count()) {
+                theirs.erase(theirs.begin() + static_cast<std::ptrdiff_t>(k));
+                break;
+            }
+        }
+        st.status[old.participant] = State::kUnknownStatus;
+    }
     std::vector<PackedEvent>& mine = st.own[p];
     if (mine.size() == mine.capacity()) mine.reserve(mine.size() + mine.size() / 2 + 4);  // 1.5x, not 2x: less slack
     mine.push_back(PackedEvent::from(data_->events(), e));
@@ -126,6 +143,14 @@ Update Ledger::add_checked(const Record& event, std::string where, std::size_t l
     fill(update, after);
     update.completed_now = after.status == Status::completed && before != Status::completed;
     return update;
+}
+
+Status Ledger::standing(std::uint32_t p) {
+    State& st = *state_;
+    if (st.status.size() < st.own.size()) st.status.resize(st.own.size(), State::kUnknownStatus);
+    if (st.status[p] == State::kUnknownStatus)
+        st.status[p] = static_cast<std::uint8_t>(evaluate_participant(p, kEndOfTime, Detail::summary).status);
+    return static_cast<Status>(st.status[p]);
 }
 
 Update Ledger::add(const Record& event) { return add_checked(event, "<ledger>", ++state_->event_records); }
@@ -179,18 +204,35 @@ nlohmann::ordered_json Ledger::snapshot() const {
     const auto record_ids = data_->event_record_ids();
     for (std::size_t i = 0; i < columns.size(); ++i) {
         const Event e = columns.row(i);
-        nlohmann::ordered_json r = {{"participant", data_->participants()[e.participant].id},
-                                    {"lesson", data_->lessons().str(e.lesson)}};
+        nlohmann::ordered_json r = {{"participant", data_->participants()[e.participant].id}};
+        if (e.kind == EventKind::study || e.kind == EventKind::quiz || e.kind == EventKind::credit)
+            r["lesson"] = data_->lessons().str(e.lesson);
         if (!record_ids[i].empty()) r["id"] = record_ids[i];
-        if (e.kind == EventKind::study) {
-            r["kind"] = "study";
-            r["start"] = format_instant_utc(e.start);
-            r["end"] = format_instant_utc(e.end);
-        } else {
-            r["kind"] = "quiz";
-            r["at"] = format_instant_utc(e.start);
-            if (!std::isnan(e.score)) r["score"] = e.score;
-            r["completed"] = e.completed;
+        r["kind"] = std::string(to_string(e.kind));
+        switch (e.kind) {
+            case EventKind::study:
+                r["start"] = format_instant_utc(e.start);
+                r["end"] = format_instant_utc(e.end);
+                break;
+            case EventKind::quiz:
+                r["at"] = format_instant_utc(e.start);
+                if (!std::isnan(e.score)) r["score"] = e.score;
+                r["completed"] = e.completed;
+                break;
+            case EventKind::exam:
+                r["exam"] = program_->exams()[e.lesson].id;
+                r["at"] = format_instant_utc(e.start);
+                r["score"] = e.score;
+                break;
+            case EventKind::approval:
+            case EventKind::credit: {
+                const Note& note = data_->notes()[static_cast<std::size_t>(e.end.time_since_epoch().count())];
+                r["at"] = format_instant_utc(e.start);
+                if (e.kind == EventKind::credit) r["seconds"] = static_cast<std::int64_t>(e.score);
+                r["by"] = note.by;
+                if (!note.reason.empty()) r["reason"] = note.reason;
+                break;
+            }
         }
         events.push_back(std::move(r));
     }

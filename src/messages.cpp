@@ -37,6 +37,23 @@ std::string duration_words(std::int64_t seconds, Lang lang) {
 }
 
 
+namespace {
+
+/// A number as a sentence writes it: 16, 12.5, 0.25 (no trailing zeros).
+std::string amount_words(double x) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.6f", x);
+    std::string s = buffer;
+    while (!s.empty() && s.back() == '0') s.pop_back();
+    if (!s.empty() && s.back() == '.') s.pop_back();
+    return s;
+}
+
+}  // namespace
+
+/// An instant for a sentence: in the programme's zone when there is one, else in UTC.
+std::string moment_of(Instant t, const Program* program, Lang lang);
+
 /// A short description of a reason code, without its details.
 std::string_view message(ReasonCode code, Lang lang) noexcept {
     using detail::pick;
@@ -51,6 +68,10 @@ std::string_view message(ReasonCode code, Lang lang) noexcept {
         case ReasonCode::not_verified: return pick(lang, "未完成实名认证，学习不计学时", "not verified under a real name, so nothing is credited");
         case ReasonCode::category_sector_mismatch: return pick(lang, "所选身份与所在学段不符", "the chosen identity does not match the school sector");
         case ReasonCode::no_certificate_for_category: return pick(lang, "非培训对象，只记录学习时长，不发放学时记录证书", "not in a target group: study time is recorded, no certificate is issued");
+        case ReasonCode::requirement_not_met: return pick(lang, "未达到结业要求", "a requirement is not met");
+        case ReasonCode::exam_not_passed: return pick(lang, "考试未通过", "the exam was not passed");
+        case ReasonCode::approved: return pick(lang, "已审核确认", "approved");
+        case ReasonCode::manual_credit: return pick(lang, "经认定计入学时", "credited by hand");
     }
     return "";
 }
@@ -90,6 +111,8 @@ std::string_view message(RejectCode code, Lang lang) noexcept {
         case RejectCode::unknown_category: return pick(lang, "身份类别不在本次培训范围内", "the category is not defined by the programme");
         case RejectCode::unknown_sector: return pick(lang, "学段未知", "unknown school sector");
         case RejectCode::category_sector_mismatch: return pick(lang, "所选身份与所在学段不符", "the category is not open to the sector");
+        case RejectCode::unknown_exam: return pick(lang, "考试不在本次培训方案中", "the exam is not one of the programme's");
+        case RejectCode::outside_window: return pick(lang, "认定学时的日期不在研修时间内", "a manual credit dated outside the training window");
     }
     return "";
 }
@@ -174,6 +197,36 @@ std::string explain(const Reason& reason, Lang lang, const Program* program) {
             const std::string category = category_label(reason.category, lang, program);
             return zh ? "“" + category + "”不在培训对象范围内，只记录学习时长，不发放学时记录证书"
                       : "'" + category + "' is not a target group: study time is recorded, no certificate is issued";
+        }
+        case ReasonCode::requirement_not_met: {
+            const std::string where = reason.path.empty() ? std::string() : (zh ? "（" + reason.path + "）" : " (" + reason.path + ")");
+            const std::string have = reason.value_have ? amount_words(*reason.value_have)
+                                                       : number(reason.count_have.value_or(0));
+            const std::string need = reason.value_need ? amount_words(*reason.value_need)
+                                                       : number(reason.count_need.value_or(0));
+            if (reason.requirement == "lessons")
+                return phrase(Phrase::requirement_lessons, lang, {have, need}) + where;
+            if (reason.requirement == "hours") return phrase(Phrase::requirement_hours, lang, {have, need}) + where;
+            if (reason.requirement == "exam")
+                return (reason.value_have ? phrase(Phrase::requirement_exam, lang, {have, need})
+                                          : phrase(Phrase::requirement_exam_missing, lang, {need})) +
+                       where;
+            if (reason.requirement == "approval") return phrase(Phrase::requirement_approval, lang) + where;
+            if (reason.requirement == "all") return phrase(Phrase::requirement_all, lang, {have, need}) + where;
+            if (reason.requirement == "any") return phrase(Phrase::requirement_any, lang) + where;
+            return std::string(message(reason.code, lang)) + where;
+        }
+        case ReasonCode::exam_not_passed:
+            return phrase(Phrase::exam_not_passed, lang,
+                          {reason.exam, amount_words(reason.value_have.value_or(0)), amount_words(reason.value_need.value_or(0))});
+        case ReasonCode::approved:
+            return phrase(Phrase::approved_by, lang, {reason.by, reason.at ? moment_of(*reason.at, program, lang) : ""});
+        case ReasonCode::manual_credit: {
+            std::string text = phrase(Phrase::manual_credit_by, lang,
+                                      {reason.lesson, reason.by, duration_words(reason.credited ? reason.credited->count() : 0, lang),
+                                       reason.at ? moment_of(*reason.at, program, lang) : ""});
+            if (!reason.note.empty()) text += phrase(Phrase::manual_credit_reason, lang, {reason.note});
+            return text;
         }
     }
     return std::string(message(reason.code, lang));
@@ -287,6 +340,17 @@ constexpr std::string_view kPhrases[][2] = {
     {"参训人员记录", "participants"},
     {"学习与答题记录", "events"},
     {"摸底记录", "census"},
+    {"已完成 {0} 节课程，要求 {1} 节", "{0} lessons credited of the {1} needed"},
+    {"已获 {0} 学时，要求 {1} 学时", "{0} hours credited of the {1} needed"},
+    {"考试最高 {0} 分，须达到 {1} 分", "best exam score {0}, {1} needed"},
+    {"尚未参加考试（须达到 {0} 分）", "no exam attempt yet ({0} needed to pass)"},
+    {"尚未经审核确认", "not yet approved"},
+    {"须全部满足的 {1} 项要求中已满足 {0} 项", "{0} of the {1} requirements met (all are needed)"},
+    {"可选的各项要求均未满足", "none of the alternatives is met"},
+    {"考试“{0}”未通过（最高 {1} 分，须达到 {2} 分）", "exam '{0}' not passed (best score {1}, {2} needed)"},
+    {"已由{0}审核确认（{1}）", "approved by {0} ({1})"},
+    {"第 {0} 课经{1}认定计入 {2}（{3}）", "Lesson {0}: {2} credited by {1} ({3})"},
+    {"：{0}", ": {0}"},
     {"单位 {0} 个；完成率最高：", "{0} units; highest coverage: "},
     {"；最低：", "; lowest: "},
 };
@@ -353,6 +417,11 @@ std::string local_moment(Instant t, const Program& program, Lang lang) {
     char clock[16];
     std::snprintf(clock, sizeof clock, "%02d:%02d", hours, minutes);
     return long_date(LocalDate{day}, lang) + " " + clock;
+}
+
+std::string moment_of(Instant t, const Program* program, Lang lang) {
+    if (program) return local_moment(t, *program, lang);
+    return format_instant_utc(t);
 }
 
 std::string section_number(int n, Lang lang) {

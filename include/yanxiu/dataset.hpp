@@ -44,16 +44,47 @@ struct Participant {
 };
 
 /// What an event is.
-enum class EventKind : std::uint8_t { study, quiz };
+enum class EventKind : std::uint8_t {
+    study,     ///< a session on a lesson, [start, end)
+    quiz,      ///< an attempt at a lesson's quiz, at `start`
+    exam,      ///< an attempt at a declared exam, at `start`
+    approval,  ///< a sign-off (e.g. a school administrator's), at `start`
+    credit,    ///< a manual credit of a lesson (e.g. an offline session a unit accepted), at `start`
+};
+
+/// The spelling of an event kind in records ("study", "quiz", "exam", "approval", "credit").
+[[nodiscard]] constexpr std::string_view to_string(EventKind k) noexcept {
+    switch (k) {
+        case EventKind::study: return "study";
+        case EventKind::quiz: return "quiz";
+        case EventKind::exam: return "exam";
+        case EventKind::approval: return "approval";
+        case EventKind::credit: return "credit";
+    }
+    return "study";
+}
+
+/// Who gave an approval or a manual credit, and why: kept beside the event
+/// columns (the event's `end` holds its index), so the outcome can name them.
+struct Note {
+    std::string by;
+    std::string reason;
+    friend bool operator==(const Note& a, const Note& b) { return a.by == b.by && a.reason == b.reason; }
+};
 
 /// One event in row form (the store keeps columns).
 struct Event {
     EventKind kind = EventKind::study;
     std::uint32_t participant = 0;  ///< index into the participant table
-    std::uint32_t lesson = 0;       ///< interned lesson id
-    Instant start{};                ///< study start, or the quiz attempt's instant
-    Instant end{};                  ///< study end (exclusive); equals start for a quiz
-    double score = std::numeric_limits<double>::quiet_NaN();  ///< NaN: no score
+    /// The interned lesson id (study, quiz, credit), or the exam's index in
+    /// `Program::exams()` (exam); 0 for an approval.
+    std::uint32_t lesson = 0;
+    Instant start{};                ///< study start, or the instant of any other event
+    /// Study: the end (exclusive).  Quiz, exam: equals start.  Approval,
+    /// credit: the index of its `Note` (see `Dataset::notes()`), as seconds.
+    Instant end{};
+    /// Quiz, exam: the score (NaN: none).  Credit: the seconds credited.
+    double score = std::numeric_limits<double>::quiet_NaN();
     bool completed = true;          ///< quiz only: false when marked `"completed": false`
 };
 
@@ -204,12 +235,30 @@ public:
     [[nodiscard]] const EventColumns& events() const noexcept { return *events_; }
     [[nodiscard]] const Interner& lessons() const noexcept { return lessons_; }
     [[nodiscard]] const std::vector<Rejection>& rejections() const noexcept { return rejections_; }
+    /// Who gave each approval and manual credit, and why (an approval's or
+    /// credit's `end` is the index here).
+    [[nodiscard]] const std::vector<Note>& notes() const noexcept { return notes_; }
     /// Counts over every participant read so far.
     [[nodiscard]] const ReadSummary& participant_summary() const noexcept { return participant_summary_; }
     /// Counts over every event read so far.
     [[nodiscard]] const ReadSummary& event_summary() const noexcept { return event_summary_; }
     /// Each accepted event's record `id` ("" where it had none), by event index.
     [[nodiscard]] std::vector<std::string> event_record_ids() const;
+    /// What the last `add_event` replaced: an event whose id it shares and
+    /// whose content it precedes in canonical order takes that event's place
+    /// (which is rejected `duplicate_id` instead).  A ledger keeps its own
+    /// copy of each event in step with this.
+    struct Replacement {
+        std::uint32_t index;  ///< the event's place in the columns
+        Event before;         ///< what was there
+    };
+    [[nodiscard]] const std::optional<Replacement>& last_replacement() const noexcept { return last_replacement_; }
+    /// The participant the last `add_participant` replaced (same id, a
+    /// smaller canonical form), if it did.
+    [[nodiscard]] std::optional<std::uint32_t> last_participant_replaced() const noexcept {
+        return last_participant_replaced_;
+    }
+
     /// The index of a participant by id, if accepted.
     [[nodiscard]] std::optional<std::uint32_t> find_participant(std::string_view id) const {
         auto found = participant_index_.find(detail::hash_bytes(id),
@@ -226,10 +275,24 @@ private:
     AddStatus add_checked(const Record& record, std::string_view where, std::size_t line, bool event);
     void reject(std::string_view file, std::size_t line, std::string_view field, RejectCode code,
                 std::string message);
+    /// Counts one added record in `summary`, a replacement included.
+    void tally(ReadSummary& summary, AddStatus status, bool event) const noexcept;
     void count_rejected(ReadSummary& summary, std::string_view where, std::size_t line, std::string_view field,
                         RejectCode code, std::string message);
     [[nodiscard]] std::uint64_t event_hash(std::uint32_t i) const noexcept;
     [[nodiscard]] bool same_event(std::uint32_t a, std::uint32_t b) const noexcept;
+
+    /// Where a kept record was read: the file (interned) and the line.
+    struct Origin {
+        std::uint32_t file = 0;
+        std::uint32_t line = 0;
+    };
+    Origin origin(std::string_view file, std::size_t line);
+    [[nodiscard]] std::string where(Origin o) const;
+    void reject(Origin o, std::string_view field, RejectCode code, std::string message);
+    [[nodiscard]] std::string canonical_participant(const Participant& p) const;
+    [[nodiscard]] std::string canonical_event(std::uint32_t i, const std::string& id) const;
+    void replace_event(std::uint32_t kept, std::uint32_t with);
 
     const Program* program_;
     std::vector<Participant> participants_;
@@ -241,6 +304,14 @@ private:
     std::unique_ptr<Record> json_fields_;           // scratch for the JSON overloads of add_*
     detail::IdIndex events_without_id_;             // content -> event, for records without an id
     std::vector<Rejection> rejections_;
+    std::vector<Note> notes_;
+    Interner files_;                               // the files records were read from
+    std::vector<Origin> participant_origins_;      // participant -> where it was read
+    std::vector<Origin> event_origins_;            // interned record id -> where its kept event was read
+    struct Conflicts;  // id -> canonical forms rejected under it (src/dataset.cpp)
+    std::unique_ptr<Conflicts> conflicts_;
+    std::optional<Replacement> last_replacement_;
+    std::optional<std::uint32_t> last_participant_replaced_;
     ReadSummary participant_summary_;
     ReadSummary event_summary_;
     bool event_ids_seeded_ = false;

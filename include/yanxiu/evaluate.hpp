@@ -59,8 +59,14 @@ enum class Detail : std::uint8_t {
 /// Evaluates participants one at a time, reusing its scratch buffers (one per thread).
 class Evaluator {
 public:
-    /// `lessons` names the interned lesson ids used by the events.
-    Evaluator(const Program& program, const Interner& lessons) : program_(&program), lessons_(&lessons) {}
+    /// `lessons` names the interned lesson ids used by the events; `notes`
+    /// holds who gave each approval and manual credit (`Dataset::notes()`;
+    /// without it their reasons name nobody).
+    Evaluator(const Program& program, const Interner& lessons, const std::vector<Note>* notes = nullptr)
+        : program_(&program), lessons_(&lessons), notes_(notes) {
+        for (const Lesson& l : program.lessons()) hours_capped_ = hours_capped_ || l.max_hours.has_value();
+        hours_capped_ = hours_capped_ || !program.groups().empty();
+    }
 
     /// What outcomes keep (default: `Detail::full`).
     void set_detail(Detail detail) noexcept { detail_ = detail; }
@@ -85,18 +91,20 @@ private:
         std::int64_t start, end;
         std::uint32_t rank, lesson;
     };
-    /// One studied lesson while its events are walked.
+    /// One studied (or manually credited) lesson while its events are walked.
     struct LessonState {
         std::uint32_t lesson = 0;
         std::int64_t cap = -1;          // rule_lesson_cap_seconds
         std::int64_t need = 1;          // max(1, rule_minimum_study_seconds): seconds a credit needs
         std::int64_t in_range = 0;      // Σ |session ∩ counted range|
         std::int64_t owned = 0;         // Σ |owned part|
+        std::int64_t offline = 0;       // Σ seconds of manual credits, outside the overlap rule
         std::int64_t first = kNever;    // first owned instant
         std::int64_t last_end = 0;      // end of the last owned part
         std::int64_t cap_reached = -1;  // instant the owned time reached the cap
         std::int64_t need_reached = -1; // instant the owned time reached `need`
         std::int64_t opened_at = kNever;  // first attempt that opens the lesson
+        std::int64_t credit_at = kNever;  // first manual credit
         bool has_length = false;        // some session of it lasts more than 0 s
         bool qualifying_in_window = false;
         bool qualifying_any = false;
@@ -105,19 +113,36 @@ private:
     /// What the programme says of one interned lesson id, looked up once.
     struct LessonRule {
         bool known = false;
+        const Lesson* catalogue = nullptr;
         std::int64_t cap = -1;
         std::int64_t need = 1;
         std::int64_t minimum = 0;
     };
 
     LessonState& state_for(std::uint32_t lesson);
+    /// Every step up to the credited lessons, as of `as_of`, into `out`.
+    void walk(Outcome& out, const PackedEvent* events, std::size_t count, Instant as_of, bool with_reasons,
+              bool with_lessons);
     void own_study_time(const PackedEvent* events, std::size_t count, Instant as_of, const Span& range);
+    void dated_records(const PackedEvent* events, std::size_t count, Instant as_of);
     void gate_quizzes(const PackedEvent* events, std::size_t count, Instant as_of);
     void credit_lessons(Outcome& out, bool with_reasons, bool with_lessons);
-    void certify(Outcome& out, const Category& category, bool with_reasons);
+    void certify_by_count(Outcome& out, const Category& category, bool with_reasons);
+    bool requirement_holds(const Category& category, std::vector<RequirementResult>* standings);
+    void certify_by_requirement(Outcome& out, const Category& category, const PackedEvent* events, std::size_t count,
+                                Instant as_of, bool with_reasons);
+    void explain_records(Outcome& out) const;
+    [[nodiscard]] double hours_of(const Outcome& out) const;
+    [[nodiscard]] const Note* note_of(const PackedEvent& e) const noexcept {
+        if (!notes_) return nullptr;
+        const auto i = static_cast<std::size_t>(e.end);
+        return i < notes_->size() ? &(*notes_)[i] : nullptr;
+    }
 
     const Program* program_;
     const Interner* lessons_;
+    const std::vector<Note>* notes_;
+    bool hours_capped_ = false;  // some lesson or group caps hours
     Detail detail_ = Detail::full;
     std::vector<Session> sessions_;
     std::vector<LessonState> states_;
@@ -127,7 +152,12 @@ private:
     std::vector<PackedEvent> gathered_;  // the columns' rows, for the index-based overload
     std::vector<std::int64_t> credit_instants_;
     std::vector<std::int64_t> credit_from_instants_;
-    std::int64_t first_counted_ = kNever;
+    std::vector<LessonCredit> lesson_credits_;  // each studied lesson's credit, for requirements and hours
+    std::vector<ExamStanding> exams_;          // by exam index
+    std::vector<const PackedEvent*> approvals_, credits_;  // those that count, for the reasons
+    bool approved_ = false;
+    std::int64_t first_counted_ = kNever;  // first instant of online counted time
+    std::int64_t first_credit_ = kNever;   // first manual credit that counts
 };
 
 inline Evaluator::LessonState& Evaluator::state_for(std::uint32_t lesson) {
@@ -140,10 +170,9 @@ inline Evaluator::LessonState& Evaluator::state_for(std::uint32_t lesson) {
     if (s < 0) {
         LessonRule& rule = rules_[lesson];
         if (!rule.known) {
-            const Lesson* catalogue =
-                program_->lessons().empty() ? nullptr : program_->find_lesson(lessons_->str(lesson));
-            rule.cap = rule_lesson_cap_seconds(program_->credit(), catalogue);
-            rule.minimum = rule_minimum_study_seconds(program_->credit(), catalogue);
+            rule.catalogue = program_->lessons().empty() ? nullptr : program_->find_lesson(lessons_->str(lesson));
+            rule.cap = rule_lesson_cap_seconds(program_->credit(), rule.catalogue);
+            rule.minimum = rule_minimum_study_seconds(program_->credit(), rule.catalogue);
             rule.need = std::max<std::int64_t>(1, rule.minimum);
             rule.known = true;
         }
@@ -188,6 +217,33 @@ inline void Evaluator::own_study_time(const PackedEvent* events, std::size_t cou
     }
 }
 
+/// Manual credits, exams and approvals: those dated at or before as_of (exams
+/// and approvals inside the window too; a credit outside it is rejected on read).
+inline void Evaluator::dated_records(const PackedEvent* events, std::size_t count, Instant as_of) {
+    const Window& window = program_->window();
+    for (std::size_t k = 0; k < count; ++k) {
+        const PackedEvent& e = events[k];
+        if (e.kind == EventKind::study || e.kind == EventKind::quiz) continue;
+        if (!rule_dated_record_counts_as_of(e.start, as_of) || !window.contains(Instant{Seconds{e.start}})) continue;
+        if (e.kind == EventKind::credit) {
+            LessonState& st = state_for(e.lesson);
+            st.offline += static_cast<std::int64_t>(e.score);
+            st.credit_at = std::min(st.credit_at, e.start);
+            first_credit_ = std::min(first_credit_, e.start);
+            credits_.push_back(&e);
+        } else if (e.kind == EventKind::exam) {
+            if (e.lesson >= exams_.size()) continue;
+            ExamStanding& x = exams_[e.lesson];
+            x.best = x.attempted ? std::max(x.best, e.score) : e.score;
+            x.attempted = true;
+            x.passed = x.passed || rule_exam_passed(program_->exams()[e.lesson], e.score);
+        } else {
+            approved_ = true;
+            approvals_.push_back(&e);
+        }
+    }
+}
+
 /// Quiz gate: the attempts at or before as_of, on studied lessons.
 inline void Evaluator::gate_quizzes(const PackedEvent* events, std::size_t count, Instant as_of) {
     const QuizRule& quiz = program_->quiz();
@@ -203,7 +259,9 @@ inline void Evaluator::gate_quizzes(const PackedEvent* events, std::size_t count
         st.qualifying_any = true;
         if (!in_window) continue;
         st.qualifying_in_window = true;
-        if (rule_attempt_opens_lesson(e.start, window, st.first)) st.opened_at = std::min(st.opened_at, e.start);
+        // Offline time counts from the credit's date.
+        if (rule_attempt_opens_lesson(e.start, window, std::min(st.first, st.credit_at)))
+            st.opened_at = std::min(st.opened_at, e.start);
     }
 }
 
@@ -217,16 +275,19 @@ inline void Evaluator::credit_lessons(Outcome& out, bool with_reasons, bool with
     credit_instants_.clear();
     credit_from_instants_.clear();
     lesson_reasons_.clear();
+    lesson_credits_.clear();
     first_counted_ = kNever;
     if (with_lessons) out.lessons.reserve(states_.size());
     for (LessonState& st : states_) {
         slot_[st.lesson] = -1;
         const std::string& lesson_id = lessons_->str(st.lesson);
-        const std::int64_t counted = rule_counted_time(st.owned, st.cap);
+        const std::int64_t raw = st.owned + st.offline;
+        const std::int64_t counted = rule_counted_time(raw, st.cap);
         LessonResult result;
         if (with_lessons) result.lesson = lesson_id;
         result.seconds_counted = Seconds{counted};
         out.seconds_studied += Seconds{counted};
+        LessonCredit credit{rules_[st.lesson].catalogue, false, 0};
         if (const std::int64_t lost = st.in_range - st.owned; with_reasons && lost > 0) {
             Reason r = Reason::of(ReasonCode::overlap, lesson_id);
             r.overlapped = Seconds{lost};
@@ -236,29 +297,46 @@ inline void Evaluator::credit_lessons(Outcome& out, bool with_reasons, bool with
             if (with_reasons && st.in_range == 0 && st.has_length)
                 lesson_reasons_.push_back(Reason::of(ReasonCode::outside_window, lesson_id));
             if (with_lessons) out.lessons.push_back(std::move(result));
+            lesson_credits_.push_back(credit);
             continue;
         }
         first_counted_ = std::min(first_counted_, st.first);
-        result.first_instant = Instant{Seconds{st.first}};
-        if (with_reasons && st.cap >= 0 && st.owned > st.cap) {
+        const std::int64_t first = std::min(st.first, st.credit_at);
+        result.first_instant = Instant{Seconds{first}};
+        if (with_reasons && st.cap >= 0 && raw > st.cap) {
             Reason r = Reason::of(ReasonCode::capped_at_lesson_length, lesson_id);
-            r.time_have = Seconds{st.owned};
+            r.time_have = Seconds{raw};
             r.time_need = Seconds{st.cap};
             lesson_reasons_.push_back(std::move(r));
         }
+        if (with_reasons)
+            for (const PackedEvent* e : credits_)
+                if (e->lesson == st.lesson) {
+                    Reason r = Reason::of(ReasonCode::manual_credit, lesson_id);
+                    r.credited = Seconds{static_cast<std::int64_t>(e->score)};
+                    r.at = Instant{Seconds{e->start}};
+                    if (const Note* note = note_of(*e)) r.by = note->by, r.note = note->reason;
+                    lesson_reasons_.push_back(std::move(r));
+                }
         const std::int64_t minimum = rules_[st.lesson].minimum;
         const bool enough = rule_meets_minimum_study(counted, minimum);
         const std::int64_t end_of_counted = (st.cap >= 0 && st.owned >= st.cap) ? st.cap_reached : st.last_end;
-        const std::int64_t credited_at = enough ? rule_credit_instant(quiz, st.opened_at, end_of_counted) : kNever;
+        const std::int64_t by_quiz = enough ? rule_credit_instant(quiz, st.opened_at, end_of_counted) : kNever;
+        // A manual credit credits the lesson at its date, unless a quiz credited it earlier.
+        const std::int64_t credited_at = std::min(by_quiz, st.credit_at);
         if (credited_at != kNever) {
             result.credited = true;
             result.credited_at = Instant{Seconds{credited_at}};
-            const std::int64_t from = rule_credited_from(quiz, st.opened_at, st.need_reached);
+            const std::int64_t from = std::min(by_quiz != kNever ? rule_credited_from(quiz, st.opened_at, st.need_reached)
+                                                                : kNever,
+                                               st.credit_at);
             result.credited_from = Instant{Seconds{from}};
             credit_from_instants_.push_back(from);
             ++out.lessons_credited;
             out.seconds_credited += Seconds{counted};
             credit_instants_.push_back(credited_at);
+            credit.credited = true;
+            credit.seconds = counted;
         } else if (with_reasons) {
             // Why the lesson is not credited: the first of these that applies.
             if (!enough) {
@@ -276,24 +354,131 @@ inline void Evaluator::credit_lessons(Outcome& out, bool with_reasons, bool with
                 lesson_reasons_.push_back(Reason::of(ReasonCode::quiz_missing, lesson_id));
             }
         }
+        lesson_credits_.push_back(credit);
         if (with_lessons) out.lessons.push_back(std::move(result));
     }
 }
 
-/// Certificate and completed_at; the participant's standing in lessons.
-inline void Evaluator::certify(Outcome& out, const Category& category, bool with_reasons) {
-    if (rule_certificate(category, out.seconds_studied, out.lessons_credited)) {
+inline void Evaluator::walk(Outcome& out, const PackedEvent* events, std::size_t count, Instant as_of,
+                            bool with_reasons, bool with_lessons) {
+    states_.clear();
+    credits_.clear();
+    approvals_.clear();
+    approved_ = false;
+    first_credit_ = kNever;
+    exams_.assign(program_->exams().size(), ExamStanding{});
+    own_study_time(events, count, as_of, rule_counted_range(program_->window(), as_of));
+    dated_records(events, count, as_of);
+    gate_quizzes(events, count, as_of);
+    credit_lessons(out, with_reasons, with_lessons);
+}
+
+/// Certificate and completed_at of a bare lesson count; the participant's standing in lessons.
+inline void Evaluator::certify_by_count(Outcome& out, const Category& category, bool with_reasons) {
+    const std::int64_t first = std::min(first_counted_, first_credit_);
+    if (rule_certificate(category, out.seconds_studied, rule_lesson_count_met(category, out.lessons_credited))) {
         out.certificate = true;
-        out.completed_at = Instant{Seconds{rule_completed_at(category, credit_instants_, first_counted_)}};
-        out.completed_from = Instant{Seconds{rule_completed_at(category, credit_from_instants_, first_counted_ + 1)}};
+        out.completed_at = Instant{Seconds{rule_completed_at(category, credit_instants_, first)}};
+        out.completed_from = Instant{Seconds{rule_completed_at(category, credit_from_instants_, first + 1)}};
     }
-    if (out.seconds_studied.count() > 0) out.started_from = Instant{Seconds{first_counted_ + 1}};
     if (with_reasons && category.certificate && out.lessons_credited < category.min_lessons) {
         Reason r = Reason::of(ReasonCode::below_minimum);
-        r.lessons_have = out.lessons_credited;
-        r.lessons_need = category.min_lessons;
+        r.count_have = out.lessons_credited;
+        r.count_need = category.min_lessons;
         out.reasons.push_back(std::move(r));
     }
+}
+
+/// Whether the category's requirement tree holds on what `walk` found.
+inline bool Evaluator::requirement_holds(const Category& category, std::vector<RequirementResult>* standings) {
+    RequirementInput in;
+    in.lessons = &lesson_credits_;
+    in.exams = &exams_;
+    in.approved = approved_;
+    std::vector<RequirementResult> scratch;
+    return rule_requirement(category.requires, in, *program_, "requires", standings ? *standings : scratch);
+}
+
+/// Certificate and completed_at of a requirement tree: completed_at is the
+/// earliest instant T at which the requirement holds when evaluated as of T
+/// (holding is monotone in T, so a binary search over whole seconds finds it).
+inline void Evaluator::certify_by_requirement(Outcome& out, const Category& category, const PackedEvent* events,
+                                              std::size_t count, Instant as_of, bool with_reasons) {
+    std::vector<RequirementResult> standings;
+    const bool holds = requirement_holds(category, &standings);
+    if (with_reasons) {
+        for (const RequirementResult& s : standings) {
+            if (s.holds || !category.certificate) continue;
+            Reason r = Reason::of(ReasonCode::requirement_not_met);
+            r.path = s.path;
+            r.requirement = std::string(to_string(s.kind));
+            if (s.kind == Requirement::Kind::hours || s.kind == Requirement::Kind::exam) {
+                r.value_have = s.have;
+                r.value_need = s.need;
+            } else {
+                r.count_have = static_cast<int>(s.have.value_or(0));
+                r.count_need = static_cast<int>(s.need);
+            }
+            out.reasons.push_back(std::move(r));
+        }
+        std::vector<std::string> named;  // each exam once
+        auto explain_exams = [&](const Requirement& req, auto& self) -> void {
+            if (req.kind == Requirement::Kind::exam) {
+                const Exam* exam = program_->find_exam(req.exam);
+                if (!exam) return;
+                const ExamStanding& x = exams_[static_cast<std::size_t>(exam - program_->exams().data())];
+                if (!x.attempted || x.passed) return;
+                for (const std::string& n : named)
+                    if (n == exam->id) return;
+                named.push_back(exam->id);
+                Reason r = Reason::of(ReasonCode::exam_not_passed);
+                r.exam = exam->id;
+                r.value_have = x.best;
+                r.value_need = exam->pass_score;
+                out.reasons.push_back(std::move(r));
+            }
+            for (const Requirement& child : req.children) self(child, self);
+        };
+        if (category.certificate) explain_exams(category.requires, explain_exams);
+        out.requirements = std::move(standings);
+        explain_records(out);  // before the search below walks the events again
+    }
+    if (!rule_certificate(category, out.seconds_studied, holds)) return;
+    out.certificate = true;
+    // The earliest T in (window begin, min(as_of, window end)] at which it holds as of T.
+    const Window& window = program_->window();
+    std::int64_t lo = window.begin().time_since_epoch().count();
+    std::int64_t hi = std::min(as_of.time_since_epoch().count(), window.end().time_since_epoch().count());
+    Outcome probe;
+    while (hi - lo > 1) {
+        const std::int64_t mid = lo + (hi - lo) / 2;
+        probe = Outcome{};
+        walk(probe, events, count, Instant{Seconds{mid}}, false, false);
+        if (rule_certificate(category, probe.seconds_studied, requirement_holds(category, nullptr))) hi = mid;
+        else lo = mid;
+    }
+    out.completed_at = Instant{Seconds{hi}};
+    out.completed_from = out.completed_at;
+}
+
+/// Every approval that counted, as a reason (manual credits are with their lesson's).
+inline void Evaluator::explain_records(Outcome& out) const {
+    for (const PackedEvent* e : approvals_) {
+        Reason r = Reason::of(ReasonCode::approved);
+        r.at = Instant{Seconds{e->start}};
+        if (const Note* note = note_of(*e)) r.by = note->by;
+        out.reasons.push_back(std::move(r));
+    }
+}
+
+/// Hours (R6): the credited lessons' hours after the lesson and group caps,
+/// capped at `max_hours`, rounded down to `hour_step` once.
+inline double Evaluator::hours_of(const Outcome& out) const {
+    const CreditRule& credit = program_->credit();
+    if (!hours_capped_) return rule_hours_credited(out.seconds_credited, credit);
+    const std::int64_t us = std::min(rule_selection_us(*program_, Selection{}, lesson_credits_),
+                                     rule_hours_cap_us(credit.max_hours, credit));
+    return static_cast<double>(rule_rounded_micro_hours(us, credit)) / 1e6;
 }
 
 inline Outcome Evaluator::evaluate(const Participant& participant, const PackedEvent* events, std::size_t count,
@@ -330,16 +515,22 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const PackedE
         return out;
     }
 
-    states_.clear();
-    own_study_time(events, count, as_of, rule_counted_range(program.window(), as_of));
-    gate_quizzes(events, count, as_of);
-    credit_lessons(out, with_reasons, with_lessons);
-    certify(out, category, with_reasons);
-    if (with_reasons) {
-        out.reasons.reserve(out.reasons.size() + lesson_reasons_.size());
-        for (auto& r : lesson_reasons_) out.reasons.push_back(std::move(r));
+    walk(out, events, count, as_of, with_reasons, with_lessons);
+    const std::int64_t first = std::min(first_counted_ == kNever ? kNever : first_counted_ + 1, first_credit_);
+    if (out.seconds_studied.count() > 0) out.started_from = Instant{Seconds{first}};
+    out.hours_credited = hours_of(out);
+    std::vector<Reason> lesson_reasons;
+    if (with_reasons) lesson_reasons.swap(lesson_reasons_);
+    if (category.requires.is_lesson_count()) {
+        certify_by_count(out, category, with_reasons);
+        if (with_reasons) explain_records(out);
+    } else {
+        certify_by_requirement(out, category, events, count, as_of, with_reasons);  // walks again for completed_at
     }
-    out.hours_credited = rule_hours_credited(out.seconds_credited, program.credit());
+    if (with_reasons) {
+        out.reasons.reserve(out.reasons.size() + lesson_reasons.size());
+        for (auto& r : lesson_reasons) out.reasons.push_back(std::move(r));
+    }
     out.status = rule_status(false, out.seconds_studied, out.certificate, category);
     return out;
 }

@@ -101,6 +101,8 @@ private:
     friend class ShardedLedger;
     struct State;
     Outcome evaluate_participant(std::uint32_t p, Instant as_of, Detail detail) const;
+    /// The participant's status after their latest event (one byte each, not a cached Outcome).
+    Status standing(std::uint32_t p);
     Update add_checked(const Record& event, std::string where, std::size_t line);
     AddResult add_participant_checked(const Record& record, std::string where, std::size_t line);
 

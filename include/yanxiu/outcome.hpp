@@ -4,6 +4,7 @@
 /// credited hours, the certificate, and a reason for everything that was
 /// studied but not credited (the exact rules are in docs/rules.md).
 
+#include <yanxiu/program.hpp>
 #include <yanxiu/time.hpp>
 
 #include <cstdint>
@@ -44,6 +45,10 @@ enum class ReasonCode : std::uint8_t {
     not_verified,
     category_sector_mismatch,
     no_certificate_for_category,
+    requirement_not_met,  ///< a node of the category's requirement tree that does not hold
+    exam_not_passed,      ///< an exam was attempted, and no attempt passed
+    approved,             ///< an approval (sign-off) that counted
+    manual_credit,        ///< a lesson credited by hand (e.g. an offline session a unit accepted)
 };
 
 /// Every reason code, in declaration order.
@@ -51,7 +56,8 @@ inline constexpr ReasonCode kReasonCodes[] = {
     ReasonCode::quiz_missing,   ReasonCode::quiz_not_passed,         ReasonCode::quiz_before_study,
     ReasonCode::outside_window, ReasonCode::below_minimum,           ReasonCode::capped_at_lesson_length,
     ReasonCode::overlap,        ReasonCode::not_verified,            ReasonCode::category_sector_mismatch,
-    ReasonCode::no_certificate_for_category};
+    ReasonCode::no_certificate_for_category, ReasonCode::requirement_not_met, ReasonCode::exam_not_passed,
+    ReasonCode::approved,       ReasonCode::manual_credit};
 
 [[nodiscard]] constexpr std::string_view to_string(ReasonCode c) noexcept {
     switch (c) {
@@ -65,6 +71,10 @@ inline constexpr ReasonCode kReasonCodes[] = {
         case ReasonCode::not_verified: return "not_verified";
         case ReasonCode::category_sector_mismatch: return "category_sector_mismatch";
         case ReasonCode::no_certificate_for_category: return "no_certificate_for_category";
+        case ReasonCode::requirement_not_met: return "requirement_not_met";
+        case ReasonCode::exam_not_passed: return "exam_not_passed";
+        case ReasonCode::approved: return "approved";
+        case ReasonCode::manual_credit: return "manual_credit";
     }
     return "quiz_missing";
 }
@@ -76,22 +86,35 @@ struct Reason {
     /// Time a lesson has and needs: `below_minimum` (counted time, the minimum
     /// study) and `capped_at_lesson_length` (time studied, the lesson's length).
     std::optional<Seconds> time_have, time_need;
-    /// Lessons a participant has and needs: `below_minimum` without a lesson.
-    std::optional<int> lessons_have, lessons_need;
+    /// A count a participant has and needs: lessons (`below_minimum` without
+    /// a lesson; `requirement_not_met` of a lesson count), requirements of an
+    /// all/any, approvals.
+    std::optional<int> count_have, count_need;
+    /// An amount a participant has and needs: hours (`requirement_not_met` of
+    /// an hours target), an exam score (`exam_not_passed`, `requirement_not_met`
+    /// of an exam; `value_have` empty when there was no attempt).
+    std::optional<double> value_have, value_need;
     std::optional<Seconds> overlapped;  ///< `overlap`: seconds that other sessions own
     std::string sector;                 ///< category_sector_mismatch
     std::string category;               ///< category_sector_mismatch, no_certificate_for_category
+    std::string path;                   ///< requirement_not_met: where in the tree ("requires.all[1]")
+    std::string requirement;            ///< requirement_not_met: its kind ("lessons", "hours", "exam", …)
+    std::string exam;                   ///< exam_not_passed
+    std::string by;                     ///< approved, manual_credit: who gave it
+    std::optional<Instant> at;          ///< approved, manual_credit: when
+    std::string note;                   ///< manual_credit: why (the record's `reason`)
+    std::optional<Seconds> credited;    ///< manual_credit: the seconds credited
 
-    /// `have` as outcomes write it: seconds or lessons, whichever this reason carries.
+    /// `have` as outcomes write it, when it is a whole number: seconds or a count.
     [[nodiscard]] std::optional<std::int64_t> have() const noexcept {
         if (time_have) return time_have->count();
-        if (lessons_have) return *lessons_have;
+        if (count_have) return *count_have;
         return std::nullopt;
     }
-    /// `need` as outcomes write it.
+    /// `need` as outcomes write it, when it is a whole number.
     [[nodiscard]] std::optional<std::int64_t> need() const noexcept {
         if (time_need) return time_need->count();
-        if (lessons_need) return *lessons_need;
+        if (count_need) return *count_need;
         return std::nullopt;
     }
 
@@ -104,8 +127,11 @@ struct Reason {
 
     friend bool operator==(const Reason& a, const Reason& b) {
         return a.code == b.code && a.lesson == b.lesson && a.time_have == b.time_have &&
-               a.time_need == b.time_need && a.lessons_have == b.lessons_have && a.lessons_need == b.lessons_need &&
-               a.overlapped == b.overlapped && a.sector == b.sector && a.category == b.category;
+               a.time_need == b.time_need && a.count_have == b.count_have && a.count_need == b.count_need &&
+               a.value_have == b.value_have && a.value_need == b.value_need && a.overlapped == b.overlapped &&
+               a.sector == b.sector && a.category == b.category && a.path == b.path &&
+               a.requirement == b.requirement && a.exam == b.exam &&
+               a.by == b.by && a.at == b.at && a.note == b.note && a.credited == b.credited;
     }
 };
 
@@ -127,6 +153,22 @@ struct LessonResult {
     }
 };
 
+/// Where one node of a category's requirement tree stands: whether it holds,
+/// and what the participant has against what it needs (lessons, hours, a
+/// score, approvals, or how many of the listed requirements hold).  Outcomes
+/// carry these for categories whose requirement is more than a lesson count.
+struct RequirementResult {
+    std::string path;         ///< "requires", "requires.all[0]", …
+    Requirement::Kind kind = Requirement::Kind::lessons;
+    bool holds = false;
+    std::optional<double> have;  ///< lessons, hours, best score, approvals, requirements held (none: no exam attempt)
+    double need = 0;
+
+    friend bool operator==(const RequirementResult& a, const RequirementResult& b) {
+        return a.path == b.path && a.kind == b.kind && a.holds == b.holds && a.have == b.have && a.need == b.need;
+    }
+};
+
 /// One participant's evaluation.
 struct Outcome {
     std::string participant;
@@ -142,6 +184,9 @@ struct Outcome {
     std::optional<Instant> completed_at;
     std::vector<Reason> reasons;
     std::vector<LessonResult> lessons;  ///< studied lessons, by lesson id (when kept)
+    /// Each node of the requirement tree, in tree order (pre-order), for a
+    /// category whose requirement is more than a bare lesson count.
+    std::vector<RequirementResult> requirements;
     /// The earliest `as_of` at which the status would no longer be `not_started`.
     std::optional<Instant> started_from;
     /// The earliest `as_of` at which the status would be `completed`.  Equal
@@ -155,7 +200,8 @@ struct Outcome {
                a.lessons_required == b.lessons_required && a.seconds_studied == b.seconds_studied &&
                a.seconds_credited == b.seconds_credited && a.hours_credited == b.hours_credited &&
                a.certificate == b.certificate && a.completed_at == b.completed_at && a.reasons == b.reasons &&
-               a.lessons == b.lessons && a.started_from == b.started_from && a.completed_from == b.completed_from;
+               a.lessons == b.lessons && a.requirements == b.requirements && a.started_from == b.started_from &&
+               a.completed_from == b.completed_from;
     }
 };
 

@@ -67,13 +67,63 @@ struct Label {
     std::string en;
 };
 
+/// Which lessons a requirement counts: all of them, a declared group, a
+/// theme, or listed catalogue lessons.
+struct Selection {
+    enum class Kind : std::uint8_t { all, group, theme, lessons };
+    Kind kind = Kind::all;
+    std::string name;                  ///< the group or theme
+    std::vector<std::string> lessons;  ///< Kind::lessons
+
+    friend bool operator==(const Selection& a, const Selection& b) {
+        return a.kind == b.kind && a.name == b.name && a.lessons == b.lessons;
+    }
+};
+
+/// What a category must reach for its certificate, as data: a lesson
+/// count, hours, an exam, a sign-off, or all / any of other requirements.
+struct Requirement {
+    enum class Kind : std::uint8_t { lessons, hours, exam, approval, all, any };
+    Kind kind = Kind::lessons;
+    int lessons = 0;                    ///< Kind::lessons: at least this many credited lessons
+    double hours = 0;                   ///< Kind::hours: at least this many credited hours
+    Selection from;                     ///< Kind::lessons, Kind::hours: among these lessons
+    std::string exam;                   ///< Kind::exam: a passed attempt of this exam
+    std::vector<Requirement> children;  ///< Kind::all, Kind::any
+
+    /// Whether this is a bare lesson count over every lesson (`min_lessons`).
+    [[nodiscard]] bool is_lesson_count() const noexcept {
+        return kind == Kind::lessons && from.kind == Selection::Kind::all;
+    }
+    friend bool operator==(const Requirement& a, const Requirement& b) {
+        return a.kind == b.kind && a.lessons == b.lessons && a.hours == b.hours && a.from == b.from &&
+               a.exam == b.exam && a.children == b.children;
+    }
+};
+
+/// The spelling of a requirement kind ("lessons", "hours", "exam", "approval", "all", "any").
+[[nodiscard]] constexpr std::string_view to_string(Requirement::Kind k) noexcept {
+    switch (k) {
+        case Requirement::Kind::lessons: return "lessons";
+        case Requirement::Kind::hours: return "hours";
+        case Requirement::Kind::exam: return "exam";
+        case Requirement::Kind::approval: return "approval";
+        case Requirement::Kind::all: return "all";
+        case Requirement::Kind::any: return "any";
+    }
+    return "lessons";
+}
+
 /// A participant category (the identity chosen at registration, R2/R4/R7).
 struct Category {
     std::string id;
     Label label;
+    /// The lesson count of a bare `{"lessons": N}` requirement (or `min_lessons`), else 0.
     int min_lessons = 0;
     bool certificate = false;
     std::vector<Sector> sectors;  ///< empty: every sector allowed
+    /// What the certificate needs (`min_lessons: N` is `{"lessons": N}`).
+    Requirement requires;
 
     /// Whether a participant of `sector` may choose this category.
     [[nodiscard]] bool allows(Sector sector) const noexcept {
@@ -108,6 +158,22 @@ struct Lesson {
     std::string title;
     Seconds length{0};  ///< from `minutes`
     std::string theme;
+    std::string group;                ///< a declared group, or empty
+    std::optional<double> max_hours;  ///< the most hours the lesson counts, however long it is studied
+};
+
+/// A declared group of lessons (a module), whose hours may be capped.
+struct Group {
+    std::string id;
+    Label label;
+    std::optional<double> max_hours;  ///< the most hours the group's lessons count together
+};
+
+/// A declared exam.
+struct Exam {
+    std::string id;
+    Label label;
+    double pass_score = 60;  ///< 0-100: an attempt with a score at or above it passes
 };
 
 /// A dated milestone that is not a study rule (R9).
@@ -217,6 +283,22 @@ public:
         return nullptr;
     }
     [[nodiscard]] const std::vector<std::string>& themes() const noexcept { return themes_; }
+    /// Declared groups (modules) of lessons, in file order.
+    [[nodiscard]] const std::vector<Group>& groups() const noexcept { return groups_; }
+    /// The group with this id, or nullptr.
+    [[nodiscard]] const Group* find_group(std::string_view id) const noexcept {
+        for (const Group& g : groups_)
+            if (g.id == id) return &g;
+        return nullptr;
+    }
+    /// Declared exams, in file order.
+    [[nodiscard]] const std::vector<Exam>& exams() const noexcept { return exams_; }
+    /// The exam with this id, or nullptr.
+    [[nodiscard]] const Exam* find_exam(std::string_view id) const noexcept {
+        for (const Exam& e : exams_)
+            if (e.id == id) return &e;
+        return nullptr;
+    }
     [[nodiscard]] const std::vector<Milestone>& milestones() const noexcept { return milestones_; }
     [[nodiscard]] const std::vector<SupportChannel>& support() const noexcept { return support_; }
     /// The resolved programme as JSON: every key present, defaults filled in,
@@ -240,6 +322,8 @@ private:
     CreditRule credit_;
     std::vector<Lesson> lessons_;
     std::vector<std::string> themes_;
+    std::vector<Group> groups_;
+    std::vector<Exam> exams_;
     std::vector<Milestone> milestones_;
     std::vector<SupportChannel> support_;
     std::shared_ptr<const nlohmann::ordered_json> resolved_;

@@ -24,6 +24,10 @@ enum class Field : std::uint8_t {
     id, unit, sector, category, verified, name,
     kind, participant, lesson, start, end, duration, at, score, completed,
     expected,  ///< census rows
+    exam,      ///< exam records: which declared exam
+    by,        ///< approvals and manual credits: who gave them
+    reason,    ///< manual credits: why
+    seconds,   ///< manual credits: the offline time credited
     count_     ///< the number of fields (not a field)
 };
 
@@ -34,7 +38,8 @@ inline constexpr std::size_t kFieldCount = static_cast<std::size_t>(Field::count
 [[nodiscard]] constexpr std::string_view field_name(Field f) noexcept {
     constexpr std::string_view names[kFieldCount] = {
         "id", "unit", "sector", "category", "verified", "name", "kind", "participant",
-        "lesson", "start", "end", "duration", "at", "score", "completed", "expected"};
+        "lesson", "start", "end", "duration", "at", "score", "completed", "expected", "exam", "by", "reason",
+        "seconds"};
     return static_cast<std::size_t>(f) < kFieldCount ? names[static_cast<std::size_t>(f)] : std::string_view();
 }
 
@@ -135,6 +140,8 @@ enum class RejectCode : std::uint8_t {
     unknown_category,          ///< a category the programme does not define
     unknown_sector,            ///< a sector that is not one of the seven
     category_sector_mismatch,  ///< only with `on_sector_mismatch: reject`
+    unknown_exam,              ///< an exam record naming an exam the programme does not declare
+    outside_window,            ///< a manual credit dated outside the training window
 };
 
 /// Every rejection code, in a fixed order.
@@ -144,7 +151,8 @@ inline constexpr RejectCode kRejectCodes[] = {
     RejectCode::session_too_long,    RejectCode::unknown_participant, RejectCode::unknown_lesson,
     RejectCode::unknown_kind,        RejectCode::duplicate_key,    RejectCode::duplicate_id,
     RejectCode::too_deep,            RejectCode::bad_utf8,         RejectCode::number_out_of_range,
-    RejectCode::unknown_category,    RejectCode::unknown_sector,   RejectCode::category_sector_mismatch};
+    RejectCode::unknown_category,    RejectCode::unknown_sector,   RejectCode::category_sector_mismatch,
+    RejectCode::unknown_exam,        RejectCode::outside_window};
 
 /// The stable spelling of a rejection code.
 [[nodiscard]] constexpr std::string_view to_string(RejectCode code) noexcept {
@@ -167,6 +175,8 @@ inline constexpr RejectCode kRejectCodes[] = {
         case RejectCode::unknown_category: return "unknown_category";
         case RejectCode::unknown_sector: return "unknown_sector";
         case RejectCode::category_sector_mismatch: return "category_sector_mismatch";
+        case RejectCode::unknown_exam: return "unknown_exam";
+        case RejectCode::outside_window: return "outside_window";
     }
     return "malformed";
 }

@@ -16,6 +16,8 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace yanxiu {
@@ -144,19 +146,41 @@ struct SessionKey {
 // ---------------------------------------------------------------------------
 // Hours, real name, categories, certificate, status
 
-/// Hours (R6): seconds over the 学时 length, rounded down to a multiple of
-/// `hour_step` exactly (in integers), then capped at `max_hours`.
-[[nodiscard]] inline double rule_hours_credited(Seconds credited, const CreditRule& rule) noexcept {
-    const std::int64_t seconds_per_hour = static_cast<std::int64_t>(rule.minutes_per_hour) * 60;
-    const auto step_micro = static_cast<std::int64_t>(std::llround(rule.hour_step * 1e6));
-    double hours = 0;
-    if (seconds_per_hour > 0 && step_micro > 0) {
-        // k whole steps: credited / (seconds_per_hour * step), all scaled by 1e6.
-        const std::int64_t steps = (credited.count() * 1000000) / (seconds_per_hour * step_micro);
-        hours = static_cast<double>(steps * step_micro) / 1e6;
-    }
-    if (rule.max_hours && hours > *rule.max_hours) hours = *rule.max_hours;
-    return hours;
+/// Hours, exactly: time is counted in microseconds here, so that a cap of
+/// `max_hours` (to 6 decimals) is a whole number of them.  One 学时 is
+/// `minutes_per_hour` × 60 × 10^6 µs.
+[[nodiscard]] inline std::int64_t rule_microseconds_per_hour(const CreditRule& credit) noexcept {
+    return static_cast<std::int64_t>(credit.minutes_per_hour) * 60 * 1000000;
+}
+
+/// Hours with caps, a cap: `max_hours` as microseconds of study (none: the largest value).
+[[nodiscard]] inline std::int64_t rule_hours_cap_us(const std::optional<double>& max_hours,
+                                                    const CreditRule& credit) noexcept {
+    if (!max_hours) return std::numeric_limits<std::int64_t>::max();
+    const auto micro_hours = static_cast<std::int64_t>(std::llround(*max_hours * 1e6));
+    const std::int64_t seconds_per_hour = static_cast<std::int64_t>(credit.minutes_per_hour) * 60;
+    if (micro_hours > std::numeric_limits<std::int64_t>::max() / seconds_per_hour)
+        return std::numeric_limits<std::int64_t>::max();
+    return micro_hours * seconds_per_hour;  // µh × s/h = µs
+}
+
+/// Hours (R6), the rounding: microseconds of credited study as hours,
+/// rounded down to a multiple of `hour_step` exactly (in integers).  Caps are
+/// applied before (`rule_hours_cap_us`), so this is the one rounding.
+[[nodiscard]] inline std::int64_t rule_rounded_micro_hours(std::int64_t us, const CreditRule& credit) noexcept {
+    const std::int64_t seconds_per_hour = static_cast<std::int64_t>(credit.minutes_per_hour) * 60;
+    const auto step_micro = static_cast<std::int64_t>(std::llround(credit.hour_step * 1e6));
+    if (seconds_per_hour <= 0 || step_micro <= 0 || us <= 0) return 0;
+    // k whole steps: us / (seconds_per_hour × 10^6 × step), with step = step_micro / 10^6.
+    const std::int64_t steps = us / (seconds_per_hour * step_micro);
+    return steps * step_micro;
+}
+
+/// Hours (R6): credited seconds over the 学时 length, capped at `max_hours`,
+/// then rounded down to a multiple of `hour_step`, exactly.
+[[nodiscard]] inline double rule_hours_credited(Seconds credited, const CreditRule& credit) noexcept {
+    const std::int64_t us = std::min(credited.count() * 1000000, rule_hours_cap_us(credit.max_hours, credit));
+    return static_cast<double>(rule_rounded_micro_hours(us, credit)) / 1e6;
 }
 
 /// Real name (R3): a participant who is not verified earns nothing, where
@@ -170,10 +194,15 @@ struct SessionKey {
     return !category.allows(sector);
 }
 
-/// Certificate (R6/R7): a certificate category, some counted time, and the
-/// minimum number of credited lessons reached.
-[[nodiscard]] inline bool rule_certificate(const Category& category, Seconds studied, int lessons_credited) noexcept {
-    return category.certificate && studied.count() > 0 && lessons_credited >= category.min_lessons;
+/// Certificate (R4/R6/R7): a certificate category, some counted time (no
+/// counted time is `not_started`, whatever else holds), and its requirement met.
+[[nodiscard]] inline bool rule_certificate(const Category& category, Seconds studied, bool requirement_holds) noexcept {
+    return category.certificate && studied.count() > 0 && requirement_holds;
+}
+
+/// Lesson count (R4): the category's bare `{"lessons": N}` (its `min_lessons`) is met.
+[[nodiscard]] inline bool rule_lesson_count_met(const Category& category, int lessons_credited) noexcept {
+    return lessons_credited >= category.min_lessons;
 }
 
 /// Certificate, completed_at: the instant the minimum was reached, i.e. the
@@ -195,6 +224,172 @@ struct SessionKey {
     if (certificate) return Status::completed;
     if (!category.certificate) return Status::recorded;
     return Status::in_progress;
+}
+
+// ---------------------------------------------------------------------------
+// Requirements: a category's completion rule as data
+
+/// Selections: whether a lesson (its catalogue entry; nullptr when the
+/// programme has no catalogue) is among those `sel` selects.
+[[nodiscard]] inline bool rule_selects(const Selection& sel, const Lesson* lesson) noexcept {
+    switch (sel.kind) {
+        case Selection::Kind::all: return true;
+        case Selection::Kind::group: return lesson && lesson->group == sel.name;
+        case Selection::Kind::theme: return lesson && lesson->theme == sel.name;
+        case Selection::Kind::lessons:
+            if (!lesson) return false;
+            for (const std::string& id : sel.lessons)
+                if (id == lesson->id) return true;
+            return false;
+    }
+    return false;
+}
+
+/// What a requirement tree is evaluated against: each studied lesson (its
+/// catalogue entry, whether it is credited, its credited seconds), the
+/// exams (best score and whether one attempt passed) and the approval.
+struct LessonCredit {
+    const Lesson* catalogue = nullptr;
+    bool credited = false;
+    std::int64_t seconds = 0;  ///< counted seconds, when credited
+};
+struct ExamStanding {
+    bool attempted = false;  ///< an attempt in the window, not after as_of
+    double best = 0;         ///< the best such score
+    bool passed = false;     ///< one of them is a pass
+};
+struct RequirementInput {
+    const std::vector<LessonCredit>* lessons = nullptr;
+    const std::vector<ExamStanding>* exams = nullptr;  ///< by index in Program::exams()
+    bool approved = false;
+};
+
+/// Hours with caps, of the lessons `sel` selects: each credited lesson's
+/// seconds capped at its `max_hours`, summed by group and capped at the
+/// group's `max_hours`, plus the selected lessons in no group; in µs, not
+/// rounded (`rule_rounded_micro_hours` rounds, once).
+[[nodiscard]] inline std::int64_t rule_selection_us(const Program& program, const Selection& sel,
+                                                    const std::vector<LessonCredit>& lessons) {
+    const CreditRule& credit = program.credit();
+    std::vector<std::int64_t> by_group(program.groups().size(), 0);
+    std::int64_t ungrouped = 0;
+    for (const LessonCredit& l : lessons) {
+        if (!l.credited || !rule_selects(sel, l.catalogue)) continue;
+        std::int64_t us = l.seconds * 1000000;
+        if (l.catalogue) us = std::min(us, rule_hours_cap_us(l.catalogue->max_hours, credit));
+        const Group* group = l.catalogue && !l.catalogue->group.empty() ? program.find_group(l.catalogue->group) : nullptr;
+        if (group) by_group[static_cast<std::size_t>(group - program.groups().data())] += us;
+        else ungrouped += us;
+    }
+    std::int64_t total = ungrouped;
+    for (std::size_t g = 0; g < by_group.size(); ++g)
+        total += std::min(by_group[g], rule_hours_cap_us(program.groups()[g].max_hours, credit));
+    return total;
+}
+
+/// Requirement `{"lessons": N, "from": SEL}`: at least N credited lessons among those selected.
+[[nodiscard]] inline RequirementResult rule_requirement_lessons(const Requirement& r, const RequirementInput& in) {
+    RequirementResult s;
+    s.kind = r.kind;
+    int credited = 0;
+    for (const LessonCredit& l : *in.lessons) credited += (l.credited && rule_selects(r.from, l.catalogue)) ? 1 : 0;
+    s.have = credited;
+    s.need = r.lessons;
+    s.holds = credited >= r.lessons;
+    return s;
+}
+
+/// Requirement `{"hours": H, "from": SEL}`: the selected lessons' hours,
+/// after the caps and rounded down to hour_step, reach H.
+[[nodiscard]] inline RequirementResult rule_requirement_hours(const Requirement& r, const RequirementInput& in,
+                                                                const Program& program) {
+    RequirementResult s;
+    s.kind = r.kind;
+    const std::int64_t micro_hours = rule_rounded_micro_hours(rule_selection_us(program, r.from, *in.lessons), program.credit());
+    s.have = static_cast<double>(micro_hours) / 1e6;
+    s.need = r.hours;
+    s.holds = micro_hours >= std::llround(r.hours * 1e6);
+    return s;
+}
+
+/// Requirement `{"exam": ID}`: a passed attempt, in the window and not after as_of.
+[[nodiscard]] inline RequirementResult rule_requirement_exam(const Requirement& r, const RequirementInput& in,
+                                                               const Program& program) {
+    RequirementResult s;
+    s.kind = r.kind;
+    const Exam* exam = program.find_exam(r.exam);
+    s.need = exam ? exam->pass_score : 0;
+    if (exam && in.exams) {
+        const ExamStanding& e = (*in.exams)[static_cast<std::size_t>(exam - program.exams().data())];
+        if (e.attempted) s.have = e.best;
+        s.holds = e.passed;
+    }
+    return s;
+}
+
+/// Requirement `{"approval": true}`: an approval record, in the window and not after as_of.
+[[nodiscard]] inline RequirementResult rule_requirement_approval(const Requirement& r, const RequirementInput& in) {
+    RequirementResult s;
+    s.kind = r.kind;
+    s.have = in.approved ? 1 : 0;
+    s.need = 1;
+    s.holds = in.approved;
+    return s;
+}
+
+/// Requirements `{"all": [...]}` / `{"any": [...]}`: every one / at least one
+/// of the listed requirements holds (`held` of `listed` do).
+[[nodiscard]] inline RequirementResult rule_requirement_all_any(const Requirement& r, int held, int listed) {
+    RequirementResult s;
+    s.kind = r.kind;
+    s.have = held;
+    if (r.kind == Requirement::Kind::all) {
+        s.need = listed;
+        s.holds = held == listed;
+    } else {
+        s.need = 1;
+        s.holds = held >= 1;
+    }
+    return s;
+}
+
+/// A requirement tree, evaluated node by node (pre-order, each node's
+/// standing appended to `out` before its children's); returns whether the
+/// root holds.
+inline bool rule_requirement(const Requirement& r, const RequirementInput& in, const Program& program,
+                             const std::string& path, std::vector<RequirementResult>& out) {
+    const std::size_t at = out.size();
+    out.emplace_back();
+    RequirementResult s;
+    switch (r.kind) {
+        case Requirement::Kind::lessons: s = rule_requirement_lessons(r, in); break;
+        case Requirement::Kind::hours: s = rule_requirement_hours(r, in, program); break;
+        case Requirement::Kind::exam: s = rule_requirement_exam(r, in, program); break;
+        case Requirement::Kind::approval: s = rule_requirement_approval(r, in); break;
+        case Requirement::Kind::all:
+        case Requirement::Kind::any: {
+            int held = 0;
+            const std::string prefix = path + "." + std::string(to_string(r.kind)) + "[";
+            for (std::size_t i = 0; i < r.children.size(); ++i)
+                held += rule_requirement(r.children[i], in, program, prefix + std::to_string(i) + "]", out) ? 1 : 0;
+            s = rule_requirement_all_any(r, held, static_cast<int>(r.children.size()));
+            break;
+        }
+    }
+    s.path = path;
+    const bool holds = s.holds;
+    out[at] = std::move(s);
+    return holds;
+}
+
+/// As of (manual credits, exams and approvals): each counts at or before as_of.
+[[nodiscard]] inline bool rule_dated_record_counts_as_of(std::int64_t at, Instant as_of) noexcept {
+    return at <= as_of.time_since_epoch().count();
+}
+
+/// Exams: an attempt passes with a score at or above the exam's pass score.
+[[nodiscard]] inline bool rule_exam_passed(const Exam& exam, double score) noexcept {
+    return !std::isnan(score) && score >= exam.pass_score;
 }
 
 }  // namespace yanxiu

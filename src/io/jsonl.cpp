@@ -10,6 +10,16 @@
 
 namespace yanxiu {
 
+namespace {
+
+/// Whether a requirement's have/need are hours or a score (written as
+/// numbers with a fraction), not counts.
+bool in_hours_or_score(const RequirementResult& q) noexcept {
+    return q.kind == Requirement::Kind::hours || q.kind == Requirement::Kind::exam;
+}
+
+}  // namespace
+
 nlohmann::ordered_json to_json(const Outcome& o, const TimeZone& zone, const OutcomeJson& options) {
     nlohmann::ordered_json j;
     j["participant"] = o.participant;
@@ -28,14 +38,41 @@ nlohmann::ordered_json to_json(const Outcome& o, const TimeZone& zone, const Out
         nlohmann::ordered_json x;
         x["code"] = to_string(r.code);
         if (!r.lesson.empty()) x["lesson"] = r.lesson;
+        if (!r.path.empty()) x["path"] = r.path;
+        if (!r.requirement.empty()) x["requirement"] = r.requirement;
+        if (!r.exam.empty()) x["exam"] = r.exam;
         if (auto have = r.have()) x["have"] = *have;
+        else if (r.value_need) x["have"] = r.value_have ? nlohmann::ordered_json(*r.value_have) : nullptr;
         if (auto need = r.need()) x["need"] = *need;
+        else if (r.value_need) x["need"] = *r.value_need;
         if (r.overlapped) x["seconds"] = r.overlapped->count();
+        else if (r.credited) x["seconds"] = r.credited->count();
+        if (!r.by.empty()) x["by"] = r.by;
+        if (r.at) x["at"] = format_instant(*r.at, zone);
+        if (!r.note.empty()) x["reason"] = r.note;
         if (!r.sector.empty()) x["sector"] = r.sector;
         if (!r.category.empty()) x["category"] = r.category;
         reasons.push_back(std::move(x));
     }
     j["reasons"] = std::move(reasons);
+    if (!o.requirements.empty()) {
+        auto requirements = nlohmann::ordered_json::array();
+        for (const RequirementResult& q : o.requirements) {
+            nlohmann::ordered_json x;
+            x["path"] = q.path;
+            x["kind"] = to_string(q.kind);
+            x["holds"] = q.holds;
+            if (in_hours_or_score(q)) {
+                x["have"] = q.have ? nlohmann::ordered_json(*q.have) : nullptr;
+                x["need"] = q.need;
+            } else {
+                x["have"] = static_cast<std::int64_t>(q.have.value_or(0));
+                x["need"] = static_cast<std::int64_t>(q.need);
+            }
+            requirements.push_back(std::move(x));
+        }
+        j["requirements"] = std::move(requirements);
+    }
     if (options.explanations) {
         auto sentences = nlohmann::ordered_json::array();
         for (const Reason& r : o.reasons) sentences.push_back(explain(r, *options.explanations, options.program));
@@ -135,14 +172,54 @@ void append_json_line(std::string& out, const Outcome& o, const TimeZone& zone, 
         out += to_string(r.code);
         out += '"';
         if (!r.lesson.empty()) out += ",\"lesson\":", append_json_string(out, r.lesson);
-        if (auto have = r.have()) out += ",\"have\":", append_json_int(out, *have);
+        if (!r.path.empty()) out += ",\"path\":", append_json_string(out, r.path);
+        if (!r.requirement.empty()) out += ",\"requirement\":", append_json_string(out, r.requirement);
+        if (!r.exam.empty()) out += ",\"exam\":", append_json_string(out, r.exam);
+        if (auto have = r.have()) {
+            out += ",\"have\":", append_json_int(out, *have);
+        } else if (r.value_need) {
+            out += ",\"have\":";
+            if (r.value_have) append_json_double(out, *r.value_have);
+            else out += "null";
+        }
         if (auto need = r.need()) out += ",\"need\":", append_json_int(out, *need);
+        else if (r.value_need) out += ",\"need\":", append_json_double(out, *r.value_need);
         if (r.overlapped) out += ",\"seconds\":", append_json_int(out, r.overlapped->count());
+        else if (r.credited) out += ",\"seconds\":", append_json_int(out, r.credited->count());
+        if (!r.by.empty()) out += ",\"by\":", append_json_string(out, r.by);
+        if (r.at) out += ",\"at\":", append_json_string(out, format_instant(*r.at, zone));
+        if (!r.note.empty()) out += ",\"reason\":", append_json_string(out, r.note);
         if (!r.sector.empty()) out += ",\"sector\":", append_json_string(out, r.sector);
         if (!r.category.empty()) out += ",\"category\":", append_json_string(out, r.category);
         out += '}';
     }
     out += ']';
+    if (!o.requirements.empty()) {
+        out += ",\"requirements\":[";
+        first = true;
+        for (const RequirementResult& q : o.requirements) {
+            if (!first) out += ',';
+            first = false;
+            out += "{\"path\":";
+            append_json_string(out, q.path);
+            out += ",\"kind\":\"";
+            out += to_string(q.kind);
+            out += q.holds ? "\",\"holds\":true" : "\",\"holds\":false";
+            out += ",\"have\":";
+            if (in_hours_or_score(q)) {
+                if (q.have) append_json_double(out, *q.have);
+                else out += "null";
+                out += ",\"need\":";
+                append_json_double(out, q.need);
+            } else {
+                append_json_int(out, static_cast<std::int64_t>(q.have.value_or(0)));
+                out += ",\"need\":";
+                append_json_int(out, static_cast<std::int64_t>(q.need));
+            }
+            out += '}';
+        }
+        out += ']';
+    }
     if (options.explanations) {
         out += ",\"explanations\":[";
         first = true;

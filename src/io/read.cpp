@@ -51,8 +51,9 @@ struct DatasetAccess {
     static ReadSummary run(Dataset& data, bool events, std::string_view file, Scan&& scan) {
         ReadSummary summary;
         auto on_record = [&](const Record& record, std::size_t line) {
-            detail::count(summary, events ? data.accept_event(record, file, line)
-                                          : data.accept_participant(record, file, line));
+            data.tally(summary,
+                       events ? data.accept_event(record, file, line) : data.accept_participant(record, file, line),
+                       events);
         };
         auto on_error = [&](std::size_t line, std::string_view field, RejectCode code, std::string message) {
             ++summary.read;
@@ -83,7 +84,7 @@ struct DatasetAccess {
             data.reject(where, line, error->field, error->code, error->message);
         else
             status = events ? data.accept_event(fields, where, line) : data.accept_participant(fields, where, line);
-        detail::count(events ? data.event_summary_ : data.participant_summary_, status);
+        data.tally(events ? data.event_summary_ : data.participant_summary_, status, events);
         return status;
     }
 };

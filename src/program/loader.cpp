@@ -599,7 +599,7 @@ struct ProgramBuilder {
         in.check_known_keys(doc, "",
                             {"id", "version", "title", "authority", "time_zone", "window", "require_verified",
                              "on_sector_mismatch", "categories", "quiz", "credit", "lessons", "themes",
-                             "milestones", "support"});
+                             "groups", "exams", "milestones", "support"});
         Program p = empty();
         ojson out = ojson::object();
 
@@ -648,11 +648,19 @@ struct ProgramBuilder {
         }
         out["on_sector_mismatch"] = p.on_sector_mismatch_ == SectorMismatchPolicy::flag ? "flag" : "reject";
 
+        // Categories name groups, themes, lessons and exams in their
+        // requirements, so those are read first; the resolved document still
+        // lists the keys in the programme format's order.
+        out["categories"] = nullptr;
+        out["quiz"] = nullptr;
+        out["credit"] = nullptr;
+        read_themes(in, doc, p, out);
+        read_groups(in, doc, p, out);
+        read_exams(in, doc, p, out);
+        read_lessons(in, doc, p, out);
         read_categories(in, doc, p, out);
         read_quiz(in, doc, p, out);
         read_credit(in, doc, p, out);
-        read_themes(in, doc, p, out);
-        read_lessons(in, doc, p, out);
         read_milestones(in, doc, p, out);
         read_support(in, doc, p, out);
 
@@ -674,20 +682,202 @@ private:
             if (id.empty()) in.fail("categories", "a category id must not be empty");
             in.check_identifier(id, key);
             in.expect_object(value, key);
-            in.check_known_keys(value, key, {"label", "min_lessons", "certificate", "sectors"});
+            in.check_known_keys(value, key, {"label", "min_lessons", "requires", "certificate", "sectors"});
             Category c;
             c.id = id;
             c.label = in.label(in.member(value, "label"), key + ".label", id);
-            c.min_lessons = static_cast<int>(in.integer(in.required(value, key, "min_lessons"), key + ".min_lessons", 0, 10000));
+            const ojson* min_lessons = in.member(value, "min_lessons");
+            const ojson* requires = in.member(value, "requires");
+            if (min_lessons && requires)
+                in.fail(key, "give requires or min_lessons (a shorthand for {\"lessons\": N}), not both");
+            if (!min_lessons && !requires) in.fail(key + ".requires", "required key is missing (or give min_lessons)");
+            ojson requires_json;
+            if (min_lessons) {
+                c.requires.kind = Requirement::Kind::lessons;
+                c.requires.lessons =
+                    static_cast<int>(in.integer(*min_lessons, key + ".min_lessons", 0, kMaxLessonCount));
+                requires_json = {{"lessons", c.requires.lessons}};
+            } else {
+                c.requires = read_requirement(in, p, *requires, key + ".requires", requires_json);
+            }
+            if (c.requires.is_lesson_count()) c.min_lessons = c.requires.lessons;
             c.certificate = in.boolean(in.required(value, key, "certificate"), key + ".certificate");
             c.sectors = in.sectors(in.member(value, "sectors"), key + ".sectors");
             json[id] = {{"label", detail::program_loader::label_json(c.label)},
-                        {"min_lessons", c.min_lessons},
+                        {"requires", std::move(requires_json)},
                         {"certificate", c.certificate},
                         {"sectors", detail::program_loader::sectors_json(c.sectors)}};
             p.categories_.push_back(std::move(c));
         }
         out["categories"] = std::move(json);
+    }
+
+    /// The most lessons a requirement may count, and the most hours.
+    static constexpr std::int64_t kMaxLessonCount = 10000;
+    static constexpr double kMaxRequiredHours = 1e6;
+
+    /// A requirement (`requires`, or a member of `all`/`any`), with its resolved JSON.
+    static Requirement read_requirement(const Reader& in, const Program& p, const ojson& v, const std::string& key,
+                                        ojson& json) {
+        namespace loader = detail::program_loader;
+        in.expect_object(v, key);
+        static constexpr std::string_view kinds[] = {"lessons", "hours", "exam", "approval", "all", "any"};
+        const ojson* found = nullptr;
+        std::string_view kind_name;
+        for (std::string_view k : kinds)
+            if (const ojson* m = in.member(v, k)) {
+                if (found)
+                    in.fail(key, "a requirement names one of lessons, hours, exam, approval, all or any; this one "
+                                 "names both " + std::string(kind_name) + " and " + std::string(k));
+                found = m, kind_name = k;
+            }
+        if (!found) in.fail(key, "a requirement names one of lessons, hours, exam, approval, all or any");
+        in.check_known_keys(v, key, {"lessons", "hours", "exam", "approval", "all", "any", "from"});
+        const ojson* from = in.member(v, "from");
+        const std::string at = key + "." + std::string(kind_name);
+        Requirement r;
+        json = ojson::object();
+        if (kind_name == "lessons" || kind_name == "hours") {
+            if (kind_name == "lessons") {
+                r.kind = Requirement::Kind::lessons;
+                r.lessons = static_cast<int>(in.integer(*found, at, 0, kMaxLessonCount));
+                json["lessons"] = r.lessons;
+            } else {
+                r.kind = Requirement::Kind::hours;
+                r.hours = in.number(*found, at, 0, kMaxRequiredHours);
+                json["hours"] = loader::number_json(*found);
+            }
+            if (from) {
+                r.from = read_selection(in, p, *from, key + ".from");
+                json["from"] = selection_json(r.from);
+            }
+            return r;
+        }
+        if (from) in.fail(key + ".from", "only a lessons or hours requirement selects lessons");
+        if (kind_name == "exam") {
+            r.kind = Requirement::Kind::exam;
+            r.exam = in.identifier(*found, at);
+            if (!p.find_exam(r.exam))
+                in.fail(at, "unknown exam " + loader::quote_value(r.exam) + " (declare it under exams)");
+            json["exam"] = r.exam;
+        } else if (kind_name == "approval") {
+            r.kind = Requirement::Kind::approval;
+            if (!in.boolean(*found, at)) in.fail(at, "must be true (a requirement that needs a sign-off)");
+            json["approval"] = true;
+        } else {
+            r.kind = kind_name == "all" ? Requirement::Kind::all : Requirement::Kind::any;
+            in.expect_array(*found, at);
+            if (found->empty()) in.fail(at, "must list at least one requirement");
+            ojson children = ojson::array();
+            for (std::size_t i = 0; i < found->size(); ++i) {
+                ojson child;
+                r.children.push_back(read_requirement(in, p, (*found)[i], loader::join_index(at, i), child));
+                children.push_back(std::move(child));
+            }
+            json[std::string(kind_name)] = std::move(children);
+        }
+        return r;
+    }
+
+    /// `from`: exactly one of group, theme, lessons, each naming what the programme declares.
+    static Selection read_selection(const Reader& in, const Program& p, const ojson& v, const std::string& key) {
+        namespace loader = detail::program_loader;
+        in.expect_object(v, key);
+        in.check_known_keys(v, key, {"group", "theme", "lessons"});
+        const ojson* group = in.member(v, "group");
+        const ojson* theme = in.member(v, "theme");
+        const ojson* lessons = in.member(v, "lessons");
+        if ((group ? 1 : 0) + (theme ? 1 : 0) + (lessons ? 1 : 0) != 1)
+            in.fail(key, "a selection names exactly one of group, theme or lessons");
+        Selection sel;
+        if (group) {
+            sel.kind = Selection::Kind::group;
+            sel.name = in.identifier(*group, key + ".group");
+            if (!p.find_group(sel.name))
+                in.fail(key + ".group", "unknown group " + loader::quote_value(sel.name) + " (declare it under groups)");
+        } else if (theme) {
+            sel.kind = Selection::Kind::theme;
+            sel.name = in.identifier(*theme, key + ".theme");
+            bool known = false;
+            for (const std::string& t : p.themes()) known = known || t == sel.name;
+            if (!known)
+                in.fail(key + ".theme", "unknown theme " + loader::quote_value(sel.name) + " (one of the programme's themes)");
+        } else {
+            sel.kind = Selection::Kind::lessons;
+            in.expect_array(*lessons, key + ".lessons");
+            if (lessons->empty()) in.fail(key + ".lessons", "must list at least one lesson");
+            std::unordered_set<std::string> seen;
+            for (std::size_t i = 0; i < lessons->size(); ++i) {
+                const std::string item_key = loader::join_index(key + ".lessons", i);
+                std::string id = in.identifier((*lessons)[i], item_key);
+                if (!p.find_lesson(id))
+                    in.fail(item_key, "unknown lesson " + loader::quote_value(id) + " (not in the programme's catalogue)");
+                in.unique(seen, id, item_key, "lesson");
+                sel.lessons.push_back(std::move(id));
+            }
+        }
+        return sel;
+    }
+
+    static ojson selection_json(const Selection& sel) {
+        switch (sel.kind) {
+            case Selection::Kind::group: return ojson{{"group", sel.name}};
+            case Selection::Kind::theme: return ojson{{"theme", sel.name}};
+            case Selection::Kind::lessons: return ojson{{"lessons", sel.lessons}};
+            case Selection::Kind::all: break;
+        }
+        return ojson::object();
+    }
+
+    // Modules: groups of lessons whose hours may be capped together.
+    static void read_groups(const Reader& in, const ojson& doc, Program& p, ojson& out) {
+        namespace loader = detail::program_loader;
+        ojson json = ojson::object();
+        if (const ojson* groups = in.member(doc, "groups")) {
+            in.expect_object(*groups, "groups");
+            for (const auto& [id, value] : groups->get_ref<const ojson::object_t&>()) {
+                const std::string key = loader::join_key("groups", id);
+                in.check_identifier(id, key);
+                in.expect_object(value, key);
+                in.check_known_keys(value, key, {"label", "max_hours"});
+                Group g;
+                g.id = id;
+                g.label = in.label(in.member(value, "label"), key + ".label", id);
+                ojson max_hours = nullptr;
+                if (const ojson* v = in.member(value, "max_hours")) {
+                    g.max_hours = in.number(*v, key + ".max_hours", 0, kMaxRequiredHours);
+                    max_hours = loader::number_json(*v);
+                }
+                json[id] = {{"label", loader::label_json(g.label)}, {"max_hours", std::move(max_hours)}};
+                p.groups_.push_back(std::move(g));
+            }
+        }
+        out["groups"] = std::move(json);
+    }
+
+    static void read_exams(const Reader& in, const ojson& doc, Program& p, ojson& out) {
+        namespace loader = detail::program_loader;
+        ojson json = ojson::object();
+        if (const ojson* exams = in.member(doc, "exams")) {
+            in.expect_object(*exams, "exams");
+            for (const auto& [id, value] : exams->get_ref<const ojson::object_t&>()) {
+                const std::string key = loader::join_key("exams", id);
+                in.check_identifier(id, key);
+                in.expect_object(value, key);
+                in.check_known_keys(value, key, {"label", "pass_score"});
+                Exam e;
+                e.id = id;
+                e.label = in.label(in.member(value, "label"), key + ".label", id);
+                ojson pass_score = 60;
+                if (const ojson* v = in.member(value, "pass_score")) {
+                    e.pass_score = in.number(*v, key + ".pass_score", 0, 100);
+                    pass_score = loader::number_json(*v);
+                }
+                json[id] = {{"label", loader::label_json(e.label)}, {"pass_score", std::move(pass_score)}};
+                p.exams_.push_back(std::move(e));
+            }
+        }
+        out["exams"] = std::move(json);
     }
 
     // R5.
@@ -768,7 +958,7 @@ private:
                 const std::string key = detail::program_loader::join_index("lessons", i);
                 const ojson& item = (*lessons)[i];
                 in.expect_object(item, key);
-                in.check_known_keys(item, key, {"id", "title", "minutes", "theme"});
+                in.check_known_keys(item, key, {"id", "title", "minutes", "theme", "group", "max_hours"});
                 Lesson lesson;
                 lesson.id = in.identifier(in.required(item, key, "id"), key + ".id");
                 in.unique(seen, lesson.id, key + ".id", "lesson id");
@@ -788,10 +978,24 @@ private:
                                                     " is not one of the programme's themes");
                     theme = lesson.theme;
                 }
+                ojson group = nullptr, max_hours = nullptr;
+                if (const ojson* v = in.member(item, "group")) {
+                    lesson.group = in.identifier(*v, key + ".group");
+                    if (!p.find_group(lesson.group))
+                        in.fail(key + ".group", "unknown group " + detail::program_loader::quote_value(lesson.group) +
+                                                    " (declare it under groups)");
+                    group = lesson.group;
+                }
+                if (const ojson* v = in.member(item, "max_hours")) {
+                    lesson.max_hours = in.number(*v, key + ".max_hours", 0, kMaxRequiredHours);
+                    max_hours = detail::program_loader::number_json(*v);
+                }
                 json.push_back({{"id", lesson.id},
                                 {"title", lesson.title},
                                 {"minutes", detail::program_loader::number_json(minutes)},
-                                {"theme", std::move(theme)}});
+                                {"theme", std::move(theme)},
+                                {"group", std::move(group)},
+                                {"max_hours", std::move(max_hours)}});
                 p.lessons_.push_back(std::move(lesson));
             }
         }

@@ -127,7 +127,7 @@ TEST_CASE("yanxiu programs and validate") {
     auto resolved = run("validate hunan-2023-mh-winter");
     REQUIRE(resolved.status == 0);
     auto j = nlohmann::json::parse(resolved.out);
-    CHECK(j["categories"]["homeroom"]["min_lessons"] == 10);
+    CHECK(j["categories"]["homeroom"]["requires"]["lessons"] == 10);  // min_lessons: 10, resolved
     CHECK(j["support"].size() == 3);
     CHECK(run("validate").status == 2);
 }

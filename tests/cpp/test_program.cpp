@@ -162,7 +162,7 @@ TEST_CASE("program: R1 R4 R7 R11 Hunan inherits the national programme") {
 
     const nlohmann::ordered_json& resolved = p.to_json();
     CHECK_FALSE(resolved.contains("extends"));
-    CHECK(resolved.at("categories").at("counselor").at("min_lessons") == 10);
+    CHECK(resolved.at("categories").at("counselor").at("requires").at("lessons") == 10);
     CHECK(resolved.at("credit").at("max_hours").is_null());
 }
 
@@ -307,7 +307,7 @@ TEST_CASE("program: errors name the key") {
         {overlay(R"("categories": {"homeroom": {"sectors": ["primary", "primary"]}})"),
          "categories.homeroom.sectors[1]"},
         {overlay(R"("categories": {"homeroom": {"sectors": ["middle_school"]}})"), "categories.homeroom.sectors[0]"},
-        {overlay(R"("categories": {"new": {"certificate": true}})"), "categories.new.min_lessons"},
+        {overlay(R"("categories": {"new": {"certificate": true}})"), "categories.new.requires"},
         {overlay(R"("categories": {"": {"min_lessons": 1, "certificate": true}})"), "categories"},
         {overlay(R"("categories": null)"), "categories"},
         {minimal().replace(minimal().find("\"categories\""), 12, "\"categories\": {}, \"unused\""), "unused"},

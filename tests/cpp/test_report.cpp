@@ -583,8 +583,8 @@ TEST_CASE("messages: every code has Chinese and English wording") {
     CHECK(explain(quiz, Lang::zh) == "第 L07 课未完成答题，不计学时");
     CHECK(explain(quiz, Lang::en) == "Lesson L07: quiz not completed, so its hours are not credited");
     Reason standing = Reason::of(ReasonCode::below_minimum);
-    standing.lessons_have = 12;
-    standing.lessons_need = 15;
+    standing.count_have = 12;
+    standing.count_need = 15;
     CHECK(explain(standing, Lang::zh) == "已完成 12 节，还需 3 节（共需 15 节）");
     CHECK(explain(standing, Lang::en) == "12 lessons completed, 3 more needed (15 in all)");
     Reason short_study = Reason::of(ReasonCode::below_minimum, "L03");

@@ -174,12 +174,14 @@ TEST_CASE("rule: categories (R2/R7) — a category chosen outside its sectors is
     CHECK_FALSE(rule_category_sector_mismatch(*p.find_category("mh_fulltime"), Sector::kindergarten));
 }
 
-TEST_CASE("rule: certificate (R4/R6/R7) — a certificate category, counted time, and the minimum reached") {
-    CHECK(rule_certificate(category(10, true), Seconds{1}, 10));
-    CHECK_FALSE(rule_certificate(category(10, true), Seconds{1}, 9));
-    CHECK_FALSE(rule_certificate(category(10, true), Seconds{0}, 10));
-    CHECK_FALSE(rule_certificate(category(0, false), Seconds{100}, 3));  // R7: never for `other`
-    CHECK(rule_certificate(category(0, true), Seconds{1}, 0));
+TEST_CASE("rule: certificate (R4/R6/R7) — a certificate category, counted time, and its requirement met") {
+    CHECK(rule_certificate(category(10, true), Seconds{1}, true));
+    CHECK_FALSE(rule_certificate(category(10, true), Seconds{1}, false));
+    CHECK_FALSE(rule_certificate(category(10, true), Seconds{0}, true));  // no counted time, whatever holds
+    CHECK_FALSE(rule_certificate(category(0, false), Seconds{100}, true));  // R7: never for `other`
+    CHECK(rule_lesson_count_met(category(10, true), 10));
+    CHECK_FALSE(rule_lesson_count_met(category(10, true), 9));
+    CHECK(rule_lesson_count_met(category(0, true), 0));
 }
 
 TEST_CASE("rule: completed_at — the instant the Nth lesson was credited") {

@@ -512,7 +512,9 @@ def test_bad_records_never_raise(hunan):
         ("<participants>", 5, "verified", "bad_type"),
         ("<participants>", 6, "unit", "bad_utf8"),
         ("<participants>", 7, "id", "bad_type"),
-        ("<participants>", 9, "id", "duplicate_id"),
+        # Line 9 (counselor) has the smaller canonical form than line 1
+        # (homeroom): it is kept, and line 1 is rejected when line 9 is read.
+        ("<participants>", 1, "id", "duplicate_id"),
         ("<events>", 2, "end", "missing_field"),
         ("<events>", 3, "kind", "unknown_kind"),
         ("<events>", 4, "score", "number_out_of_range"),
@@ -522,6 +524,8 @@ def test_bad_records_never_raise(hunan):
     assert evaluation.summary == {"participants": {"read": 11, "accepted": 3, "rejected": 7, "duplicates": 1},
                                   "events": {"read": 7, "accepted": 2, "rejected": 5, "duplicates": 0}}
     assert [o.participant for o in evaluation] == ["T1", "T7", "T8"]
+    assert evaluation["T1"].category == "counselor"
+    assert "also read at <participants>:9" in evaluation.rejected[6].message
     assert evaluation["T1"].lessons_credited == 1
 
 

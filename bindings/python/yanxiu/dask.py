@@ -29,6 +29,7 @@ Dask is optional: `import yanxiu` works without it; this module needs
 
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 import dask
@@ -45,6 +46,7 @@ __all__ = ["DaskEvaluation", "evaluate", "report"]
 
 _KEY = "_yanxiu_partition"
 _ROW = "_yanxiu_row"
+_WHERE = re.compile(r"(<events>|<participants>):(\d+)")
 _REJECTION_COLUMNS = ["file", "line", "field", "code", "message"]
 _SUMMARY_KEYS = ("read", "accepted", "rejected", "duplicates")
 
@@ -104,11 +106,18 @@ def _evaluate_partition(program: Program, participants: pd.DataFrame, events: pd
     e_rows = events[_ROW].to_numpy() if _ROW in events else np.empty(0, np.int64)
     evaluation = _evaluate(program, participants.drop(columns=[_ROW, _KEY], errors="ignore"),
                            events.drop(columns=[_ROW, _KEY], errors="ignore"), as_of=as_of, threads=1)
+    def input_row(file: str, line: int) -> int:
+        rows = e_rows if file == "<events>" else p_rows
+        return int(rows[line - 1]) if 0 < line <= len(rows) else line
+
+    def in_input_rows(message: str) -> str:
+        # A duplicate_id message names where the other record was read.
+        return _WHERE.sub(lambda m: f"{m.group(1)}:{input_row(m.group(1), int(m.group(2)))}", message)
+
     rejected = []
     for r in evaluation.rejected:
-        rows = e_rows if r.file == "<events>" else p_rows
-        line = int(rows[r.line - 1]) if 0 < r.line <= len(rows) else r.line
-        rejected.append({"file": r.file, "line": line, "field": r.field, "code": r.code, "message": r.message})
+        rejected.append({"file": r.file, "line": input_row(r.file, r.line), "field": r.field, "code": r.code,
+                         "message": in_input_rows(r.message) if r.code == "duplicate_id" else r.message})
     return {
         "outcomes": evaluation.to_frame(),
         "rejected": pd.DataFrame(rejected, columns=_REJECTION_COLUMNS),
