@@ -512,6 +512,7 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const PackedE
     }
     if (unverified) {
         out.status = rule_status(true, Seconds{0}, false, category);
+        for (const Group& g : program.groups()) out.group_hours.push_back(GroupHours{g.id, 0});
         return out;
     }
 
@@ -519,6 +520,14 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const PackedE
     const std::int64_t first = std::min(first_counted_ == kNever ? kNever : first_counted_ + 1, first_credit_);
     if (out.seconds_studied.count() > 0) out.started_from = Instant{Seconds{first}};
     out.hours_credited = hours_of(out);
+    for (const Group& g : program.groups()) {
+        Selection sel;
+        sel.kind = Selection::Kind::group;
+        sel.name = g.id;
+        const std::int64_t micro_hours =
+            rule_rounded_micro_hours(rule_selection_us(program, sel, lesson_credits_), program.credit());
+        out.group_hours.push_back(GroupHours{g.id, static_cast<double>(micro_hours) / 1e6});
+    }
     std::vector<Reason> lesson_reasons;
     if (with_reasons) lesson_reasons.swap(lesson_reasons_);
     if (category.requires.is_lesson_count()) {

@@ -169,6 +169,17 @@ struct RequirementResult {
     }
 };
 
+/// A group's (module's) credited hours: its lessons' hours after the lesson
+/// and group caps, rounded down to `hour_step`.
+struct GroupHours {
+    std::string group;
+    double hours = 0;
+
+    friend bool operator==(const GroupHours& a, const GroupHours& b) {
+        return a.group == b.group && a.hours == b.hours;
+    }
+};
+
 /// One participant's evaluation.
 struct Outcome {
     std::string participant;
@@ -187,6 +198,8 @@ struct Outcome {
     /// Each node of the requirement tree, in tree order (pre-order), for a
     /// category whose requirement is more than a bare lesson count.
     std::vector<RequirementResult> requirements;
+    /// Hours by group, in the programme's order, where the programme declares groups.
+    std::vector<GroupHours> group_hours;
     /// The earliest `as_of` at which the status would no longer be `not_started`.
     std::optional<Instant> started_from;
     /// The earliest `as_of` at which the status would be `completed`.  Equal
@@ -200,7 +213,8 @@ struct Outcome {
                a.lessons_required == b.lessons_required && a.seconds_studied == b.seconds_studied &&
                a.seconds_credited == b.seconds_credited && a.hours_credited == b.hours_credited &&
                a.certificate == b.certificate && a.completed_at == b.completed_at && a.reasons == b.reasons &&
-               a.lessons == b.lessons && a.requirements == b.requirements && a.started_from == b.started_from &&
+               a.lessons == b.lessons && a.requirements == b.requirements && a.group_hours == b.group_hours &&
+               a.started_from == b.started_from &&
                a.completed_from == b.completed_from;
     }
 };

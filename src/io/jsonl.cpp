@@ -73,6 +73,11 @@ nlohmann::ordered_json to_json(const Outcome& o, const TimeZone& zone, const Out
         }
         j["requirements"] = std::move(requirements);
     }
+    if (!o.group_hours.empty()) {
+        nlohmann::ordered_json groups = nlohmann::ordered_json::object();
+        for (const GroupHours& g : o.group_hours) groups[g.group] = g.hours;
+        j["hours_by_group"] = std::move(groups);
+    }
     if (options.explanations) {
         auto sentences = nlohmann::ordered_json::array();
         for (const Reason& r : o.reasons) sentences.push_back(explain(r, *options.explanations, options.program));
@@ -219,6 +224,18 @@ void append_json_line(std::string& out, const Outcome& o, const TimeZone& zone, 
             out += '}';
         }
         out += ']';
+    }
+    if (!o.group_hours.empty()) {
+        out += ",\"hours_by_group\":{";
+        first = true;
+        for (const GroupHours& g : o.group_hours) {
+            if (!first) out += ',';
+            first = false;
+            append_json_string(out, g.group);
+            out += ':';
+            append_json_double(out, g.hours);
+        }
+        out += '}';
     }
     if (options.explanations) {
         out += ",\"explanations\":[";

@@ -6,12 +6,14 @@
 #include "simulate.hpp"
 
 #include <yanxiu/io/error.hpp>
+#include <yanxiu/rules.hpp>
 
 #include <date/tz.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -495,6 +497,9 @@ enum class Fault : std::uint8_t {
     out_of_range,  ///< quiz score outside 0-100
     bad_type,
     duplicate_id,
+    unknown_exam,    ///< an exam the programme does not declare (variant 3: no exam at all)
+    outside_window,  ///< a manual credit dated before the window
+    missing_by,      ///< an approval or credit that does not say who gave it
 };
 
 enum EvFlag : std::uint8_t {
@@ -512,11 +517,13 @@ struct Ev {
     std::int32_t t1 = 0;    ///< study end
     std::uint16_t seq = 0;  ///< per participant; with `who` it names the event
     std::uint16_t lesson = 0;
-    std::uint8_t quiz = 0;  ///< 0 study, 1 quiz
+    std::uint8_t kind = 0;  ///< kStudy, kQuiz, kExam, kApproval, kCredit
     std::uint8_t score = kNoScore;
     std::uint8_t flags = 0;  ///< EvFlag bits 0-3, EndStyle bits 4-5, TimeStyle bits 6-7
     std::uint8_t fault = 0;  ///< Fault << 4 | variant
     static constexpr std::uint8_t kNoScore = 255;
+    // For an exam, `lesson` is the exam's index; for a credit, `t1` holds its seconds.
+    static constexpr std::uint8_t kStudy = 0, kQuiz = 1, kExam = 2, kApproval = 3, kCredit = 4;
 
     Fault fault_kind() const noexcept { return static_cast<Fault>(fault >> 4); }
     unsigned variant() const noexcept { return fault & 15u; }
@@ -552,19 +559,30 @@ public:
                 lessons_.emplace_back(id);
             }
         }
-        // Each simulated category's minimum, as the programme sets it (0 for
-        // a category it does not define: such records are rejected).
-        for (std::size_t c = 0; c < kCatCount; ++c) {
-            const Category* category = program.find_category(kCatNames[c]);
-            min_lessons_[c] = category ? category->min_lessons : 0;
-        }
         if (lessons_.size() > 4096) throw std::invalid_argument("simulate: at most 4096 lessons");
         for (std::size_t i = 0; i < lessons_.size(); ++i) {
             lesson_json_.push_back(json_escape(lessons_[i]));
             lesson_csv_.push_back(csv_cell(lessons_[i]));
-            // A lesson's length belongs to the course, not to the seed.
+            // A lesson's length belongs to the course, not to the seed: the
+            // catalogue's, or an invented 20-45 minutes.
             std::uint64_t h = hash3(0x6c6573736f6eULL, i, 0);
-            lesson_seconds_.push_back(static_cast<std::int32_t>(20 + h % 26) * 60);
+            const std::int64_t listed = i < program.lessons().size() ? program.lessons()[i].length.count() : 0;
+            lesson_seconds_.push_back(listed > 0 ? static_cast<std::int32_t>(std::min<std::int64_t>(listed, 86400))
+                                                 : static_cast<std::int32_t>(20 + h % 26) * 60);
+        }
+        // Full viewing: where the programme wants most of a lesson watched,
+        // sessions run at least that long (a short one is a deliberate partial).
+        const double ratio = program.credit().min_study_ratio;
+        min_length_per_mille_ = ratio > 0.92 ? static_cast<std::int32_t>(std::ceil(ratio * 1000)) : 920;
+        plan_categories(program);
+        for (const Exam& exam : program.exams()) {
+            exam_json_.push_back(json_escape(exam.id));
+            exam_csv_.push_back(csv_cell(exam.id));
+            exam_pass_.push_back(exam.pass_score);
+        }
+        for (const auto& u : kUnits) {
+            approver_.push_back(std::string(u.name) + "学校管理员");
+            office_.push_back(std::string(u.name) + "教师发展中心");
         }
 
         // Days from a week before the window to three days after it, as
@@ -589,6 +607,107 @@ public:
         n_ = options.participants;
         char probe[24];
         id_width_ = static_cast<int>(std::max<std::size_t>(7, write_padded(probe, n_, 1)));
+    }
+
+    /// What a simulated category (a slot of the Hunan cohort's shape) is in
+    /// this programme, and what its teachers set out to do.
+    struct SlotPlan {
+        std::string name;                   ///< the programme's category id written
+        bool target = false;                ///< a certificate category (else: records a little study)
+        bool identity = true;               ///< lessons in catalogue order; `required` = min_lessons
+        std::vector<std::uint16_t> order;   ///< lessons a plan takes first: the `required` targets, then the rest
+        std::size_t required = 0;           ///< lessons the requirement needs
+        std::vector<std::uint16_t> exams;   ///< exams the requirement names
+        bool approval = false;              ///< the requirement needs a sign-off
+    };
+
+    /// The simulated categories, from the programme.  A programme with the
+    /// winter ids keeps them (a category it lacks is written anyway, and
+    /// rejected); another maps the four target slots onto its certificate
+    /// categories and the last onto its first other category.  Each slot's
+    /// plan comes from its requirement: a bare lesson count takes the first
+    /// N lessons; a tree is walked, taking lessons in catalogue order until
+    /// each lessons/hours node holds under the programme's caps (the first
+    /// alternative of an `any`), and noting the exams and sign-off it names.
+    void plan_categories(const Program& program) {
+        bool winter_ids = false;
+        for (std::string_view name : kCatNames) winter_ids = winter_ids || program.find_category(name);
+        std::vector<const Category*> certificates, others;
+        for (const Category& c : program.categories()) (c.certificate ? certificates : others).push_back(&c);
+        if (certificates.empty() && !program.categories().empty()) certificates.push_back(&program.categories()[0]);
+        for (std::size_t c = 0; c < kCatCount; ++c) {
+            SlotPlan& slot = slots_[c];
+            const Category* category = nullptr;
+            if (winter_ids || certificates.empty()) {
+                slot.name = std::string(kCatNames[c]);
+                slot.target = c != other_teacher;
+                category = program.find_category(kCatNames[c]);
+            } else {
+                category = c == other_teacher && !others.empty() ? others.front() : certificates[c % certificates.size()];
+                slot.name = category->id;
+                slot.target = category->certificate;
+            }
+            if (!category || category->requires.is_lesson_count()) {
+                slot.required = category ? static_cast<std::size_t>(std::max(0, category->min_lessons)) : 0;
+                continue;
+            }
+            slot.identity = false;
+            std::vector<LessonCredit> credits(lessons_.size());
+            for (std::size_t i = 0; i < credits.size(); ++i)
+                credits[i].catalogue = i < program.lessons().size() ? &program.lessons()[i] : nullptr;
+            plan_requirement(program, category->requires, credits, slot);
+            slot.required = slot.order.size();
+            std::vector<bool> taken(lessons_.size(), false);
+            for (std::uint16_t l : slot.order) taken[l] = true;
+            for (std::size_t i = 0; i < lessons_.size(); ++i)
+                if (!taken[i]) slot.order.push_back(static_cast<std::uint16_t>(i));
+            extended_records_ = true;
+        }
+        extended_records_ = extended_records_ || !program.exams().empty();
+    }
+
+    void plan_requirement(const Program& program, const Requirement& r, std::vector<LessonCredit>& credits,
+                          SlotPlan& slot) const {
+        RequirementInput in;
+        in.lessons = &credits;
+        auto take = [&](std::size_t i) {
+            credits[i].credited = true;
+            credits[i].seconds = lesson_seconds_[i];
+            slot.order.push_back(static_cast<std::uint16_t>(i));
+        };
+        switch (r.kind) {
+            case Requirement::Kind::lessons:
+                for (std::size_t i = 0; i < credits.size() && !rule_requirement_lessons(r, in).holds; ++i)
+                    if (!credits[i].credited && rule_selects(r.from, credits[i].catalogue)) take(i);
+                break;
+            case Requirement::Kind::hours:
+                for (std::size_t i = 0; i < credits.size() && !rule_requirement_hours(r, in, program).holds; ++i) {
+                    if (credits[i].credited || !rule_selects(r.from, credits[i].catalogue)) continue;
+                    const std::int64_t before = rule_selection_us(program, r.from, credits);
+                    take(i);
+                    if (rule_selection_us(program, r.from, credits) == before) {  // capped: it adds nothing
+                        credits[i].credited = false;
+                        slot.order.pop_back();
+                    }
+                }
+                break;
+            case Requirement::Kind::exam:
+                if (const Exam* exam = program.find_exam(r.exam)) {
+                    const auto index = static_cast<std::uint16_t>(exam - program.exams().data());
+                    if (std::find(slot.exams.begin(), slot.exams.end(), index) == slot.exams.end())
+                        slot.exams.push_back(index);
+                }
+                break;
+            case Requirement::Kind::approval:
+                slot.approval = true;
+                break;
+            case Requirement::Kind::all:
+                for (const Requirement& child : r.children) plan_requirement(program, child, credits, slot);
+                break;
+            case Requirement::Kind::any:
+                if (!r.children.empty()) plan_requirement(program, r.children.front(), credits, slot);
+                break;
+        }
     }
 
     /// Generates everything and writes it to the five sinks.
@@ -650,7 +769,7 @@ private:
             p.time_style = style < 0.85 ? TimeStyle::offset : style < 0.95 ? TimeStyle::utc : TimeStyle::local;
             if (!verified)
                 p.behaviour = Behaviour::unverified;
-            else if (p.category == other_teacher)
+            else if (!slots_[p.category].target)
                 p.behaviour = Behaviour::non_target;
             else
                 p.behaviour = static_cast<Behaviour>(rng.pick(kBehaviourWeights));
@@ -715,8 +834,8 @@ private:
         }
         csv = put(csv, ',');
         key("category");
-        text(kCatNames[category]);
-        csv = put(csv, kCatNames[category]);
+        text(slots_[category].name);
+        csv = put(csv, slots_[category].name);
         csv = put(csv, ',');
         if (!verified_text.empty()) {
             key("verified");
@@ -777,9 +896,14 @@ private:
                         put_person(jsonl, csv_sink, p, i, false, 0, p.category, "true");
                         break;
                     case PersonFault::duplicate_id: {
-                        // Same id, another identity: the later record is rejected.
+                        // Same id, another identity: one of the two is rejected.
                         Cat other = p.category == other_teacher ? mh_parttime : other_teacher;
-                        put_person(jsonl, csv_sink, p, i, true, i + 1, other, verified);
+                        if (slots_[other].name != slots_[p.category].name) {
+                            put_person(jsonl, csv_sink, p, i, true, i + 1, other, verified);
+                        } else {  // one category only: the copy differs in `verified`
+                            put_person(jsonl, csv_sink, p, i, true, i + 1, p.category,
+                                       verified == "false" ? "true" : "false");
+                        }
                         break;
                     }
                     case PersonFault::bad_type:
@@ -828,11 +952,15 @@ private:
     }
 
     std::int32_t full_length(Rng& rng, std::uint16_t lesson) const {
-        // 92%-115% of the lesson, in integers so every platform agrees.
-        // One draw per statement: operand order is unspecified in C++.
-        std::int32_t len = lesson_seconds_[lesson] * static_cast<std::int32_t>(920 + rng.below(231)) / 1000;
+        // 92%-115% of the lesson (or from the programme's minimum share), in
+        // integers so every platform agrees.  One draw per statement:
+        // operand order is unspecified in C++.
+        const auto spread = static_cast<std::uint64_t>(std::max(1, 1151 - min_length_per_mille_));
+        std::int32_t len = static_cast<std::int32_t>(
+            static_cast<std::int64_t>(lesson_seconds_[lesson]) *
+            (min_length_per_mille_ + static_cast<std::int32_t>(rng.below(spread))) / 1000);
         len += static_cast<std::int32_t>(rng.below(60));
-        return std::clamp<std::int32_t>(len, 300, 3600);
+        return std::clamp<std::int32_t>(len, 300, std::max<std::int32_t>(3600, lesson_seconds_[lesson] + 600));
     }
     static std::int32_t quiz_delay(Rng& rng) { return 60 + static_cast<std::int32_t>(rng.below(541)); }
     static std::int32_t gap(Rng& rng) { return 30 + static_cast<std::int32_t>(rng.below(900)); }
@@ -867,7 +995,7 @@ private:
     std::int32_t quiz(Work& w, std::uint16_t lesson, std::int32_t at) const {
         for (int attempt = 0;; ++attempt) {
             Ev e;
-            e.quiz = 1;
+            e.kind = Ev::kQuiz;
             e.t0 = at;
             e.lesson = lesson;
             double u = w.rng.unit();
@@ -888,8 +1016,23 @@ private:
     }
 
     /// Lessons to study: mostly in catalogue order, sometimes a random subset.
-    std::vector<std::uint16_t> choose_lessons(Rng& rng, std::size_t count) const {
+    /// Under a requirement tree: the lessons the plan targets (a random few
+    /// of them when `count` is short of them), then random others.
+    std::vector<std::uint16_t> choose_lessons(const SlotPlan& plan, Rng& rng, std::size_t count) const {
         count = std::min(count, lessons_.size());
+        if (!plan.identity) {
+            std::vector<std::uint16_t> order = plan.order;
+            const std::size_t targets = std::min(plan.required, order.size());
+            const std::size_t from_targets = std::min(count, targets);
+            for (std::size_t i = 0; i < from_targets; ++i) std::swap(order[i], order[i + rng.below(targets - i)]);
+            for (std::size_t i = targets; i < count; ++i)
+                std::swap(order[i], order[i + rng.below(order.size() - i)]);
+            std::vector<std::uint16_t> picked(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(from_targets));
+            picked.insert(picked.end(), order.begin() + static_cast<std::ptrdiff_t>(targets),
+                          order.begin() + static_cast<std::ptrdiff_t>(std::max(targets, count)));
+            std::sort(picked.begin(), picked.end());
+            return picked;
+        }
         std::vector<std::uint16_t> all(lessons_.size());
         for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::uint16_t>(i);
         if (rng.chance(0.7)) {
@@ -904,8 +1047,8 @@ private:
 
     /// `count` lessons spread over days [a, b], at most four a day when the
     /// days allow it (nobody but a crammer studies all night).
-    std::vector<Item> spread(Rng& rng, std::size_t count, int a, int b) const {
-        std::vector<std::uint16_t> lessons = choose_lessons(rng, count);
+    std::vector<Item> spread(const SlotPlan& plan, Rng& rng, std::size_t count, int a, int b) const {
+        std::vector<std::uint16_t> lessons = choose_lessons(plan, rng, count);
         if (b < a) b = a;
         const auto span = static_cast<std::size_t>(b - a + 1);
         const std::size_t per_day = std::max<std::size_t>(4, (lessons.size() + span - 1) / span);
@@ -930,13 +1073,13 @@ private:
     }
 
     /// A steady plan: start early in the window, finish before its end.
-    std::vector<Item> steady_plan(Rng& rng, std::size_t count) const {
+    std::vector<Item> steady_plan(const SlotPlan& plan, Rng& rng, std::size_t count) const {
         int a = first_day_ + static_cast<int>(rng.below(static_cast<std::uint64_t>(window_days_ * 3 / 10 + 1)));
         int b = first_day_ + window_days_ * 6 / 10 +
                 static_cast<int>(rng.below(static_cast<std::uint64_t>(window_days_ * 37 / 100 + 1)));
         b = std::min(b, last_day_ - 1);
         b = std::max(b, std::min(a + 3, last_day_));
-        return spread(rng, count, a, b);
+        return spread(plan, rng, count, a, b);
     }
 
     /// Turns a plan into sessions and quizzes.  Sessions on one day follow
@@ -1049,7 +1192,8 @@ private:
         const Person& p = *w.person;
         Rng& rng = w.rng;
         const std::size_t lesson_count = lessons_.size();
-        const auto required = std::min<std::size_t>(static_cast<std::size_t>(min_lessons_[p.category]), lesson_count);
+        const SlotPlan& plan = slots_[p.category];
+        const auto required = std::min<std::size_t>(plan.required, lesson_count);
         std::vector<Item> items;
         auto pick_indices = [&](std::size_t how_many) {
             // Distinct positions of `items`, at most how_many.
@@ -1062,10 +1206,10 @@ private:
         };
         switch (p.behaviour) {
             case Behaviour::steady_finisher:
-                items = steady_plan(rng, required + extra_lessons(rng));
+                items = steady_plan(plan, rng, required + extra_lessons(rng));
                 break;
             case Behaviour::quiz_skipper: {
-                items = steady_plan(rng, required + extra_lessons(rng));
+                items = steady_plan(plan, rng, required + extra_lessons(rng));
                 bool any = false;
                 for (auto& it : items)
                     if (rng.chance(0.35)) it.mod = Mod::skip_quiz, any = true;
@@ -1073,11 +1217,11 @@ private:
                 break;
             }
             case Behaviour::quiz_before_study:
-                items = steady_plan(rng, required + extra_lessons(rng));
+                items = steady_plan(plan, rng, required + extra_lessons(rng));
                 for (std::size_t i : pick_indices(1 + rng.below(3))) items[i].mod = Mod::quiz_first;
                 break;
             case Behaviour::two_tab_overlap: {
-                items = steady_plan(rng, required + extra_lessons(rng));
+                items = steady_plan(plan, rng, required + extra_lessons(rng));
                 std::size_t pairs = 1 + rng.below(3);
                 for (std::size_t tries = 0; pairs > 0 && tries < 20 && items.size() >= 2; ++tries) {
                     std::size_t i = rng.below(items.size() - 1);
@@ -1091,7 +1235,7 @@ private:
                 break;
             }
             case Behaviour::rewatcher: {
-                items = steady_plan(rng, required + extra_lessons(rng));
+                items = steady_plan(plan, rng, required + extra_lessons(rng));
                 std::vector<Item> again;
                 for (std::size_t i : pick_indices(1 + rng.below(3))) {
                     if (rng.chance(0.5)) {
@@ -1110,29 +1254,29 @@ private:
                         static_cast<int>(rng.below(static_cast<std::uint64_t>(window_days_ / 4 + 1)));
                 std::size_t count = required + extra_lessons(rng);
                 if (rng.chance(0.4)) count = required > 4 ? required - 1 - rng.below(4) : 1;
-                items = spread(rng, count, std::min(a, last_day_), last_day_);
+                items = spread(plan, rng, count, std::min(a, last_day_), last_day_);
                 break;
             }
             case Behaviour::dropout: {
                 std::size_t count = required > 1 ? 1 + rng.below(required - 1) : 1;
-                items = steady_plan(rng, count);
+                items = steady_plan(plan, rng, count);
                 if (!items.empty() && rng.chance(0.5)) items.back().mod = Mod::partial;
                 break;
             }
             case Behaviour::never_started:
                 return;
             case Behaviour::non_target: {
-                items = spread(rng, rng.below(9), first_day_, last_day_);
+                items = spread(plan, rng, rng.below(9), first_day_, last_day_);
                 for (auto& it : items)
                     if (rng.chance(0.4)) it.mod = Mod::skip_quiz;
                 break;
             }
             case Behaviour::unverified:
-                items = rng.chance(0.7) ? steady_plan(rng, std::max<std::size_t>(required, 3) + extra_lessons(rng))
-                                        : spread(rng, 1 + rng.below(5), first_day_, last_day_);
+                items = rng.chance(0.7) ? steady_plan(plan, rng, std::max<std::size_t>(required, 3) + extra_lessons(rng))
+                                        : spread(plan, rng, 1 + rng.below(5), first_day_, last_day_);
                 break;
             case Behaviour::before_window: {
-                items = steady_plan(rng, required + extra_lessons(rng));
+                items = steady_plan(plan, rng, required + extra_lessons(rng));
                 if (items.empty()) break;
                 // Early access: the first lesson starts late on the eve of the
                 // window and runs past midnight into its first day.
@@ -1161,7 +1305,7 @@ private:
             case Behaviour::last_day_crammer: {
                 std::size_t count = std::max<std::size_t>(required + (rng.chance(0.3) ? 1 : 0), 1);
                 std::size_t early = rng.below(count / 2 + 1);
-                items = spread(rng, count, first_day_, last_day_ - 1);
+                items = spread(plan, rng, count, first_day_, last_day_ - 1);
                 std::vector<std::uint16_t> tonight;
                 while (items.size() > early) {
                     tonight.insert(tonight.begin(), items.back().lesson);
@@ -1175,6 +1319,82 @@ private:
                 return;
         }
         run_plan(w, items);
+        if (p.behaviour != Behaviour::dropout && p.behaviour != Behaviour::non_target) after_study(w, plan, items);
+    }
+
+    /// The day (index into `day_start_`) an instant falls on.
+    int day_of(std::int32_t t) const {
+        auto it = std::upper_bound(day_start_.begin(), day_start_.end(), t);
+        return std::max(0, static_cast<int>(it - day_start_.begin()) - 1);
+    }
+
+    /// An exam score: most pass, some need a second sitting.
+    static std::uint8_t draw_exam_score(Rng& rng) {
+        static constexpr std::array<std::uint32_t, 7> weights = {4, 6, 12, 20, 26, 20, 12};  // 40..100
+        const auto score = 40 + 10 * rng.pick(weights) + rng.below(10);
+        return static_cast<std::uint8_t>(std::min<std::uint64_t>(score, 100));
+    }
+
+    /// What follows the lessons under a requirement tree: the exams it names
+    /// (a failed sitting is often retaken the next day), then the school's
+    /// sign-off a few days later (sometimes only after the window closed);
+    /// and now and then an offline session that the teacher's unit credits
+    /// by hand for a lesson not studied online.
+    void after_study(Work& w, const SlotPlan& plan, const std::vector<Item>& items) const {
+        if (plan.identity || w.out->empty()) return;
+        Rng& rng = w.rng;
+        std::int32_t last = 0;
+        for (const Ev& e : *w.out) last = std::max(last, e.kind == Ev::kStudy ? e.t1 : e.t0);
+        const auto at_day = [&](int day, std::int32_t after) {
+            day = std::clamp(day, 0, static_cast<int>(day_start_.size()) - 1);
+            const std::int32_t t = day_start_[static_cast<std::size_t>(day)] + 9 * 3600 +
+                                   static_cast<std::int32_t>(rng.below(10 * 3600));
+            return std::max(t, after + 600);
+        };
+        if (rng.chance(0.06)) {
+            // An offline session, credited by the unit.
+            std::vector<bool> studied(lessons_.size(), false);
+            for (const Item& it : items) studied[it.lesson] = true;
+            std::vector<std::uint16_t> candidates;
+            for (std::uint16_t l : plan.order)
+                if (!studied[l]) candidates.push_back(l);
+            if (!candidates.empty()) {
+                Ev e;
+                e.kind = Ev::kCredit;
+                e.lesson = candidates[rng.below(std::min<std::size_t>(candidates.size(), 3))];
+                e.t0 = at_day(day_of(last) - static_cast<int>(rng.below(5)), day_start_[static_cast<std::size_t>(first_day_)]);
+                e.t0 = std::min(e.t0, day_start_[static_cast<std::size_t>(last_day_)] + 20 * 3600);
+                e.t1 = lesson_seconds_[e.lesson] + 60 * static_cast<std::int32_t>(rng.below(30));
+                push(w, e);
+            }
+        }
+        bool passed = true;
+        for (std::uint16_t exam : plan.exams) {
+            std::int32_t at = at_day(day_of(last) + 1 + static_cast<int>(rng.below(3)), last);
+            passed = false;
+            for (int sitting = 0; sitting < 3; ++sitting) {
+                Ev e;
+                e.kind = Ev::kExam;
+                e.lesson = exam;
+                e.t0 = at;
+                e.score = draw_exam_score(rng);
+                push(w, e);
+                last = at;
+                if (e.score >= exam_pass_[exam]) {
+                    passed = true;
+                    break;
+                }
+                if (!rng.chance(0.7)) break;
+                at = at_day(day_of(at) + 1, at);
+            }
+            if (!passed) break;
+        }
+        if (plan.approval && passed && rng.chance(0.9)) {
+            Ev e;
+            e.kind = Ev::kApproval;
+            e.t0 = at_day(day_of(last) + 1 + static_cast<int>(rng.below(4)), last);
+            push(w, e);
+        }
     }
 
     /// Spoils event `e` (in place) with a fault that suits its kind.
@@ -1187,9 +1407,23 @@ private:
                                                 Fault::unknown_kind,  Fault::missing_field,
                                                 Fault::not_a_record,  Fault::out_of_range,
                                                 Fault::bad_type};
-        Fault f = e.quiz ? quiz_faults[rng.below(std::size(quiz_faults))]
-                         : study_faults[rng.below(std::size(study_faults))];
+        static constexpr Fault exam_faults[] = {Fault::unknown_exam, Fault::out_of_range, Fault::bad_timestamp,
+                                                Fault::unknown_participant};
+        static constexpr Fault approval_faults[] = {Fault::missing_by, Fault::bad_timestamp,
+                                                    Fault::unknown_participant};
+        static constexpr Fault credit_faults[] = {Fault::missing_by, Fault::outside_window, Fault::out_of_range,
+                                                  Fault::bad_timestamp};
+        Fault f = Fault::none;
+        switch (e.kind) {
+            case Ev::kStudy: f = study_faults[rng.below(std::size(study_faults))]; break;
+            case Ev::kQuiz: f = quiz_faults[rng.below(std::size(quiz_faults))]; break;
+            case Ev::kExam: f = exam_faults[rng.below(std::size(exam_faults))]; break;
+            case Ev::kApproval: f = approval_faults[rng.below(std::size(approval_faults))]; break;
+            default: f = credit_faults[rng.below(std::size(credit_faults))]; break;
+        }
         auto variant = static_cast<unsigned>(rng.below(4));
+        if (f == Fault::outside_window)  // a day or three before the window opens
+            e.t0 = day_start_[static_cast<std::size_t>(first_day_ - 1 - static_cast<int>(variant % 3))] + 15 * 3600;
         if (f == Fault::end_before_start || f == Fault::too_long) {
             // Written with `end` so the fault is in the times, not the duration.
             e.flags = static_cast<std::uint8_t>(e.flags & ~0x30u);
@@ -1227,12 +1461,16 @@ private:
                     if ((e.flags & kHasId) && rng.chance(0.1)) {
                         // A corrected re-send under the same id: a conflict.
                         Ev copy = e;
-                        if (copy.quiz)
+                        if (copy.kind == Ev::kQuiz || copy.kind == Ev::kExam)
                             copy.score = copy.score == Ev::kNoScore ? 60
                                          : copy.score <= 90        ? static_cast<std::uint8_t>(copy.score + 10)
                                                                    : static_cast<std::uint8_t>(copy.score - 10);
-                        else
+                        else if (copy.kind == Ev::kStudy)
                             copy.t1 += 60 + static_cast<std::int32_t>(rng.below(540));
+                        else if (copy.kind == Ev::kCredit)
+                            copy.t1 += 60;  // other seconds
+                        else
+                            copy.t0 -= 60 + static_cast<std::int32_t>(rng.below(540));
                         copy.key = e.key + 1 + static_cast<std::int32_t>(rng.below(3600));
                         copy.fault = static_cast<std::uint8_t>(static_cast<unsigned>(Fault::duplicate_id) << 4);
                         mine.push_back(copy);
@@ -1267,7 +1505,12 @@ private:
         void set_text(std::string_view both) { kind = text, json = both, csv = both; }
         void set_bare(std::string_view both) { kind = bare, json = both, csv = both; }
     };
-    enum { f_id, f_kind, f_participant, f_lesson, f_start, f_end, f_duration, f_at, f_score, f_completed, f_count };
+    enum {
+        f_id, f_kind, f_participant, f_lesson, f_start, f_end, f_duration, f_at, f_score, f_completed,
+        f_exam, f_seconds, f_by, f_reason, f_count
+    };
+    /// The columns of the winter programme's files, and those the other record kinds add.
+    static constexpr int kBasicFields = f_exam;
 
     /// The text of one event's fields, faults applied.  Views point into
     /// `arena` (fixed size: no allocation per record).
@@ -1318,7 +1561,8 @@ private:
             n += write_padded(buf + n, e.seq, 3);
             v.fields[f_id].set_text(v.keep(buf, n));
         }
-        v.fields[f_kind].set_text(e.quiz ? "quiz" : "study");
+        static constexpr std::string_view kKinds[] = {"study", "quiz", "exam", "approval", "credit"};
+        v.fields[f_kind].set_text(kKinds[std::min<std::size_t>(e.kind, 4)]);
         if (fault == Fault::unknown_kind) v.fields[f_kind].set_text(kBadKinds[variant]);
         {
             std::uint64_t number = e.who + 1ull;
@@ -1326,9 +1570,23 @@ private:
             buf[0] = 'T';
             v.fields[f_participant].set_text(v.keep(buf, 1 + write_padded(buf + 1, number, id_width_)));
         }
-        v.fields[f_lesson] = Field{Field::text, lesson_json_[e.lesson], lesson_csv_[e.lesson]};
+        if (e.kind == Ev::kStudy || e.kind == Ev::kQuiz || e.kind == Ev::kCredit)
+            v.fields[f_lesson] = Field{Field::text, lesson_json_[e.lesson], lesson_csv_[e.lesson]};
         const Instant t0 = abs(e.t0);
-        if (!e.quiz) {
+        const std::size_t unit = people_[e.who].unit;
+        if (e.kind == Ev::kExam) {
+            v.fields[f_at].set_text(time_text(v, t0, style));
+            v.fields[f_score].set_bare(v.keep(buf, write_padded(buf, e.score, 1)));
+            v.fields[f_exam] = Field{Field::text, exam_json_[e.lesson], exam_csv_[e.lesson]};
+        } else if (e.kind == Ev::kApproval) {
+            v.fields[f_at].set_text(time_text(v, t0, style));
+            v.fields[f_by].set_text(approver_[unit]);
+        } else if (e.kind == Ev::kCredit) {
+            v.fields[f_at].set_text(time_text(v, t0, style));
+            v.fields[f_seconds].set_bare(v.keep(buf, write_padded(buf, static_cast<std::uint64_t>(e.t1), 1)));
+            v.fields[f_by].set_text(office_[unit]);
+            v.fields[f_reason].set_text("线下集中学习");
+        } else if (e.kind == Ev::kStudy) {
             v.fields[f_start].set_text(time_text(v, t0, style));
             switch (e.end_style()) {
                 case EndStyle::end:
@@ -1347,7 +1605,7 @@ private:
                 v.fields[f_score].set_bare(v.keep(buf, write_padded(buf, e.score, 1)));
             if (e.flags & kHasCompleted) v.fields[f_completed].set_bare((e.flags & kCompleted) ? "true" : "false");
         }
-        const int time_field = e.quiz ? f_at : f_start;
+        const int time_field = e.kind == Ev::kStudy ? f_start : f_at;
         switch (fault) {
             case Fault::bad_timestamp: {
                 // Impossible or misshapen times, from the real local time.
@@ -1385,7 +1643,7 @@ private:
                     case 1: v.fields[f_lesson].kind = Field::absent; break;
                     case 2: v.fields[time_field].kind = Field::absent; break;
                     default:
-                        if (e.quiz) v.fields[f_kind].kind = Field::absent;
+                        if (e.kind != Ev::kStudy) v.fields[f_kind].kind = Field::absent;
                         else v.fields[f_end].kind = v.fields[f_duration].kind = Field::absent;
                         break;
                 }
@@ -1394,10 +1652,22 @@ private:
                 v.fields[f_duration].set_text(kBadDurations[variant]);
                 break;
             case Fault::out_of_range:
-                v.fields[f_score].set_bare(variant == 0 ? "120" : variant == 1 ? "-10" : variant == 2 ? "101" : "1000");
+                if (e.kind == Ev::kCredit)
+                    v.fields[f_seconds].set_bare(variant % 2 ? "-1800" : "0");
+                else
+                    v.fields[f_score].set_bare(variant == 0 ? "120" : variant == 1 ? "-10" : variant == 2 ? "101" : "1000");
+                break;
+            case Fault::unknown_exam: {
+                static constexpr std::string_view kBadExams[] = {"x-midterm", "x-结业考核", "x-exam2"};
+                if (variant < 3) v.fields[f_exam].set_text(kBadExams[variant]);
+                else v.fields[f_exam].kind = Field::absent;
+                break;
+            }
+            case Fault::missing_by:
+                v.fields[f_by].kind = Field::absent;
                 break;
             case Fault::bad_type:
-                if (e.quiz) {
+                if (e.kind != Ev::kStudy) {
                     v.fields[f_score].set_text("优秀");
                 } else {
                     // An epoch number where a timestamp belongs.
@@ -1412,8 +1682,9 @@ private:
 
     /// Writes the view as one JSON line at `p` (without the newline).
     static char* put_json(char* p, const View& v) {
-        static constexpr std::string_view names[f_count] = {"id", "kind", "participant", "lesson", "start",
-                                                             "end", "duration", "at", "score", "completed"};
+        static constexpr std::string_view names[f_count] = {"id",    "kind",      "participant", "lesson", "start",
+                                                             "end",   "duration",  "at",          "score",  "completed",
+                                                             "exam",  "seconds",   "by",          "reason"};
         p = put(p, '{');
         bool first = true;
         for (int i = 0; i < f_count; ++i) {
@@ -1436,10 +1707,11 @@ private:
     }
 
     /// Writes the view as one CSV row at `p` (without the newline).
-    static char* put_csv(char* p, const View& v) {
-        static constexpr int order[f_count] = {f_kind,  f_participant, f_lesson, f_start,     f_end,
-                                               f_duration, f_at,       f_score,  f_completed, f_id};
-        for (int k = 0; k < f_count; ++k) {
+    char* put_csv(char* p, const View& v) const {
+        static constexpr int order[f_count] = {f_kind, f_participant, f_lesson, f_start,   f_end,  f_duration, f_at,
+                                               f_score, f_completed,  f_id,     f_exam,    f_seconds, f_by, f_reason};
+        const int columns = extended_records_ ? f_count : kBasicFields;
+        for (int k = 0; k < columns; ++k) {
             if (k) p = put(p, ',');
             const Field& f = v.fields[order[k]];
             if (f.kind != Field::absent) p = put(p, f.csv);
@@ -1450,13 +1722,17 @@ private:
     void write_events(Sink& jsonl, Sink& csv_sink, SimulatedCohort& result) {
         InstantWriter writer(*zone_);
         writer_ = &writer;
-        csv_sink.append("kind,participant,lesson,start,end,duration,at,score,completed,id\n");
+        csv_sink.append(extended_records_ ? "kind,participant,lesson,start,end,duration,at,score,completed,id,"
+                                            "exam,seconds,by,reason\n"
+                                          : "kind,participant,lesson,start,end,duration,at,score,completed,id\n");
         // Field names, punctuation and generated values stay well under 512
         // bytes; a lesson id is the only text of unbounded length.
         std::size_t longest_lesson = 0;
         for (std::size_t i = 0; i < lessons_.size(); ++i)
             longest_lesson = std::max({longest_lesson, lesson_json_[i].size(), lesson_csv_[i].size()});
-        const std::size_t line_max = 512 + longest_lesson;
+        for (std::size_t i = 0; i < exam_json_.size(); ++i)
+            longest_lesson = std::max({longest_lesson, exam_json_[i].size(), exam_csv_[i].size()});
+        const std::size_t line_max = 768 + 2 * longest_lesson;  // room for `by` and `reason` too
         std::unique_ptr<char[]> scratch(new char[line_max]);
         for (const Ev& e : events_) {
             View v;
@@ -1505,14 +1781,17 @@ private:
         std::vector<std::array<std::size_t, kCatCount>> registered(kUnitCount);
         for (auto& row : registered) row.fill(0);
         for (const auto& p : people_)
-            if ((p.flags & kVerified) && p.category != other_teacher) ++registered[p.unit][p.category];
+            if ((p.flags & kVerified) && slots_[p.category].target) ++registered[p.unit][p.category];
         Rng rng(options_.seed, kStreamCensus, 0);
         sink.append("unit,category,expected\n");
         for (std::size_t u = 0; u < kUnitCount; ++u) {
             const UnitInfo& info = kUnits[u];
             std::vector<Cat> cats = {mh_fulltime, mh_parttime};
-            if (info.kind == UnitKind::city) cats.push_back(homeroom);
-            if (info.kind == UnitKind::university) cats.push_back(counselor);
+            if (info.kind == UnitKind::city || !slots_[homeroom].identity) cats.push_back(homeroom);
+            if (info.kind == UnitKind::university || !slots_[counselor].identity) cats.push_back(counselor);
+            if (slots_[other_teacher].target) cats.push_back(other_teacher);
+            // Slots that are one category of this programme make one row.
+            std::vector<std::pair<std::string_view, std::size_t>> rows;
             for (Cat c : cats) {
                 std::size_t have = registered[u][c];
                 std::size_t expected = 0;
@@ -1531,10 +1810,16 @@ private:
                         expected += rng.below(3);
                     }
                 }
-                char* p = sink.claim(128);
+                auto same = std::find_if(rows.begin(), rows.end(),
+                                         [&](const auto& row) { return row.first == slots_[c].name; });
+                if (same != rows.end()) same->second += expected;
+                else rows.emplace_back(slots_[c].name, expected);
+            }
+            for (const auto& [category, expected] : rows) {
+                char* p = sink.claim(128 + category.size());
                 p = put(p, info.name);
                 p = put(p, ',');
-                p = put(p, kCatNames[c]);
+                p = put(p, category);
                 p = put(p, ',');
                 p += write_padded(p, expected, 1);
                 sink.commit(put(p, '\n'));
@@ -1547,7 +1832,11 @@ private:
     Window window_;
     int window_days_ = 0;
     std::vector<std::string> lessons_, lesson_json_, lesson_csv_;
-    std::array<int, kCatCount> min_lessons_{};
+    std::array<SlotPlan, kCatCount> slots_{};
+    bool extended_records_ = false;  ///< exams, approvals or credits: their columns are written
+    std::int32_t min_length_per_mille_ = 920;
+    std::vector<std::string> exam_json_, exam_csv_, approver_, office_;
+    std::vector<double> exam_pass_;
     std::vector<std::int32_t> lesson_seconds_;
     Instant base_{};
     int first_day_ = 0, last_day_ = 0;
