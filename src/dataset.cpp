@@ -577,11 +577,9 @@ AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::siz
                                                               : "a manual credit needs by (who gave it)");
         if (!by) return rejected();
         note.by = std::move(*by);
-        if (event.kind == EventKind::credit) {
-            auto why = read_text(f, Field::reason, rejection, false, "");
-            if (!why) return rejected();
-            note.reason = std::move(*why);
-        }
+        auto why = read_text(f, Field::reason, rejection, false, "");
+        if (!why) return rejected();
+        note.reason = std::move(*why);
         event.end = Instant{Seconds{static_cast<std::int64_t>(notes_.size())}};
         notes_.push_back(std::move(note));
     }

@@ -127,8 +127,11 @@ Update Ledger::add_checked(const Record& event, std::string where, std::size_t l
         auto& theirs = st.own[old.participant];
         for (std::size_t k = 0; k < theirs.size(); ++k) {
             const PackedEvent& x = theirs[k];
+            // The whole event: an id-less record at the same instant may differ only in its score.
+            const bool same_score = (std::isnan(x.score) && std::isnan(old.score)) || x.score == old.score;
             if (x.kind == old.kind && x.lesson == old.lesson && x.start == old.start.time_since_epoch().count() &&
-                x.end == old.end.time_since_epoch().count()) {
+                x.end == old.end.time_since_epoch().count() && same_score &&
+                (x.completed != 0) == old.completed) {
                 theirs.erase(theirs.begin() + static_cast<std::ptrdiff_t>(k));
                 break;
             }

@@ -144,6 +144,78 @@ std::string category_label(std::string_view id, Lang lang, const Program* progra
     return std::string(id);
 }
 
+/// An exam's label in `lang`: from the programme when given and it knows
+/// the id, else the id itself.
+std::string exam_label(std::string_view id, Lang lang, const Program* program) {
+    if (program)
+        if (const Exam* e = program->find_exam(id)) {
+            const std::string& text = lang == Lang::zh ? e->label.zh : e->label.en;
+            if (!text.empty()) return text;
+        }
+    return std::string(id);
+}
+
+namespace {
+
+std::string selection_words(const Selection& sel, Lang lang, const Program& program) {
+    switch (sel.kind) {
+        case Selection::Kind::all: return "";
+        case Selection::Kind::group:
+            if (const Group* g = program.find_group(sel.name)) {
+                const std::string text = label_text(g->label, lang);
+                return text.empty() ? g->id : text;
+            }
+            return sel.name;
+        case Selection::Kind::theme: return sel.name;
+        case Selection::Kind::lessons: {
+            std::string out;
+            for (const std::string& id : sel.lessons) {
+                if (!out.empty()) out += phrase(Phrase::describe_all_separator, lang);
+                out += id;
+            }
+            return out;
+        }
+    }
+    return "";
+}
+
+std::string describe_node(const Requirement& r, Lang lang, const Program& program, bool nested) {
+    auto from = [&](std::string amount) {
+        const std::string sel = selection_words(r.from, lang, program);
+        return sel.empty() ? amount : phrase(Phrase::describe_from, lang, {amount, sel});
+    };
+    switch (r.kind) {
+        case Requirement::Kind::lessons: return from(phrase(Phrase::describe_lessons, lang, {std::to_string(r.lessons)}));
+        case Requirement::Kind::hours: return from(phrase(Phrase::describe_hours, lang, {amount_words(r.hours)}));
+        case Requirement::Kind::exam: {
+            const Exam* exam = program.find_exam(r.exam);
+            return phrase(Phrase::describe_exam, lang,
+                          {exam_label(r.exam, lang, &program), amount_words(exam ? exam->pass_score : 60)});
+        }
+        case Requirement::Kind::approval: return phrase(Phrase::describe_approval, lang);
+        case Requirement::Kind::all:
+        case Requirement::Kind::any: {
+            const Phrase separator =
+                r.kind == Requirement::Kind::all ? Phrase::describe_all_separator : Phrase::describe_any_separator;
+            std::string out;
+            for (const Requirement& child : r.children) {
+                if (!out.empty()) out += phrase(separator, lang);
+                out += describe_node(child, lang, program, true);
+            }
+            if (nested && r.children.size() > 1)
+                out = phrase(Phrase::describe_open, lang) + out + phrase(Phrase::describe_close, lang);
+            return out;
+        }
+    }
+    return "";
+}
+
+}  // namespace
+
+std::string describe(const Requirement& requirement, Lang lang, const Program& program) {
+    return describe_node(requirement, lang, program, false);
+}
+
 /// One reason as a sentence, e.g. "第 L07 课未完成答题，不计学时" /
 /// "Lesson L07: quiz not completed, so its hours are not credited".
 /// `program`, when given, names categories by their labels.
@@ -207,10 +279,12 @@ std::string explain(const Reason& reason, Lang lang, const Program* program) {
             if (reason.requirement == "lessons")
                 return phrase(Phrase::requirement_lessons, lang, {have, need}) + where;
             if (reason.requirement == "hours") return phrase(Phrase::requirement_hours, lang, {have, need}) + where;
-            if (reason.requirement == "exam")
-                return (reason.value_have ? phrase(Phrase::requirement_exam, lang, {have, need})
-                                          : phrase(Phrase::requirement_exam_missing, lang, {need})) +
+            if (reason.requirement == "exam") {
+                const std::string exam = exam_label(reason.exam, lang, program);
+                return (reason.value_have ? phrase(Phrase::requirement_exam, lang, {have, need, exam})
+                                          : phrase(Phrase::requirement_exam_missing, lang, {need, exam})) +
                        where;
+            }
             if (reason.requirement == "approval") return phrase(Phrase::requirement_approval, lang) + where;
             if (reason.requirement == "all") return phrase(Phrase::requirement_all, lang, {have, need}) + where;
             if (reason.requirement == "any") return phrase(Phrase::requirement_any, lang) + where;
@@ -218,7 +292,7 @@ std::string explain(const Reason& reason, Lang lang, const Program* program) {
         }
         case ReasonCode::exam_not_passed:
             return phrase(Phrase::exam_not_passed, lang,
-                          {reason.exam, amount_words(reason.value_have.value_or(0)), amount_words(reason.value_need.value_or(0))});
+                          {exam_label(reason.exam, lang, program), amount_words(reason.value_have.value_or(0)), amount_words(reason.value_need.value_or(0))});
         case ReasonCode::approved:
             return phrase(Phrase::approved_by, lang, {reason.by, reason.at ? moment_of(*reason.at, program, lang) : ""});
         case ReasonCode::manual_credit: {
@@ -342,17 +416,33 @@ constexpr std::string_view kPhrases[][2] = {
     {"摸底记录", "census"},
     {"已完成 {0} 节课程，要求 {1} 节", "{0} lessons credited of the {1} needed"},
     {"已获 {0} 学时，要求 {1} 学时", "{0} hours credited of the {1} needed"},
-    {"考试最高 {0} 分，须达到 {1} 分", "best exam score {0}, {1} needed"},
-    {"尚未参加考试（须达到 {0} 分）", "no exam attempt yet ({0} needed to pass)"},
+    {"“{2}”最高 {0} 分，须达到 {1} 分", "best score in '{2}' {0}, {1} needed"},
+    {"尚未参加“{1}”（须达到 {0} 分）", "no attempt at '{1}' yet ({0} needed to pass)"},
     {"尚未经审核确认", "not yet approved"},
     {"须全部满足的 {1} 项要求中已满足 {0} 项", "{0} of the {1} requirements met (all are needed)"},
     {"可选的各项要求均未满足", "none of the alternatives is met"},
-    {"考试“{0}”未通过（最高 {1} 分，须达到 {2} 分）", "exam '{0}' not passed (best score {1}, {2} needed)"},
+    {"“{0}”未通过（最高 {1} 分，须达到 {2} 分）", "'{0}' not passed (best score {1}, {2} needed)"},
     {"已由{0}审核确认（{1}）", "approved by {0} ({1})"},
     {"第 {0} 课经{1}认定计入 {2}（{3}）", "Lesson {0}: {2} credited by {1} ({3})"},
     {"：{0}", ": {0}"},
     {"单位 {0} 个；完成率最高：", "{0} units; highest coverage: "},
     {"；最低：", "; lowest: "},
+    {"{0} 节课程", "{0} lessons"},
+    {"{0} 学时", "{0} hours"},
+    {"{0}（{1}）", "{0} of {1}"},
+    {"通过“{0}”（{1} 分及格）", "passing '{0}' ({1} to pass)"},
+    {"单位审核确认", "a sign-off by the unit"},
+    {"、", ", "},
+    {"或", " or "},
+    {"（", "("},
+    {"）", ")"},
+    {"完成要求：", "Requirements: "},
+    {"{0}须达到 {1}", "{0}: {1}"},
+    {"各模块学时", "Hours by module"},
+    {"{0} 人均学时", "{0}: mean hours"},
+    {"{0} 达到上限", "{0}: at quota"},
+    {"（上限 {0} 学时）", " (quota {0} h)"},
+    {"每个模块的学时计至其上限为止；“达到上限”为该模块学时已满的人数（不含未实名认证人员）。", "A module's hours count up to its quota; 'at quota' counts the verified participants whose hours in the module reached it."},
 };
 static_assert(sizeof kPhrases / sizeof kPhrases[0] == static_cast<std::size_t>(Phrase::count_),
               "every Phrase has its wording");

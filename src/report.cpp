@@ -108,6 +108,15 @@ ReportPartial report_partial(const Program& program, const std::vector<Outcome>&
             cell.micro_hours += std::llround(o.hours_credited * 1e6);
             cell.hours_credited = static_cast<double>(cell.micro_hours) / 1e6;
             cell.seconds_studied += o.seconds_studied.count();
+            if (!o.group_hours.empty()) {
+                const auto& groups = program.groups();
+                cell.group_micro_hours.resize(groups.size(), 0);
+                cell.group_at_quota.resize(groups.size(), 0);
+                for (std::size_t g = 0; g < groups.size() && g < o.group_hours.size(); ++g) {
+                    cell.group_micro_hours[g] += std::llround(o.group_hours[g].hours * 1e6);
+                    if (groups[g].max_hours && o.group_hours[g].hours >= *groups[g].max_hours) ++cell.group_at_quota[g];
+                }
+            }
         }
         if (detail::report::is_started(o.status)) ++cell.started;
         if (o.certificate) ++cell.completed;
@@ -249,9 +258,14 @@ nlohmann::json to_json(const ReportPartial& p) {
     nlohmann::json cells = nlohmann::json::object();
     for (const auto& [unit, row] : p.cells) {
         nlohmann::json j = nlohmann::json::object();
-        for (const auto& [category, k] : row)
+        for (const auto& [category, k] : row) {
             j[category] = {k.registered, k.started,        k.completed,       k.unverified,
                            k.verified,   k.micro_hours,    k.seconds_studied};
+            if (!k.group_micro_hours.empty()) {
+                j[category].push_back(k.group_micro_hours);
+                j[category].push_back(k.group_at_quota);
+            }
+        }
         cells[unit] = std::move(j);
     }
     return {{"cells", std::move(cells)}, {"completed_on", p.completed_on}, {"started_on", p.started_on}};
@@ -269,13 +283,18 @@ ReportPartial report_partial_from_json(const nlohmann::json& j) {
         for (const auto& [unit, row] : j["cells"].items()) {
             if (!row.is_object()) throw bad();
             for (const auto& [category, v] : row.items()) {
-                if (!v.is_array() || v.size() != 7) throw bad();
+                if (!v.is_array() || (v.size() != 7 && v.size() != 9)) throw bad();
                 Counts& k = p.cells[unit][category];
                 k.registered = v[0].get<std::size_t>(), k.started = v[1].get<std::size_t>();
                 k.completed = v[2].get<std::size_t>(), k.unverified = v[3].get<std::size_t>();
                 k.verified = v[4].get<std::size_t>(), k.micro_hours = v[5].get<std::int64_t>();
                 k.hours_credited = static_cast<double>(k.micro_hours) / 1e6;
                 k.seconds_studied = v[6].get<std::int64_t>();
+                if (v.size() == 9) {
+                    k.group_micro_hours = v[7].get<std::vector<std::int64_t>>();
+                    k.group_at_quota = v[8].get<std::vector<std::size_t>>();
+                    if (k.group_micro_hours.size() != k.group_at_quota.size()) throw bad();
+                }
             }
         }
         p.completed_on = j["completed_on"].get<std::vector<std::size_t>>();

@@ -242,6 +242,19 @@ inline void Evaluator::dated_records(const PackedEvent* events, std::size_t coun
             approvals_.push_back(&e);
         }
     }
+    // Their reasons come in this order, which must not be the order the records
+    // were read in: by date, then seconds (credits), who and why.
+    auto before = [this](const PackedEvent* a, const PackedEvent* b) {
+        if (a->start != b->start) return a->start < b->start;
+        if (a->kind == EventKind::credit && a->score != b->score) return a->score < b->score;
+        const Note* x = note_of(*a);
+        const Note* y = note_of(*b);
+        if (!x || !y) return false;
+        if (x->by != y->by) return x->by < y->by;
+        return x->reason < y->reason;
+    };
+    std::sort(credits_.begin(), credits_.end(), before);
+    std::sort(approvals_.begin(), approvals_.end(), before);
 }
 
 /// Quiz gate: the attempts at or before as_of, on studied lessons.
@@ -407,9 +420,28 @@ inline void Evaluator::certify_by_requirement(Outcome& out, const Category& cate
     std::vector<RequirementResult> standings;
     const bool holds = requirement_holds(category, &standings);
     if (with_reasons) {
-        for (const RequirementResult& s : standings) {
-            if (s.holds || !category.certificate) continue;
+        // The tree's nodes in the order of `standings` (pre-order), for the exams they name.
+        // A node is explained when it does not hold and neither does any node
+        // above it: what stands in the way, not the alternatives of an `any`
+        // that holds.
+        std::vector<const Requirement*> nodes;
+        std::vector<std::size_t> parent;
+        auto flatten = [&](const Requirement& req, std::size_t up, auto& self) -> void {
+            const std::size_t me = nodes.size();
+            nodes.push_back(&req);
+            parent.push_back(up);
+            for (const Requirement& child : req.children) self(child, me, self);
+        };
+        constexpr std::size_t kRoot = static_cast<std::size_t>(-1);
+        flatten(category.requires, kRoot, flatten);
+        std::vector<bool> blocking(standings.size(), false);
+        for (std::size_t k = 0; k < standings.size(); ++k) {
+            const RequirementResult& s = standings[k];
+            const bool above_fails = k >= parent.size() || parent[k] == kRoot || blocking[parent[k]];
+            blocking[k] = !s.holds && above_fails;
+            if (!blocking[k] || !category.certificate) continue;
             Reason r = Reason::of(ReasonCode::requirement_not_met);
+            if (s.kind == Requirement::Kind::exam && k < nodes.size()) r.exam = nodes[k]->exam;
             r.path = s.path;
             r.requirement = std::string(to_string(s.kind));
             if (s.kind == Requirement::Kind::hours || s.kind == Requirement::Kind::exam) {
@@ -445,9 +477,11 @@ inline void Evaluator::certify_by_requirement(Outcome& out, const Category& cate
     }
     if (!rule_certificate(category, out.seconds_studied, holds)) return;
     out.certificate = true;
-    // The earliest T in (window begin, min(as_of, window end)] at which it holds as of T.
+    // The earliest T in [window begin, min(as_of, window end)] at which it holds as of T.  As of
+    // the second before the window nothing counts; as of its first instant a credit or an
+    // approval dated then already does.
     const Window& window = program_->window();
-    std::int64_t lo = window.begin().time_since_epoch().count();
+    std::int64_t lo = window.begin().time_since_epoch().count() - 1;
     std::int64_t hi = std::min(as_of.time_since_epoch().count(), window.end().time_since_epoch().count());
     Outcome probe;
     while (hi - lo > 1) {

@@ -43,6 +43,8 @@ enum class Lang : std::uint8_t { zh, en };
 /// A category's label in `lang`: from the programme when given and it knows
 /// the id, else the id itself.
 [[nodiscard]] std::string category_label(std::string_view id, Lang lang, const Program* program = nullptr);
+/// An exam's label in `lang` (from the programme when given and it declares the id), else the id.
+[[nodiscard]] std::string exam_label(std::string_view id, Lang lang, const Program* program = nullptr);
 
 /// One reason as a sentence, e.g. "第 L07 课未完成答题，不计学时" /
 /// "Lesson L07: quiz not completed, so its hours are not credited".
@@ -170,8 +172,29 @@ enum class Phrase : std::uint8_t {
     manual_credit_reason,
     summary_units_top,
     summary_lowest,
+    describe_lessons,
+    describe_hours,
+    describe_from,
+    describe_exam,
+    describe_approval,
+    describe_all_separator,
+    describe_any_separator,
+    describe_open,
+    describe_close,
+    requirements_prefix,
+    requirement_rule,
+    modules_heading,
+    module_mean_hours,
+    module_at_quota,
+    module_quota,
+    modules_note,
     count_
 };
+
+/// A requirement tree in words, e.g. "50 学时、通过“结业考试”（60 分及格）、单位审核确认" /
+/// "50 hours, passing 'Final exam' (60 to pass), a sign-off by the unit";
+/// groups and exams by their labels.
+[[nodiscard]] std::string describe(const Requirement& requirement, Lang lang, const Program& program);
 
 /// A phrase in `lang`, its `{0}`, `{1}` … replaced by `args` in order.
 [[nodiscard]] std::string phrase(Phrase p, Lang lang, std::initializer_list<std::string_view> args = {});

@@ -76,6 +76,11 @@ struct Counts {
     std::int64_t seconds_studied = 0;      ///< sum over verified participants
     std::int64_t coverage_base = 0;        ///< what `completed` is divided by
     Denominator denominator = Denominator::none;
+    /// Where the programme declares groups (modules), by group index: the
+    /// sum of verified participants' group hours in millionths, and how
+    /// many reached the group's `max_hours` (its quota; 0 without one).
+    std::vector<std::int64_t> group_micro_hours;
+    std::vector<std::size_t> group_at_quota;
 
     /// completed / coverage_base; nullopt when the base is 0.
     [[nodiscard]] std::optional<double> coverage() const noexcept {
@@ -87,8 +92,17 @@ struct Counts {
         if (verified == 0) return std::nullopt;
         return static_cast<double>(micro_hours) / (1e6 * static_cast<double>(verified));
     }
+    /// Mean hours of group `g` over verified participants; nullopt when there are none.
+    [[nodiscard]] std::optional<double> mean_group_hours(std::size_t g) const noexcept {
+        if (verified == 0 || g >= group_micro_hours.size()) return std::nullopt;
+        return static_cast<double>(group_micro_hours[g]) / (1e6 * static_cast<double>(verified));
+    }
     /// Adds another cell or total, keeping track of the denominators used.
-    Counts& operator+=(const Counts& o) noexcept {
+    Counts& operator+=(const Counts& o) {
+        if (group_micro_hours.size() < o.group_micro_hours.size()) group_micro_hours.resize(o.group_micro_hours.size(), 0);
+        if (group_at_quota.size() < o.group_at_quota.size()) group_at_quota.resize(o.group_at_quota.size(), 0);
+        for (std::size_t g = 0; g < o.group_micro_hours.size(); ++g) group_micro_hours[g] += o.group_micro_hours[g];
+        for (std::size_t g = 0; g < o.group_at_quota.size(); ++g) group_at_quota[g] += o.group_at_quota[g];
         if (o.expected) expected = expected.value_or(0) + *o.expected;
         registered += o.registered, started += o.started, completed += o.completed;
         unverified += o.unverified, verified += o.verified;

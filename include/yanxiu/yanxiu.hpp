@@ -19,6 +19,7 @@
 // Live evaluation, reports and wording.
 #include <yanxiu/ledger.hpp>
 #include <yanxiu/report.hpp>
+#include <yanxiu/diff.hpp>
 #include <yanxiu/messages.hpp>
 
 // Readers and writers.

@@ -53,6 +53,11 @@ const char* const kHelp =
     "                  [--rejects FILE] [--strict] [--threads N]\n"
     "                                        progress by unit: census, registered, started,\n"
     "                                        completed, coverage, daily series; a summary on stdout\n"
+    "  yanxiu diff     OLD NEW --participants FILE --events FILE [--as-of INSTANT|DATE]\n"
+    "                  [--json FILE] [--limit N] [--threads N]\n"
+    "                                        what a programme change does to whom: the rule\n"
+    "                                        differences, then the outcomes that change, by unit\n"
+    "                                        and category and by participant\n"
     "  yanxiu simulate --participants N --seed S --out DIR [--program ID|FILE] [--malformed-share X]\n"
     "                                        a realistic Hunan cohort under the programme\n"
     "                                        (hunan-2023-mh-winter): participants, events, census\n"
@@ -403,6 +408,84 @@ struct ReportOutputs {
     }
 };
 
+/// A value of the resolved programme for a line of text (absent: "—").
+std::string rule_value(const std::optional<std::string>& v) { return v ? *v : "(absent)"; }
+
+/// The text of an outcome side for a line of `diff`.
+std::string side_text(const std::optional<yanxiu::OutcomeSide>& s, const yanxiu::TimeZone& zone) {
+    if (!s) return "not evaluated";
+    char hours[32];
+    std::snprintf(hours, sizeof hours, "%g", s->hours_credited);
+    return std::string(yanxiu::to_string(s->status)) + (s->certificate ? ", certificate" : "") + ", " + hours +
+           " h" + (s->completed_at ? ", completed " + yanxiu::format_instant(*s->completed_at, zone) : "");
+}
+
+int cmd_diff(const Args& args) {
+    if (args.positional.size() != 2) throw UsageError("diff takes two programmes: OLD NEW");
+    auto before = yanxiu::Program::load(args.positional[0]);
+    auto after = yanxiu::Program::load(args.positional[1]);
+    const std::string participants_path = args.require("participants");
+    const std::string events_path = args.require("events");
+    std::size_t limit = 20;
+    if (auto text = args.get("limit")) limit = static_cast<std::size_t>(parse_whole(*text, "--limit", 0, 100000000));
+    yanxiu::EvaluateOptions options;
+    if (auto threads = args.get("threads"))
+        options.threads = static_cast<unsigned>(parse_whole(*threads, "--threads", 0, 1024));
+    std::optional<Output> json_out;
+    if (auto path = args.get("json")) json_out.emplace(*path);
+
+    // The same records, read and evaluated under each programme.
+    auto evaluate_under = [&](const yanxiu::Program& program) {
+        yanxiu::EvaluateOptions o = options;
+        if (auto as_of = args.get("as-of")) o.as_of = as_of_option(*as_of, program);
+        yanxiu::Dataset data(program);
+        data.read_participants_file(participants_path);
+        data.read_events_file(events_path);
+        return yanxiu::evaluate(data, o);
+    };
+    const yanxiu::Evaluation old_evaluation = evaluate_under(before);
+    const yanxiu::Evaluation new_evaluation = evaluate_under(after);
+    const yanxiu::ProgramDiff d = yanxiu::diff(old_evaluation, new_evaluation);
+    const yanxiu::TimeZone& zone = after.time_zone();
+
+    std::ostream& out = std::cout;
+    out << "rules: " << d.rules.size() << (d.rules.size() == 1 ? " difference" : " differences") << " ("
+        << d.before_id << ' ' << d.before_version << " -> " << d.after_id << ' ' << d.after_version << ")\n";
+    for (const auto& r : d.rules)
+        out << "  " << r.path << ": " << rule_value(r.before) << " -> " << rule_value(r.after) << '\n';
+    const auto& t = d.total;
+    out << "\noutcomes: " << t.participants << " participants, " << t.changed << " change: " << t.completed_gained
+        << " newly completed, " << t.completed_lost << " no longer completed, " << t.status_changed
+        << " change status, " << t.hours_changed << " change hours, " << t.completed_at_changed
+        << " change completed_at\n";
+    if (d.as_of) out << "as of " << yanxiu::format_instant(*d.as_of, zone) << '\n';
+    if (t.changed > 0) {
+        out << "\nby unit and category (participants, changed, newly completed, no longer completed):\n";
+        for (const auto& c : d.by_unit) {
+            if (c.changed == 0) continue;
+            out << "  " << pad(c.unit.empty() ? "(no unit)" : c.unit, 24, false) << ' ' << pad(c.category, 14, false)
+                << ' ' << pad(std::to_string(c.participants), 8, true) << ' ' << pad(std::to_string(c.changed), 8, true)
+                << ' ' << pad("+" + std::to_string(c.completed_gained), 8, true) << ' '
+                << pad("-" + std::to_string(c.completed_lost), 8, true) << '\n';
+        }
+        const std::size_t shown = limit == 0 ? d.changes.size() : std::min(limit, d.changes.size());
+        out << "\nparticipants (" << shown << " of " << d.changes.size()
+            << (json_out ? ")" : "; all of them with --json FILE)") << ":\n";
+        for (std::size_t i = 0; i < shown; ++i) {
+            const auto& c = d.changes[i];
+            out << "  " << c.participant << ' ' << c.unit << ' ' << c.category << ": " << side_text(c.before, zone)
+                << " -> " << side_text(c.after, zone) << '\n';
+        }
+    }
+    out.flush();
+    if (json_out) {
+        json_out->stream() << yanxiu::to_json(d, zone).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+                           << '\n';
+        json_out->close();
+    }
+    return kOk;
+}
+
 int cmd_report(const Args& args) {
     auto program = yanxiu::Program::load(args.require("program"));
     const std::string participants_path = args.require("participants");
@@ -566,7 +649,7 @@ int run(int argc, char** argv) {
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_evaluate(args);
     }
-    if (command == "report" || command == "simulate" || command == "demo") {
+    if (command == "report" || command == "simulate" || command == "demo" || command == "diff") {
         for (int i = 2; i < argc; ++i)
             if (std::strcmp(argv[i], "--help") == 0) {
                 std::fputs(kHelp, stdout);
@@ -579,6 +662,10 @@ int run(int argc, char** argv) {
                   {"bom", "strict"});
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_report(args);
+    }
+    if (command == "diff") {
+        Args args(argc, argv, 2, {"participants", "events", "as-of", "json", "limit", "threads"}, {});
+        return cmd_diff(args);
     }
     if (command == "simulate") {
         Args args(argc, argv, 2, {"participants", "seed", "out", "program", "malformed-share"}, {});

@@ -46,6 +46,13 @@ void write_csv(std::ostream& out, const Report& r, const CsvOptions& options) {
         first = false;
         out << csv_text_cell(label(c, lang));
     }
+    // Where the programme has groups (modules): each one's mean hours, and how many reached its quota.
+    const auto& groups = r.program.groups();
+    for (const Group& g : groups) {
+        const std::string name = label_text(g.label, lang).empty() ? g.id : label_text(g.label, lang);
+        out << ',' << csv_text_cell(phrase(Phrase::module_mean_hours, lang, {name}));
+        out << ',' << csv_text_cell(phrase(Phrase::module_at_quota, lang, {name}));
+    }
     out << "\r\n";
     auto row = [&](const std::string& rank, const std::string& unit, const std::string& category_text,
                    const std::string& category_id, const Counts& k, bool target) {
@@ -59,6 +66,12 @@ void write_csv(std::ostream& out, const Report& r, const CsvOptions& options) {
         if (target) out << csv_text_cell(denominator_label(k.denominator, lang));
         out << ',';
         if (auto mean = k.mean_hours()) out << fixed(*mean, 2);
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+            out << ',';
+            if (auto mean = k.mean_group_hours(g)) out << fixed(*mean, 2);
+            out << ',';
+            if (groups[g].max_hours) out << (g < k.group_at_quota.size() ? k.group_at_quota[g] : 0);
+        }
         out << "\r\n";
     };
     const std::string total(label(ReportLabel::total, lang));

@@ -328,11 +328,15 @@ std::string to_html(const Report& r, Lang lang) {
     {
         // Target categories grouped by their minimum, in programme order.
         std::vector<std::pair<int, std::vector<std::string>>> groups;
-        std::vector<std::string> recorded_only;
+        std::vector<std::string> recorded_only, trees;
         for (const Category& c : p.categories()) {
             const std::string name = label_text(c.label, lang);
             if (!c.certificate) {
                 recorded_only.push_back(name.empty() ? c.id : name);
+                continue;
+            }
+            if (!c.requires.is_lesson_count()) {  // a requirement tree, in words
+                trees.push_back(P(Phrase::requirement_rule, {name.empty() ? c.id : name, describe(c.requires, lang, p)}));
                 continue;
             }
             auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == c.min_lessons; });
@@ -342,8 +346,12 @@ std::string to_html(const Report& r, Lang lang) {
         std::vector<std::string> parts;
         for (const auto& [minimum, names] : groups)
             parts.push_back(P(Phrase::minimum_lessons_rule, {join(names, P(Phrase::list_separator)), std::to_string(minimum)}));
-        h += "<li><b>" + escape(P(Phrase::minimums_prefix)) + "</b>" + escape(join(parts, P(Phrase::clause_separator))) +
-             (P(Phrase::full_stop)) + "</li>\n";
+        if (!parts.empty())
+            h += "<li><b>" + escape(P(Phrase::minimums_prefix)) + "</b>" + escape(join(parts, P(Phrase::clause_separator))) +
+                 (P(Phrase::full_stop)) + "</li>\n";
+        if (!trees.empty())
+            h += "<li><b>" + escape(P(Phrase::requirements_prefix)) + "</b>" +
+                 escape(join(trees, P(Phrase::clause_separator))) + (P(Phrase::full_stop)) + "</li>\n";
         if (!recorded_only.empty())
             h += "<li><b>" + escape(P(Phrase::others_prefix)) + "</b>" +
                  escape(P(Phrase::recorded_only_rule, {join(recorded_only, P(Phrase::list_separator))})) +
@@ -477,6 +485,35 @@ std::string to_html(const Report& r, Lang lang) {
              escape(P(Phrase::recorded_only_note)) +
              "</p>\n";
     h += "</section>\n";
+
+    // Hours by module, where the programme has groups: per unit in rank order, then the total.
+    if (!p.groups().empty()) {
+        h += "<section class=\"modules keep\">\n<h2>" + section_number(++section, lang) +
+             escape(P(Phrase::modules_heading)) + "</h2>\n<table class=\"by-module\">\n<thead><tr><th>" +
+             escape(L(ReportLabel::unit)) + "</th>";
+        for (const Group& g : p.groups()) {
+            const std::string name = label_text(g.label, lang).empty() ? g.id : label_text(g.label, lang);
+            const std::string quota =
+                g.max_hours ? P(Phrase::module_quota, {fixed(*g.max_hours, *g.max_hours == std::floor(*g.max_hours) ? 0 : 1)})
+                            : "";
+            h += "<th>" + escape(P(Phrase::module_mean_hours, {name + quota})) + "</th>";
+            if (g.max_hours) h += "<th>" + escape(P(Phrase::module_at_quota, {name})) + "</th>";
+        }
+        h += "</tr></thead>\n<tbody>\n";
+        auto module_row = [&](const std::string& unit, const Counts& k, bool total) {
+            h += total ? "<tr class=\"total\"><td>" : "<tr><td>";
+            h += escape(unit) + "</td>";
+            for (std::size_t g = 0; g < p.groups().size(); ++g) {
+                h += "<td class=\"num\">" + hours_text(k.mean_group_hours(g)) + "</td>";
+                if (p.groups()[g].max_hours)
+                    h += "<td class=\"num\">" + count_text(g < k.group_at_quota.size() ? k.group_at_quota[g] : 0) + "</td>";
+            }
+            h += "</tr>\n";
+        };
+        for (const UnitReport& u : r.units) module_row(unit_label(u.unit, lang), u.target, false);
+        module_row(L(ReportLabel::total), r.target, true);
+        h += "</tbody>\n</table>\n<p class=\"note\">" + escape(P(Phrase::modules_note)) + "</p>\n</section>\n";
+    }
 
     // Census reconciliation.
     h += "<section class=\"census-check\">\n<h2>" + section_number(++section, lang) +

@@ -17,7 +17,7 @@ double rounded(double x, int places) {
 }
 
 /// Adds the figures of `k` to the object `j`.
-void add_counts(nlohmann::ordered_json& j, const Counts& k, bool target) {
+void add_counts(nlohmann::ordered_json& j, const Counts& k, bool target, const Program& program) {
     j["expected"] = k.expected ? nlohmann::ordered_json(*k.expected) : nullptr;
     j["registered"] = k.registered;
     j["started"] = k.started;
@@ -34,19 +34,29 @@ void add_counts(nlohmann::ordered_json& j, const Counts& k, bool target) {
     j["mean_hours"] = mean ? nlohmann::ordered_json(rounded(*mean, 2)) : nullptr;
     j["hours_credited"] = rounded(k.hours_credited, 1);
     j["seconds_studied"] = k.seconds_studied;
+    if (!program.groups().empty()) {
+        auto modules = nlohmann::ordered_json::array();
+        for (std::size_t g = 0; g < program.groups().size(); ++g) {
+            const auto m = k.mean_group_hours(g);
+            modules.push_back({{"group", program.groups()[g].id},
+                               {"mean_hours", m ? nlohmann::ordered_json(rounded(*m, 2)) : nullptr},
+                               {"at_quota", g < k.group_at_quota.size() ? k.group_at_quota[g] : 0}});
+        }
+        j["modules"] = std::move(modules);
+    }
 }
 
-nlohmann::ordered_json counts_json(const Counts& k, bool target) {
+nlohmann::ordered_json counts_json(const Counts& k, bool target, const Program& program) {
     nlohmann::ordered_json j = nlohmann::ordered_json::object();
-    add_counts(j, k, target);
+    add_counts(j, k, target, program);
     return j;
 }
 
-nlohmann::ordered_json category_json(const CategoryCounts& c) {
+nlohmann::ordered_json category_json(const CategoryCounts& c, const Program& program) {
     nlohmann::ordered_json j;
     j["category"] = c.category;
     j["target"] = c.target;
-    add_counts(j, c.counts, c.target);
+    add_counts(j, c.counts, c.target, program);
     return j;
 }
 
@@ -74,6 +84,13 @@ nlohmann::ordered_json to_json(const Report& r) {
         categories.push_back({{"id", c.id}, {"label", label_json(c.label)}, {"min_lessons", c.min_lessons},
                               {"certificate", c.certificate}});
     program["categories"] = std::move(categories);
+    if (!p.groups().empty()) {
+        json groups = json::array();
+        for (const Group& g : p.groups())
+            groups.push_back({{"id", g.id}, {"label", label_json(g.label)},
+                              {"max_hours", g.max_hours ? json(*g.max_hours) : json(nullptr)}});
+        program["groups"] = std::move(groups);
+    }
     program["quiz"] = {{"mode", to_string(p.quiz().mode)},
                        {"pass_score", p.quiz().pass_score}};
     program["minutes_per_hour"] = p.credit().minutes_per_hour;
@@ -100,10 +117,10 @@ nlohmann::ordered_json to_json(const Report& r) {
     j["census"] = r.has_census;
 
     json totals;
-    totals["target"] = counts_json(r.target, true);
-    totals["recorded"] = counts_json(r.recorded, false);
+    totals["target"] = counts_json(r.target, true, p);
+    totals["recorded"] = counts_json(r.recorded, false, p);
     json by_category = json::array();
-    for (const CategoryCounts& c : r.categories) by_category.push_back(category_json(c));
+    for (const CategoryCounts& c : r.categories) by_category.push_back(category_json(c, p));
     totals["by_category"] = std::move(by_category);
     j["totals"] = std::move(totals);
 
@@ -112,10 +129,10 @@ nlohmann::ordered_json to_json(const Report& r) {
         json x;
         x["rank"] = u.rank;
         x["unit"] = u.unit;
-        x["target"] = counts_json(u.target, true);
-        x["recorded"] = counts_json(u.recorded, false);
+        x["target"] = counts_json(u.target, true, p);
+        x["recorded"] = counts_json(u.recorded, false, p);
         json cats = json::array();
-        for (const CategoryCounts& c : u.categories) cats.push_back(category_json(c));
+        for (const CategoryCounts& c : u.categories) cats.push_back(category_json(c, p));
         x["categories"] = std::move(cats);
         units.push_back(std::move(x));
     }

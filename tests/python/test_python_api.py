@@ -638,7 +638,10 @@ def test_outcomes_outlive_their_evaluation(hunan):
 
 def test_to_frame(example):
     frame = example.to_frame()
-    assert tuple(frame.columns) == yanxiu.OUTCOME_COLUMNS == reference.OUTCOME_FIELDS
+    assert tuple(frame.columns) == yanxiu.OUTCOME_COLUMNS
+    # The outcome's fields, then its requirement standings (empty for a bare lesson count).
+    assert yanxiu.OUTCOME_COLUMNS[:len(reference.OUTCOME_FIELDS)] == reference.OUTCOME_FIELDS
+    assert yanxiu.OUTCOME_COLUMNS[len(reference.OUTCOME_FIELDS):] == ("requirements",)
     assert len(frame) == len(example)
     expected = {"participant": object, "unit": object, "category": object, "status": object,
                 "lessons_credited": np.int64, "lessons_required": np.int64, "seconds_studied": np.int64,
@@ -654,6 +657,8 @@ def test_to_frame(example):
             value = getattr(row, column)
             if column == "completed_at":
                 assert (pd.isna(value) and o.completed_at is None) or value == o.completed_at
+            elif column == "requirements":
+                assert value == d.get("requirements", []) == o.requirements
             else:
                 assert value == d[column], column
 

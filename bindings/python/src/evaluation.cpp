@@ -42,6 +42,21 @@ py::object optional_int(const std::optional<std::int64_t>& v) {
     return py::int_(*v);
 }
 
+/// A reason's `have` as its JSON gives it: a count or seconds (int), hours or a score (float), or None.
+py::object reason_have(const yanxiu::Reason& r) {
+    if (auto have = r.have()) return py::int_(*have);
+    if (r.value_have) return py::float_(*r.value_have);
+    return py::none();
+}
+
+py::object reason_need(const yanxiu::Reason& r) {
+    if (auto need = r.need()) return py::int_(*need);
+    if (r.value_need) return py::float_(*r.value_need);
+    return py::none();
+}
+
+std::string reason_value_repr(const py::object& v) { return std::string(py::str(py::repr(v))); }
+
 std::string float_repr(double x) { return std::string(py::str(py::repr(py::float_(x)))); }
 
 std::string optional_instant_repr(const std::optional<yanxiu::Instant>& t, const yanxiu::Program& program) {
@@ -103,12 +118,23 @@ std::optional<OutcomeRef> find_outcome(const DataPtr& data, const std::string& p
     return OutcomeRef{data, static_cast<std::size_t>(it - outcomes.begin())};
 }
 
+/// An outcome's requirement standings as the command line prints them.
+py::list requirement_list(const yanxiu::Outcome& o, const yanxiu::TimeZone& zone) {
+    if (o.requirements.empty()) return py::list();
+    yanxiu::Outcome shell;
+    shell.requirements = o.requirements;
+    return json_to_py(yanxiu::to_json(shell, zone)["requirements"]).cast<py::list>();
+}
+
 /// The outcome table as columns, for pandas (the order of an outcome's JSON).
 py::dict frame_columns(const DataPtr& data) {
     const auto& outcomes = data->outcomes;
     const auto n = static_cast<py::ssize_t>(outcomes.size());
     const yanxiu::TimeZone& zone = data->program->time_zone();
-    py::list participant(n), unit(n), category(n), status(n), reasons(n);
+    py::list participant(n), unit(n), category(n), status(n), reasons(n), requirements(n);
+    const auto& groups = data->program->groups();
+    py::array_t<double> group_hours({n, static_cast<py::ssize_t>(groups.size())});
+    auto gh = group_hours.mutable_unchecked<2>();
     py::array_t<std::int64_t> lessons_credited(n), lessons_required(n), seconds_studied(n), seconds_credited(n),
         completed_at(n);
     py::array_t<double> hours_credited(n);
@@ -127,6 +153,9 @@ py::dict frame_columns(const DataPtr& data) {
         category[static_cast<std::size_t>(i)] = text(o.category);
         status[static_cast<std::size_t>(i)] = text(yanxiu::to_string(o.status));
         reasons[static_cast<std::size_t>(i)] = json_to_py(yanxiu::to_json(o, zone)["reasons"]);
+        requirements[static_cast<std::size_t>(i)] = requirement_list(o, zone);
+        for (std::size_t g = 0; g < groups.size(); ++g)
+            gh(i, static_cast<py::ssize_t>(g)) = g < o.group_hours.size() ? o.group_hours[g].hours : 0.0;
         lc(i) = o.lessons_credited;
         lr(i) = o.lessons_required;
         ss(i) = o.seconds_studied.count();
@@ -148,6 +177,11 @@ py::dict frame_columns(const DataPtr& data) {
     d["certificate"] = certificate;
     d["completed_at"] = completed_at;  // Unix seconds; int64 min (numpy's NaT) where none
     d["reasons"] = reasons;
+    d["requirements"] = requirements;
+    py::list group_ids;
+    for (const auto& g : groups) group_ids.append(text(g.id));
+    d["group_ids"] = group_ids;
+    d["group_hours"] = group_hours;  // one row per outcome, one column per group
     return d;
 }
 
@@ -180,14 +214,28 @@ void bind_evaluation(py::module_& m) {
                           "not apply are None.")
         .def_property_readonly("code", [](const ReasonRef& r) { return text(yanxiu::to_string(r.get().code)); })
         .def_property_readonly("lesson", [](const ReasonRef& r) { return text_or_none(r.get().lesson); })
-        .def_property_readonly("have", [](const ReasonRef& r) { return optional_int(r.get().have()); },
-                               "What the participant has: seconds of a lesson, or lessons credited.")
-        .def_property_readonly("need", [](const ReasonRef& r) { return optional_int(r.get().need()); },
+        .def_property_readonly("have", [](const ReasonRef& r) { return reason_have(r.get()); },
+                               "What the participant has: seconds of a lesson, lessons credited (int); hours or "
+                               "the best exam score of a requirement (float; None: no exam sat).")
+        .def_property_readonly("need", [](const ReasonRef& r) { return reason_need(r.get()); },
                                "What is needed, in the unit of `have`.")
         .def_property_readonly("seconds", [](const ReasonRef& r) {
-            const auto& o = r.get().overlapped;
+            const auto& o = r.get().overlapped ? r.get().overlapped : r.get().credited;
             return optional_int(o ? std::optional<std::int64_t>(o->count()) : std::nullopt);
-        }, "overlap: the seconds other sessions own.")
+        }, "overlap: the seconds other sessions own; manual_credit: the seconds credited.")
+        .def_property_readonly("path", [](const ReasonRef& r) { return text_or_none(r.get().path); },
+                               "requirement_not_met: where the requirement sits in the tree (\"requires.all[1]\").")
+        .def_property_readonly("requirement", [](const ReasonRef& r) { return text_or_none(r.get().requirement); },
+                               "requirement_not_met: its kind (lessons, hours, exam, approval, all, any).")
+        .def_property_readonly("exam", [](const ReasonRef& r) { return text_or_none(r.get().exam); },
+                               "requirement_not_met of an exam, exam_not_passed: the exam.")
+        .def_property_readonly("by", [](const ReasonRef& r) { return text_or_none(r.get().by); },
+                               "approved, manual_credit: who gave it.")
+        .def_property_readonly("at", [](const ReasonRef& r) {
+            return optional_datetime(r.get().at, r.data->program->time_zone_name());
+        }, "approved, manual_credit: when (an aware datetime in the programme's zone).")
+        .def_property_readonly("reason", [](const ReasonRef& r) { return text_or_none(r.get().note); },
+                               "manual_credit, approved: the free text the record gave, if any.")
         .def_property_readonly("sector", [](const ReasonRef& r) { return text_or_none(r.get().sector); })
         .def_property_readonly("category", [](const ReasonRef& r) { return text_or_none(r.get().category); })
         .def("to_dict", [](const ReasonRef& r) { return reason_dict(r.get(), r.data->program->time_zone()); },
@@ -200,9 +248,13 @@ void bind_evaluation(py::module_& m) {
             const yanxiu::Reason& r = ref.get();
             std::string s = "yanxiu.Reason(code=" + py_quoted(yanxiu::to_string(r.code));
             if (!r.lesson.empty()) s += ", lesson=" + py_quoted(r.lesson);
-            if (auto have = r.have()) s += ", have=" + std::to_string(*have);
-            if (auto need = r.need()) s += ", need=" + std::to_string(*need);
+            if (!r.path.empty()) s += ", path=" + py_quoted(r.path);
+            if (!r.exam.empty()) s += ", exam=" + py_quoted(r.exam);
+            if (py::object have = reason_have(r); !have.is_none()) s += ", have=" + reason_value_repr(have);
+            if (py::object need = reason_need(r); !need.is_none()) s += ", need=" + reason_value_repr(need);
             if (r.overlapped) s += ", seconds=" + std::to_string(r.overlapped->count());
+            if (r.credited) s += ", seconds=" + std::to_string(r.credited->count());
+            if (!r.by.empty()) s += ", by=" + py_quoted(r.by);
             if (!r.sector.empty()) s += ", sector=" + py_quoted(r.sector);
             if (!r.category.empty()) s += ", category=" + py_quoted(r.category);
             return s + ")";
@@ -270,6 +322,14 @@ void bind_evaluation(py::module_& m) {
             for (std::size_t i = 0; i < o.get().lessons.size(); ++i) out.append(py::cast(LessonRef{o.data, o.index, i}));
             return out;
         }, "Each studied lesson, by lesson id.")
+        .def_property_readonly("requirements", [](const OutcomeRef& o) { return requirement_list(o.get(), o.data->program->time_zone()); },
+                               "Each node of the category's requirement tree in tree order, as dicts {path, kind, "
+                               "holds, have, need}; empty for a bare lesson count.")
+        .def_property_readonly("hours_by_group", [](const OutcomeRef& o) {
+            py::dict out;
+            for (const yanxiu::GroupHours& g : o.get().group_hours) out[text(g.group)] = g.hours;
+            return out;
+        }, "Credited hours by group (module), after the lesson and group caps, where the programme has groups.")
         .def(
             "to_dict",
             [](const OutcomeRef& o, bool include_lessons) {

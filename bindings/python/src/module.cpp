@@ -187,6 +187,12 @@ void bind_program(py::module_& m) {
                                },
                                "The lesson's length (from `minutes`), a timedelta.")
         .def_property_readonly("theme", [](const yanxiu::Lesson& l) { return text(l.theme); })
+        .def_property_readonly("group", [](const yanxiu::Lesson& l) { return text_or_none(l.group); },
+                               "The declared group (module) the lesson belongs to, or None.")
+        .def_property_readonly("max_hours", [](const yanxiu::Lesson& l) -> py::object {
+            if (!l.max_hours) return py::none();
+            return py::float_(*l.max_hours);
+        }, "The most hours the lesson counts, however long it is studied, or None.")
         .def("__repr__", [](const yanxiu::Lesson& l) {
             return "yanxiu.Lesson(id=" + py_quoted(l.id) + ", title=" + py_quoted(l.title) + ")";
         });
@@ -287,6 +293,17 @@ void bind_program(py::module_& m) {
             for (const auto& t : p.themes()) out.append(text(t));
             return out;
         })
+        .def_property_readonly("groups", [](const yanxiu::Program& p) { return json_to_py(p.to_json()["groups"]); },
+                               "The declared groups (modules): {id: {label, max_hours}}, in the programme's order.")
+        .def_property_readonly("exams", [](const yanxiu::Program& p) { return json_to_py(p.to_json()["exams"]); },
+                               "The declared exams: {id: {label, pass_score}}.")
+        .def(
+            "requirement",
+            [](const yanxiu::Program& p, const std::string& category) {
+                if (!p.find_category(category)) throw py::key_error("no category '" + category + "' in " + p.id());
+                return json_to_py(p.to_json()["categories"][category]["requires"]);
+            },
+            py::arg("category"), "A category's requirement tree, resolved (min_lessons as {\"lessons\": N}).")
         .def_property_readonly("milestones", [](const yanxiu::Program& p) { return p.milestones(); })
         .def_property_readonly("support", [](const yanxiu::Program& p) { return p.support(); })
         .def("to_dict", [](const yanxiu::Program& p) { return json_to_py(p.to_json()); },

@@ -105,6 +105,16 @@ void bind_report(py::module_& m) {
         return text(json);
     }, py::arg("evaluation"));
 
+    // yanxiu.diff: two evaluations of the same records compared.
+    m.def("_diff", [](const EvaluationPtr& before, const EvaluationPtr& after) {
+        nlohmann::ordered_json j;
+        {
+            py::gil_scoped_release release;
+            j = yanxiu::to_json(yanxiu::diff(*before, *after), after->program->time_zone());
+        }
+        return json_to_py(j);
+    }, py::arg("before"), py::arg("after"));
+
     m.def("_report_from_partials", [](const std::shared_ptr<yanxiu::Program>& program,
                                       const std::vector<std::string>& partials, py::object as_of_seconds,
                                       py::handle census_input, const std::optional<std::string>& generated_at,

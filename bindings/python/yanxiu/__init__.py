@@ -38,8 +38,9 @@ from ._core import (
     Window,
     message,
 )
-from ._evaluation import OUTCOME_COLUMNS, STATUSES, Evaluation, evaluate
+from ._evaluation import OUTCOME_COLUMNS, REQUIREMENT_COLUMNS, STATUSES, Evaluation, evaluate
 from ._report import UNIT_COLUMNS, Report, report, simulate
+from ._diff import CHANGE_COLUMNS, COUNT_COLUMNS, ProgramDiff, diff
 
 #: The library version (yanxiu::kVersion, include/yanxiu/version.hpp).
 __version__: str = _core.__version__
@@ -50,9 +51,13 @@ evaluate.__module__ = __name__
 Report.__module__ = __name__
 report.__module__ = __name__
 simulate.__module__ = __name__
+ProgramDiff.__module__ = __name__
+diff.__module__ = __name__
 
 __all__ = [
     "AddResult",
+    "CHANGE_COLUMNS",
+    "COUNT_COLUMNS",
     "Category",
     "CreditRule",
     "Evaluation",
@@ -62,8 +67,10 @@ __all__ = [
     "LessonResult",
     "Milestone",
     "OUTCOME_COLUMNS",
+    "REQUIREMENT_COLUMNS",
     "Outcome",
     "Program",
+    "ProgramDiff",
     "ProgramError",
     "ProgramNotFound",
     "QuizRule",
@@ -71,6 +78,7 @@ __all__ = [
     "Rejection",
     "Report",
     "UNIT_COLUMNS",
+    "diff",
     "report",
     "simulate",
     "STATUSES",

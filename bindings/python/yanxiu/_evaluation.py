@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pandas is optional: needed only for DataFrames and to_frame
     import numpy.typing as npt
     import pandas as pd
 
-__all__ = ["evaluate", "Evaluation", "OUTCOME_COLUMNS", "STATUSES"]
+__all__ = ["evaluate", "Evaluation", "OUTCOME_COLUMNS", "REQUIREMENT_COLUMNS", "STATUSES"]
 
 #: Record sources: a file path (JSON Lines or CSV), an iterable of dicts, or a
 #: pandas DataFrame with the record fields as columns (docs/records.md).
@@ -32,16 +32,21 @@ Records = Union[str, "os.PathLike[str]", Iterable[Mapping[str, Any]], "pd.DataFr
 #: datetime (naive: the programme's zone), a date, or a pandas Timestamp.
 AsOf = Union[None, str, datetime, date, "pd.Timestamp"]
 
-#: The columns of Evaluation.to_frame(), in the order of an outcome's JSON.
+#: The columns of Evaluation.to_frame(), in the order of an outcome's JSON
+#: (where the programme declares groups, one `hours_by_group.<group>` column
+#: per group follows).
 OUTCOME_COLUMNS = ("participant", "unit", "category", "status", "lessons_credited", "lessons_required",
                    "seconds_studied", "seconds_credited", "hours_credited", "certificate", "completed_at",
-                   "reasons")
+                   "reasons", "requirements")
+#: The columns of Evaluation.requirements_frame(): one row per node of each
+#: participant's requirement tree.
+REQUIREMENT_COLUMNS = ("participant", "unit", "category", "path", "kind", "holds", "have", "need")
 #: The statuses, in the order the command line counts them.
 STATUSES = ("completed", "in_progress", "recorded", "not_started", "unverified")
 
 # The fields a record may carry; other columns of a DataFrame are not converted.
 _FIELDS = frozenset({"id", "unit", "sector", "category", "verified", "name", "kind", "participant", "lesson",
-                     "start", "end", "duration", "at", "score", "completed"})
+                     "start", "end", "duration", "at", "score", "completed", "exam", "seconds", "by", "reason"})
 _HTML_ROWS = 10
 
 
@@ -195,7 +200,10 @@ class Evaluation:
 
         Counts are int64, `hours_credited` float64, `certificate` bool,
         `completed_at` a tz-aware datetime64 in the programme's zone (NaT when
-        not completed), `reasons` a list of dicts per row."""
+        not completed), `reasons` and `requirements` a list of dicts per row
+        (`requirements` is empty for a bare lesson count).  Where the
+        programme declares groups, `hours_by_group.<group>` columns (float64)
+        follow.  To filter on requirements, see `requirements_frame()`."""
         import numpy as np
         import pandas as pd
 
@@ -207,16 +215,56 @@ class Evaluation:
         for i, row in enumerate(columns["reasons"]):
             reasons[i] = row
         data: dict[str, Any] = {}
+        requirements = np.empty(n, dtype=object)
+        for i, row in enumerate(columns["requirements"]):
+            requirements[i] = row
         for name in OUTCOME_COLUMNS:
             if name == "completed_at":
                 data[name] = completed_at.array
             elif name == "reasons":
                 data[name] = reasons
+            elif name == "requirements":
+                data[name] = requirements
             elif name in ("participant", "unit", "category", "status"):
                 data[name] = np.array(columns[name], dtype=object)
             else:
                 data[name] = columns[name]
-        return pd.DataFrame(data, index=pd.RangeIndex(n), columns=list(OUTCOME_COLUMNS))
+        names = list(OUTCOME_COLUMNS)
+        for g, group in enumerate(columns["group_ids"]):
+            name = f"hours_by_group.{group}"
+            data[name] = columns["group_hours"][:, g]
+            names.append(name)
+        return pd.DataFrame(data, index=pd.RangeIndex(n), columns=names)
+
+    def requirements_frame(self) -> pd.DataFrame:
+        """One row per node of each participant's requirement tree (REQUIREMENT_COLUMNS),
+        in participant order and tree order: `path` ("requires", "requires.all[0]", ...),
+        `kind`, `holds` (bool), `have` and `need` (float64; `have` NaN where no exam was
+        sat).  Participants of a bare lesson-count category have no rows.  For
+        example, who has the hours but not the exam:
+        ``f[(f.path == "requires.all[4]") & ~f.holds]``."""
+        import numpy as np
+        import pandas as pd
+
+        columns: dict[str, list[Any]] = {name: [] for name in REQUIREMENT_COLUMNS}
+        for outcome in self:
+            for node in outcome.requirements:
+                columns["participant"].append(outcome.participant)
+                columns["unit"].append(outcome.unit)
+                columns["category"].append(outcome.category)
+                for key in ("path", "kind", "holds", "have", "need"):
+                    columns[key].append(node[key])
+        data: dict[str, Any] = {
+            "participant": np.array(columns["participant"], dtype=object),
+            "unit": np.array(columns["unit"], dtype=object),
+            "category": np.array(columns["category"], dtype=object),
+            "path": np.array(columns["path"], dtype=object),
+            "kind": np.array(columns["kind"], dtype=object),
+            "holds": np.array(columns["holds"], dtype=bool),
+            "have": np.array([np.nan if v is None else float(v) for v in columns["have"]], dtype=np.float64),
+            "need": np.array(columns["need"], dtype=np.float64),
+        }
+        return pd.DataFrame(data, columns=list(REQUIREMENT_COLUMNS))
 
     def __repr__(self) -> str:
         counts = self.status_counts()
