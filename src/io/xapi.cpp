@@ -516,7 +516,12 @@ XapiSummary read_xapi(Dataset& data, std::string_view text, std::string_view fil
         [&](const Candidate& c) {
             candidate_record(c, fields);
             switch (data.add_event(fields, file, c.line)) {
-                case AddStatus::accepted: ++summary.mapped; break;
+                case AddStatus::accepted:
+                    // A statement that displaces an earlier one with its id
+                    // turns that one from mapped to rejected.
+                    if (data.last_replacement()) ++summary.rejected;
+                    else ++summary.mapped;
+                    break;
                 case AddStatus::rejected: ++summary.rejected; break;
                 case AddStatus::duplicate: ++summary.duplicates; break;
             }

@@ -208,6 +208,34 @@ TEST_CASE("xapi: voiding works whichever statement comes first; duplicates are t
     }
 }
 
+TEST_CASE("xapi: a statement id sent twice with different content keeps one event in either order") {
+    // The fuzzer's find: the later statement displaced the earlier one, both
+    // were counted mapped, and mapped no longer matched the events stored.
+    const auto longer = statement("s1", "attended", "http://e.org/L02", "PT40M");
+    const auto shorter = statement("s1", "attended", "http://e.org/L02", "PT30M");
+    std::vector<std::size_t> kept;
+    for (bool longer_first : {true, false}) {
+        INFO("longer statement first: ", longer_first);
+        auto list = longer_first ? nlohmann::json::array({longer, shorter}) : nlohmann::json::array({shorter, longer});
+        yanxiu::Dataset data(program());
+        data.read_participants("{\"id\":\"T1\",\"category\":\"other\"}\n", "p.jsonl");
+        auto s = yanxiu::read_xapi(data, list.dump(), "statements.json");
+        CHECK(s.read == 2);
+        CHECK(s.mapped == 1);
+        CHECK(s.rejected == 1);
+        CHECK(s.reconciles());
+        REQUIRE(data.events().size() == 1);
+        CHECK(s.mapped == data.events().size());
+        CHECK(data.event_summary().accepted == 1);
+        CHECK(data.event_summary().rejected == 1);
+        REQUIRE(data.rejections().size() == 1);
+        CHECK(data.rejections()[0].code == yanxiu::RejectCode::duplicate_id);
+        auto e = data.events().row(0);
+        kept.push_back(static_cast<std::size_t>((e.end - e.start).count()));
+    }
+    CHECK(kept[0] == kept[1]);  // the same statement survives whatever the order
+}
+
 TEST_CASE("xapi: JSON Lines, a stored time in place of the timestamp, and completed on an assessment") {
     auto a = statement("a", "completed", "http://e.org/L01");
     a.erase("timestamp");
