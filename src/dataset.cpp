@@ -260,7 +260,7 @@ std::string Dataset::canonical_event(std::uint32_t i, const std::string& id) con
         case EventKind::exam:
             j["exam"] = program_->exams()[e.lesson].id;
             j["at"] = format_instant_utc(e.start);
-            j["score"] = e.score;
+            if (!std::isnan(e.score)) j["score"] = e.score;
             break;
         case EventKind::approval:
         case EventKind::credit: {
@@ -539,7 +539,8 @@ AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::siz
         auto at = read_instant(Field::at);
         if (!at) return rejected();
         event.start = event.end = *at;
-        auto score = read_score(f, rejection, true, "an exam attempt");
+        // A sitting without a score is kept, and did not pass.
+        auto score = read_score(f, rejection, false, "an exam attempt");
         if (!score) return rejected();
         event.score = *score;
     } else {
@@ -560,17 +561,32 @@ AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::siz
                 reject(file, line, "seconds", RejectCode::missing_field, "a manual credit needs seconds");
                 return AddStatus::rejected;
             }
-            auto n = field_as_number(seconds);
-            if (!n.value && !n.out_of_range) {
-                reject(file, line, "seconds", RejectCode::bad_type, "seconds must be a number");
-                return AddStatus::rejected;
+            // A whole number of seconds, or an ISO 8601 duration ("PT30M").
+            double amount = 0;
+            if (seconds.type == ValueType::string && !field_as_number(seconds).value) {
+                std::string error;
+                auto length = parse_duration(seconds.text, &error);
+                if (!length) {
+                    reject(file, line, "seconds", RejectCode::bad_duration,
+                           "seconds must be a number or an ISO 8601 duration: " + error);
+                    return AddStatus::rejected;
+                }
+                amount = static_cast<double>(length->count());
+            } else {
+                auto n = field_as_number(seconds);
+                if (!n.value && !n.out_of_range) {
+                    reject(file, line, "seconds", RejectCode::bad_type,
+                           "seconds must be a number or an ISO 8601 duration");
+                    return AddStatus::rejected;
+                }
+                amount = n.out_of_range ? -1 : *n.value;
             }
-            if (n.out_of_range || !(*n.value >= 1) || *n.value > static_cast<double>(kMaxDurationSeconds)) {
+            if (!(amount >= 1) || amount > static_cast<double>(kMaxDurationSeconds)) {
                 reject(file, line, "seconds", RejectCode::number_out_of_range,
                        "seconds must be at least 1 (whole seconds are credited)");
                 return AddStatus::rejected;
             }
-            event.score = std::floor(*n.value);
+            event.score = std::floor(amount);
         }
         auto by = read_text(f, Field::by, rejection, true,
                             event.kind == EventKind::approval ? "an approval needs by (who gave it)"

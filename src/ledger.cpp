@@ -225,7 +225,7 @@ nlohmann::ordered_json Ledger::snapshot() const {
             case EventKind::exam:
                 r["exam"] = program_->exams()[e.lesson].id;
                 r["at"] = format_instant_utc(e.start);
-                r["score"] = e.score;
+                if (!std::isnan(e.score)) r["score"] = e.score;
                 break;
             case EventKind::approval:
             case EventKind::credit: {

@@ -294,7 +294,8 @@ std::string explain(const Reason& reason, Lang lang, const Program* program) {
             return phrase(Phrase::exam_not_passed, lang,
                           {exam_label(reason.exam, lang, program), amount_words(reason.value_have.value_or(0)), amount_words(reason.value_need.value_or(0))});
         case ReasonCode::approved:
-            return phrase(Phrase::approved_by, lang, {reason.by, reason.at ? moment_of(*reason.at, program, lang) : ""});
+            return phrase(Phrase::approved_by, lang, {reason.by, reason.at ? moment_of(*reason.at, program, lang) : ""}) +
+                   (reason.note.empty() ? std::string() : phrase(Phrase::manual_credit_reason, lang, {reason.note}));
         case ReasonCode::manual_credit: {
             std::string text = phrase(Phrase::manual_credit_by, lang,
                                       {reason.lesson, reason.by, duration_words(reason.credited ? reason.credited->count() : 0, lang),

@@ -102,7 +102,7 @@ private:
         std::int64_t first = kNever;    // first owned instant
         std::int64_t last_end = 0;      // end of the last owned part
         std::int64_t cap_reached = -1;  // instant the owned time reached the cap
-        std::int64_t need_reached = -1; // instant the owned time reached `need`
+        std::int64_t need_reached = kNever;  // instant the owned time reached `need`
         std::int64_t opened_at = kNever;  // first attempt that opens the lesson
         std::int64_t credit_at = kNever;  // first manual credit
         bool has_length = false;        // some session of it lasts more than 0 s
@@ -234,8 +234,10 @@ inline void Evaluator::dated_records(const PackedEvent* events, std::size_t coun
         } else if (e.kind == EventKind::exam) {
             if (e.lesson >= exams_.size()) continue;
             ExamStanding& x = exams_[e.lesson];
-            x.best = x.attempted ? std::max(x.best, e.score) : e.score;
-            x.attempted = true;
+            if (!std::isnan(e.score)) {  // a sitting without a score did not pass
+                x.best = x.attempted ? std::max(x.best, e.score) : e.score;
+                x.attempted = true;
+            }
             x.passed = x.passed || rule_exam_passed(program_->exams()[e.lesson], e.score);
         } else {
             approved_ = true;
@@ -334,15 +336,24 @@ inline void Evaluator::credit_lessons(Outcome& out, bool with_reasons, bool with
         const std::int64_t minimum = rules_[st.lesson].minimum;
         const bool enough = rule_meets_minimum_study(counted, minimum);
         const std::int64_t end_of_counted = (st.cap >= 0 && st.owned >= st.cap) ? st.cap_reached : st.last_end;
-        const std::int64_t by_quiz = enough ? rule_credit_instant(quiz, st.opened_at, end_of_counted) : kNever;
+        // Without a quiz, the online route credits at the end of the online
+        // counted time; a lesson with only offline time has no such instant.
+        const bool online = st.first != kNever;
+        const std::int64_t by_quiz =
+            enough && (online || quiz.mode != QuizMode::none) ? rule_credit_instant(quiz, st.opened_at, end_of_counted)
+                                                              : kNever;
         // A manual credit credits the lesson at its date, unless a quiz credited it earlier.
         const std::int64_t credited_at = std::min(by_quiz, st.credit_at);
         if (credited_at != kNever) {
             result.credited = true;
             result.credited_at = Instant{Seconds{credited_at}};
-            const std::int64_t from = std::min(by_quiz != kNever ? rule_credited_from(quiz, st.opened_at, st.need_reached)
-                                                                : kNever,
-                                               st.credit_at);
+            // As of which instant an evaluation credits it: online, once the
+            // online time alone reaches the minimum; by the credit at its date.
+            const bool online_enough = st.need_reached != kNever;
+            const std::int64_t from =
+                std::min(by_quiz != kNever && online_enough ? rule_credited_from(quiz, st.opened_at, st.need_reached)
+                                                            : kNever,
+                         st.credit_at);
             result.credited_from = Instant{Seconds{from}};
             credit_from_instants_.push_back(from);
             ++out.lessons_credited;
@@ -500,7 +511,7 @@ inline void Evaluator::explain_records(Outcome& out) const {
     for (const PackedEvent* e : approvals_) {
         Reason r = Reason::of(ReasonCode::approved);
         r.at = Instant{Seconds{e->start}};
-        if (const Note* note = note_of(*e)) r.by = note->by;
+        if (const Note* note = note_of(*e)) r.by = note->by, r.note = note->reason;
         out.reasons.push_back(std::move(r));
     }
 }

@@ -254,7 +254,7 @@ struct LessonCredit {
     std::int64_t seconds = 0;  ///< counted seconds, when credited
 };
 struct ExamStanding {
-    bool attempted = false;  ///< an attempt in the window, not after as_of
+    bool attempted = false;  ///< a scored attempt in the window, not after as_of
     double best = 0;         ///< the best such score
     bool passed = false;     ///< one of them is a pass
 };

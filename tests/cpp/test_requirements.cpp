@@ -997,7 +997,9 @@ TEST_CASE("requirement manual credit, exam and approval records: rejections name
         {credit("X", "P1", in, -10, "甲"), "seconds", RejectCode::number_out_of_range},
         {credit("X", "P1", in, 0.5, "甲"), "seconds", RejectCode::number_out_of_range},
         {no_seconds, "seconds", RejectCode::missing_field},
-        {credit("X", "P1", in, "600", "甲"), "seconds", RejectCode::bad_type},
+        {credit("X", "P1", in, "ten minutes", "甲"), "seconds", RejectCode::bad_duration},
+        {credit("X", "P1", in, true, "甲"), "seconds", RejectCode::bad_type},
+        {credit("X", "P1", in, "PT0S", "甲"), "seconds", RejectCode::number_out_of_range},
         {credit("X", "P1", "2023-06-30T23:59:59+08:00", 600, "甲"), "at", RejectCode::outside_window},
         {credit("X", "P1", "2023-09-01T00:00:00+08:00", 600, "甲"), "at", RejectCode::outside_window},
         {no_at, "at", RejectCode::missing_field},
@@ -1006,7 +1008,6 @@ TEST_CASE("requirement manual credit, exam and approval records: rejections name
         {no_lesson, "lesson", RejectCode::missing_field},
         {credit("Y", "P1", in, 600, "甲"), "participant", RejectCode::unknown_participant},
         {exam("X", "midterm", in, 70), "exam", RejectCode::unknown_exam},
-        {no_score, "score", RejectCode::missing_field},
         {exam("X", "final", in, 101), "score", RejectCode::number_out_of_range},
         {exam("X", "final", in, -1), "score", RejectCode::number_out_of_range},
         {no_exam, "exam", RejectCode::missing_field},
@@ -1015,8 +1016,12 @@ TEST_CASE("requirement manual credit, exam and approval records: rejections name
     };
     std::vector<json> events;
     for (const auto& b : bad) events.push_back(b.record);
-    // Accepted: the window's last second for a credit; exams and approvals outside the window (they just do not count).
+    // Accepted: the window's last second for a credit, seconds as an ISO 8601
+    // duration, an exam sitting without a score (it did not pass); exams and
+    // approvals outside the window (they just do not count).
     events.push_back(credit("X", "P1", "2023-08-31T23:59:59+08:00", 60, "甲"));
+    events.push_back(credit("X", "P1", "2023-08-31T23:00:00+08:00", "PT10M", "乙"));
+    events.push_back(no_score);
     events.push_back(approval("X", "2023-06-01T10:00:00+08:00", "甲"));
     events.push_back(exam("X", "final", "2023-09-02T10:00:00+08:00", 80));
     Run run(p, {member("X", "count2")}, events);
@@ -1031,11 +1036,11 @@ TEST_CASE("requirement manual credit, exam and approval records: rejections name
     }
     const auto& summary = run.data.event_summary();
     CHECK(summary.read == events.size());
-    CHECK(summary.accepted == 3);
+    CHECK(summary.accepted == 5);
     CHECK(summary.rejected == bad.size());
     CHECK(summary.reconciles());
     CHECK(run["X"].lessons_credited == 1);
-    CHECK(run["X"].seconds_studied.count() == 60);
+    CHECK(run["X"].seconds_studied.count() == 660);
 }
 
 // ---------------------------------------------------------------------------
@@ -1085,6 +1090,56 @@ TEST_CASE("requirement completed_at: a credit dated the window's first instant c
     Run at(p, people, events, "2023-07-01T00:00:00+08:00");
     CHECK(at["A"].status == Status::completed);
     CHECK(at["B"].status == Status::completed);
+}
+
+TEST_CASE("requirement exam: a sitting without a score did not pass, and does not hide a scored pass") {
+    const Program p = with_category("ex", {{"exam", "final"}});
+    json blank = exam("A", "final", "2023-07-11T10:00:00+08:00", 0);
+    blank.erase("score");
+    json blank_b = blank, blank_c = blank;
+    blank_b["participant"] = "B", blank_c["participant"] = "C";
+    const std::vector<json> people = {member("A", "ex"), member("B", "ex"), member("C", "ex")};
+    const std::vector<json> events = {blank, blank_b, exam("B", "final", "2023-07-12T10:00:00+08:00", 75),
+                                      exam("C", "final", "2023-07-10T10:00:00+08:00", 55), blank_c,
+                                      day_study("A", "P1", 10, "09:00", "09:30"),
+                                      day_study("B", "P1", 10, "09:00", "09:30"),
+                                      day_study("C", "P1", 10, "09:00", "09:30")};  // no study, no certificate
+    Run run(p, people, events);
+    CHECK(run.data.rejections().empty());
+    const auto& a = run["A"];
+    CHECK_FALSE(a.certificate);
+    REQUIRE(a.requirements.size() == 1);
+    CHECK_FALSE(a.requirements[0].holds);
+    CHECK_FALSE(a.requirements[0].have);  // no score to show
+    CHECK(find_reason(a, ReasonCode::requirement_not_met));
+    CHECK_FALSE(find_reason(a, ReasonCode::exam_not_passed));  // nothing scored to explain
+    CHECK(run["B"].certificate);  // the later scored pass counts
+    CHECK(when(p, run["B"].completed_at) == "2023-07-12T10:00:00+08:00");
+    const auto& c = run["C"];  // the best score stays the scored one
+    CHECK(c.requirements[0].have == doctest::Approx(55));
+    REQUIRE(find_reason(c, ReasonCode::exam_not_passed));
+    CHECK(find_reason(c, ReasonCode::exam_not_passed)->value_have == doctest::Approx(55));
+}
+
+TEST_CASE("requirement manual credit: a lesson credited only offline, without a quiz, is credited at the credit's date") {
+    // No online time means no end of online time to credit at: the credit's own date is the instant.
+    const Program p = with_category("one", {{"lessons", 1}}, {{"quiz", {{"mode", "none"}}}});
+    const std::vector<json> people = {member("A", "one"), member("B", "one")};
+    const std::vector<json> events = {credit("A", "P1", "2023-07-20T19:01:09+08:00", 900, "甲"),
+                                      credit("B", "C1", "2023-07-21T08:00:00+08:00", 7200, "甲")};
+    Run run(p, people, events);
+    for (const char* who : {"A", "B"}) {
+        INFO(who);
+        CHECK(run[who].status == Status::completed);
+        REQUIRE(run[who].completed_at);
+    }
+    CHECK(when(p, run["A"].completed_at) == "2023-07-20T19:01:09+08:00");
+    CHECK(when(p, run["B"].completed_at) == "2023-07-21T08:00:00+08:00");
+    check_earliest(p, people, events, "A", "2023-07-20T19:01:09+08:00");
+    const auto* lesson = find_lesson(run["A"], "P1");  // evaluate_all keeps the lessons
+    REQUIRE(lesson);
+    CHECK(when(p, lesson->credited_at) == "2023-07-20T19:01:09+08:00");
+    CHECK(when(p, lesson->credited_from) == "2023-07-20T19:01:09+08:00");
 }
 
 TEST_CASE("requirement lessons_required and statuses: N only for a bare lesson count; statuses keep their order") {
