@@ -372,3 +372,13 @@ TEST_CASE("io_error: a file that cannot be read names itself and carries errno")
     CHECK_THROWS_AS(data.read_events_file("/nonexistent"), std::system_error);
     CHECK(data.participant_summary().read == 0);
 }
+
+TEST_CASE("fields: field_from_name finds every field by its name, and nothing else") {
+    for (std::size_t i = 0; i < yanxiu::kFieldCount; ++i) {
+        const auto f = static_cast<yanxiu::Field>(i);
+        INFO(yanxiu::field_name(f));
+        CHECK(yanxiu::field_from_name(yanxiu::field_name(f)) == f);
+    }
+    for (const char* other : {"", "i", "ids", "Kind", "lessons", "participants", "exams", "sec", "completed_"})
+        CHECK_FALSE(yanxiu::field_from_name(other));
+}
