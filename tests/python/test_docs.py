@@ -125,5 +125,5 @@ def test_the_commands_the_docs_quote_run(name, words, tmp_path):
 
 def test_the_docs_quote_commands():
     names = " ".join(c[0] for c in _quoted_commands())
-    for command in ("programs", "validate", "evaluate", "report", "simulate", "demo"):
+    for command in ("programs", "validate", "evaluate", "report", "simulate", "demo", "diff"):
         assert f"build/yanxiu {command}" in names, command

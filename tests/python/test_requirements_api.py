@@ -351,3 +351,14 @@ def test_outcomes_do_not_depend_on_record_order(which, tmp_path, cohorts):
         run = cli("evaluate", "--program", program_path, "--participants", p, "--events", e, "--rejects", rejects)
         assert [json.loads(line) for line in run.stdout.splitlines()] == base, seed
         assert rejection_kinds(rejects) == rejection_kinds(base_rejects), seed
+
+
+@needs_cli
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.json")), ids=lambda p: p.name)
+def test_every_example_programme_loads_and_validates(path):
+    program = yanxiu.Program.load(str(path))
+    resolved = json.loads(cli("validate", str(path)).stdout)
+    assert resolved["id"] == program.id
+    assert resolved == program.to_dict()
+    for category in resolved["categories"].values():
+        assert "requires" in category  # the resolved form always spells the requirement out
