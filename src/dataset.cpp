@@ -16,6 +16,7 @@
 
 #include "io/fields.hpp"
 #include "io/read.hpp"
+#include "io/record_json.hpp"
 #include "text.hpp"
 
 
@@ -230,52 +231,11 @@ void Dataset::reject(Origin o, std::string_view field, RejectCode code, std::str
 }
 
 std::string Dataset::canonical_participant(const Participant& p) const {
-    // The participant's fields as compact JSON with sorted keys (nlohmann::json
-    // orders object members by key).
-    nlohmann::json j = {{"id", p.id},
-                        {"unit", p.unit},
-                        {"category", program_->categories()[p.category].id},
-                        {"verified", p.verified}};
-    if (p.sector != Sector::unknown) j["sector"] = std::string(to_string(p.sector));
-    if (!p.name.empty()) j["name"] = p.name;
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return detail::canonical_dump(detail::participant_json(*program_, p));
 }
 
 std::string Dataset::canonical_event(std::uint32_t i, const std::string& id) const {
-    const Event e = events_->row(i);
-    nlohmann::json j = {{"id", id}, {"kind", std::string(to_string(e.kind))},
-                        {"participant", participants_[e.participant].id}};
-    switch (e.kind) {
-        case EventKind::study:
-            j["lesson"] = lessons_.str(e.lesson);
-            j["start"] = format_instant_utc(e.start);
-            j["end"] = format_instant_utc(e.end);
-            break;
-        case EventKind::quiz:
-            j["lesson"] = lessons_.str(e.lesson);
-            j["at"] = format_instant_utc(e.start);
-            if (!std::isnan(e.score)) j["score"] = e.score;
-            j["completed"] = e.completed;
-            break;
-        case EventKind::exam:
-            j["exam"] = program_->exams()[e.lesson].id;
-            j["at"] = format_instant_utc(e.start);
-            if (!std::isnan(e.score)) j["score"] = e.score;
-            break;
-        case EventKind::approval:
-        case EventKind::credit: {
-            const Note& note = notes_[static_cast<std::size_t>(e.end.time_since_epoch().count())];
-            j["at"] = format_instant_utc(e.start);
-            j["by"] = note.by;
-            if (!note.reason.empty()) j["reason"] = note.reason;
-            if (e.kind == EventKind::credit) {
-                j["lesson"] = lessons_.str(e.lesson);
-                j["seconds"] = static_cast<std::int64_t>(e.score);
-            }
-            break;
-        }
-    }
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return detail::canonical_dump(detail::event_json(*this, i, id));
 }
 
 void Dataset::replace_event(std::uint32_t kept, std::uint32_t with) {

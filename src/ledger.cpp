@@ -4,6 +4,7 @@
 #include <yanxiu/ledger.hpp>
 
 #include "io/read.hpp"
+#include "io/record_json.hpp"
 #include "io/scan.hpp"
 
 #include <nlohmann/json.hpp>
@@ -192,53 +193,10 @@ nlohmann::ordered_json Ledger::snapshot() const {
     out["format"] = kLedgerSnapshotFormat;
     out["program"] = program_->to_json();
     auto& people = out["participants"] = nlohmann::ordered_json::array();
-    const auto& categories = program_->categories();
-    for (const auto& p : data_->participants()) {
-        nlohmann::ordered_json r = {{"id", p.id},
-                                    {"unit", p.unit},
-                                    {"category", categories[p.category].id},
-                                    {"verified", p.verified}};
-        if (p.sector != Sector::unknown) r["sector"] = std::string(to_string(p.sector));
-        if (!p.name.empty()) r["name"] = p.name;
-        people.push_back(std::move(r));
-    }
+    for (const auto& p : data_->participants()) people.push_back(detail::participant_json(*program_, p));
     auto& events = out["events"] = nlohmann::ordered_json::array();
-    const auto& columns = data_->events();
     const auto record_ids = data_->event_record_ids();
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-        const Event e = columns.row(i);
-        nlohmann::ordered_json r = {{"participant", data_->participants()[e.participant].id}};
-        if (e.kind == EventKind::study || e.kind == EventKind::quiz || e.kind == EventKind::credit)
-            r["lesson"] = data_->lessons().str(e.lesson);
-        if (!record_ids[i].empty()) r["id"] = record_ids[i];
-        r["kind"] = std::string(to_string(e.kind));
-        switch (e.kind) {
-            case EventKind::study:
-                r["start"] = format_instant_utc(e.start);
-                r["end"] = format_instant_utc(e.end);
-                break;
-            case EventKind::quiz:
-                r["at"] = format_instant_utc(e.start);
-                if (!std::isnan(e.score)) r["score"] = e.score;
-                r["completed"] = e.completed;
-                break;
-            case EventKind::exam:
-                r["exam"] = program_->exams()[e.lesson].id;
-                r["at"] = format_instant_utc(e.start);
-                if (!std::isnan(e.score)) r["score"] = e.score;
-                break;
-            case EventKind::approval:
-            case EventKind::credit: {
-                const Note& note = data_->notes()[static_cast<std::size_t>(e.end.time_since_epoch().count())];
-                r["at"] = format_instant_utc(e.start);
-                if (e.kind == EventKind::credit) r["seconds"] = static_cast<std::int64_t>(e.score);
-                r["by"] = note.by;
-                if (!note.reason.empty()) r["reason"] = note.reason;
-                break;
-            }
-        }
-        events.push_back(std::move(r));
-    }
+    for (std::size_t i = 0; i < data_->events().size(); ++i) events.push_back(detail::event_json(*data_, i, record_ids[i]));
     return out;
 }
 
