@@ -336,24 +336,22 @@ inline void Evaluator::credit_lessons(Outcome& out, bool with_reasons, bool with
         const std::int64_t minimum = rules_[st.lesson].minimum;
         const bool enough = rule_meets_minimum_study(counted, minimum);
         const std::int64_t end_of_counted = (st.cap >= 0 && st.owned >= st.cap) ? st.cap_reached : st.last_end;
-        // Without a quiz, the online route credits at the end of the online
-        // counted time; a lesson with only offline time has no such instant.
-        const bool online = st.first != kNever;
+        // The online route (minimum study, then the quiz gate; without a quiz,
+        // the end of the online counted time) looks at the online time alone:
+        // before a manual credit's date its offline seconds do not exist, so
+        // they cannot let a quiz credit the lesson earlier than the credit does.
+        const bool online_enough = st.need_reached != kNever;
         const std::int64_t by_quiz =
-            enough && (online || quiz.mode != QuizMode::none) ? rule_credit_instant(quiz, st.opened_at, end_of_counted)
-                                                              : kNever;
+            enough && online_enough ? rule_credit_instant(quiz, st.opened_at, end_of_counted) : kNever;
         // A manual credit credits the lesson at its date, unless a quiz credited it earlier.
         const std::int64_t credited_at = std::min(by_quiz, st.credit_at);
         if (credited_at != kNever) {
             result.credited = true;
             result.credited_at = Instant{Seconds{credited_at}};
             // As of which instant an evaluation credits it: online, once the
-            // online time alone reaches the minimum; by the credit at its date.
-            const bool online_enough = st.need_reached != kNever;
-            const std::int64_t from =
-                std::min(by_quiz != kNever && online_enough ? rule_credited_from(quiz, st.opened_at, st.need_reached)
-                                                            : kNever,
-                         st.credit_at);
+            // online time reaches the minimum; by the credit at its date.
+            const std::int64_t from = std::min(
+                by_quiz != kNever ? rule_credited_from(quiz, st.opened_at, st.need_reached) : kNever, st.credit_at);
             result.credited_from = Instant{Seconds{from}};
             credit_from_instants_.push_back(from);
             ++out.lessons_credited;

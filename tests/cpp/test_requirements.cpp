@@ -1092,6 +1092,27 @@ TEST_CASE("requirement completed_at: a credit dated the window's first instant c
     CHECK(at["B"].status == Status::completed);
 }
 
+TEST_CASE("requirement manual credit: offline seconds do not let an earlier quiz credit the lesson before the credit") {
+    // 10 of 60 minutes online and a quiz, then an office credits 50 minutes a
+    // week later: only the credit completes the minimum, so the lesson (and
+    // the certificate) dates from the credit, not from the quiz.
+    const Program p = with_category("one", {{"lessons", 1}}, {{"credit", {{"min_study_ratio", 1}}}});
+    const std::vector<json> people = {member("A", "one"), member("B", "one")};
+    const std::vector<json> events = {day_study("A", "P1", 10, "10:00", "10:10"),
+                                      quiz("A", "P1", "2023-07-10T10:12:00+08:00"),
+                                      credit("A", "P1", "2023-07-17T09:00:00+08:00", 3000, "甲"),
+                                      // B watched it all online: the quiz credits it, the later credit changes nothing
+                                      day_study("B", "P1", 10, "10:00", "11:00"),
+                                      quiz("B", "P1", "2023-07-10T11:05:00+08:00"),
+                                      credit("B", "P1", "2023-07-17T09:00:00+08:00", 600, "甲")};
+    Run run(p, people, events);
+    CHECK(when(p, run["A"].completed_at) == "2023-07-17T09:00:00+08:00");
+    CHECK(when(p, find_lesson(run["A"], "P1")->credited_at) == "2023-07-17T09:00:00+08:00");
+    check_earliest(p, people, events, "A", "2023-07-17T09:00:00+08:00");
+    CHECK(when(p, run["B"].completed_at) == "2023-07-10T11:05:00+08:00");
+    check_earliest(p, people, events, "B", "2023-07-10T11:05:00+08:00");
+}
+
 TEST_CASE("requirement exam: a sitting without a score did not pass, and does not hide a scored pass") {
     const Program p = with_category("ex", {{"exam", "final"}});
     json blank = exam("A", "final", "2023-07-11T10:00:00+08:00", 0);

@@ -33,10 +33,11 @@ Where the documents leave a detail open, the reading taken here is marked
   end"; SPEC §2 and rules.md "Hours" still say round, then cap -- the two
   differ only when max_hours is not a multiple of hour_step);
 * a manual credit credits its lesson at the earlier of its `at` and the
-  instant the §2 rules (minimum study and quiz gate, applied to the counted
-  time *including* the offline seconds) credit it; offline time has no place
-  on the time line, so with `quiz.mode: none` the §2 instant is the end of
-  the lesson's *online* counted time;
+  instant the §2 rules (minimum study and quiz gate, applied to the *online*
+  counted time alone: offline seconds do not exist before the credit's `at`)
+  credit it; offline time has no place on the time line, so with
+  `quiz.mode: none` the §2 instant is the end of the lesson's online counted
+  time;
 * `completed_at` of a bare `{"lessons": N}` (and `min_lessons`) stays the
   instant the Nth lesson was credited, rules.md "Certificate" (SPEC §2b "as
   before"); every other requirement completes at the earliest T at which it
@@ -404,13 +405,19 @@ def _standing(ctx: _Context, recs: _Records, T: int | None) -> dict:
         counted = info["counted"]
         normal = False
         normal_at = None
+        # **reading**: the quiz gate and the minimum study (the §2 route) look
+        # at the online counted time alone: before a manual credit's `at` its
+        # offline seconds do not exist (as of), so they cannot let a quiz
+        # credit the lesson earlier than the credit itself does.
+        online_counted = min(counted, info["raw_online"])
+        if info["length"] is not None:
+            info["need"] = math.ceil(ctx.ratio * info["length"])
         # 1. counted time > 0
-        if counted > 0:
+        if online_counted > 0:
             ok = True
             # 2. counted >= min_study_ratio x catalogue length, need rounded up
-            if info["length"] is not None:
-                info["need"] = math.ceil(ctx.ratio * info["length"])
-                ok = counted >= info["need"]
+            if info["need"] is not None:
+                ok = online_counted >= info["need"]
             if ok:
                 if ctx.mode == "none":
                     # credited at the instant its counted intervals, in time
@@ -420,7 +427,7 @@ def _standing(ctx: _Context, recs: _Records, T: int | None) -> dict:
                     # min(counted, online time), i.e. to the end of the online
                     # counted time or to the cap, whichever comes first.
                     normal = True
-                    target = min(counted, info["raw_online"])
+                    target = online_counted
                     acc = 0
                     for a, b in info["pieces"]:
                         if acc + (b - a) >= target:

@@ -902,12 +902,17 @@ def test_manual_credit():
     assert (o["lessons_credited"], o["seconds_studied"]) == (1, 1000)
     assert o["reasons"][0] == {"code": "below_minimum", "have": 1, "need": 2}
     assert {"code": "below_minimum", "lesson": "L1", "have": 300, "need": 900} in o["reasons"]
-    # with 800 offline seconds on L2 the quiz (after the first instant, and the
-    # counted time 1400 s now meets the minimum) credits it earlier: the 10th 09:20
+    # with 800 offline seconds on L2 the counted time (1400 s) meets the minimum,
+    # but the offline seconds only exist from the credit's `at`: the quiz of the
+    # 10th (600 s online) still does not credit L2, the credit of the 11th does
     ev2 = ev[:4] + [dict(ev[4], seconds=800)]
     o = _one(prog, ev2)
     assert o["completed_at"] == "2023-01-12T09:00:00+08:00"
     o = _one(dict(prog, categories={"t": {"label": label("t"), "certificate": True, "min_lessons": 1}}), ev2)
+    assert o["completed_at"] == "2023-01-11T09:00:00+08:00"
+    # and with 15 minutes online the quiz credits it on the 10th, before the credit
+    ev3 = ev[:2] + [_study("L2", "2023-01-10T09:00:00+08:00", 900)] + ev[3:]
+    o = _one(dict(prog, categories={"t": {"label": label("t"), "certificate": True, "min_lessons": 1}}), ev3)
     assert o["completed_at"] == "2023-01-10T09:20:00+08:00"
 
 
