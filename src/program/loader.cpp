@@ -912,7 +912,7 @@ private:
             if (const ojson* v = in.member(*credit, "minutes_per_hour"))
                 p.credit_.minutes_per_hour = static_cast<int>(in.integer(*v, "credit.minutes_per_hour", 1, 1440));
             if (const ojson* v = in.member(*credit, "hour_step")) {
-                p.credit_.hour_step = in.number(*v, "credit.hour_step", 0, 100, true);
+                p.credit_.hour_step = in.number(*v, "credit.hour_step", 0.000001, 100);
                 hour_step = detail::program_loader::number_json(*v);
             }
             if (const ojson* v = in.member(*credit, "max_hours")) {

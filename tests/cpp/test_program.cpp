@@ -318,6 +318,7 @@ TEST_CASE("program: errors name the key") {
         {overlay(R"("credit": {"minutes_per_hour": 1441})"), "credit.minutes_per_hour"},
         {overlay(R"("credit": {"hour_step": 0})"), "credit.hour_step"},
         {overlay(R"("credit": {"hour_step": 101})"), "credit.hour_step"},
+        {overlay(R"("credit": {"hour_step": 0.0000001})"), "credit.hour_step"},  // below 6 decimals: every hour would round to 0
         {overlay(R"("credit": {"max_hours": -1})"), "credit.max_hours"},
         {overlay(R"("credit": {"min_study_ratio": 1.5})"), "credit.min_study_ratio"},
         {overlay(R"("lessons": [{"id": "L1", "minutes": 0}])"), "lessons[0].minutes"},
