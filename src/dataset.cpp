@@ -523,27 +523,31 @@ AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::siz
             }
             // A whole number of seconds, or an ISO 8601 duration ("PT30M").
             double amount = 0;
-            if (seconds.type == ValueType::string && !field_as_number(seconds).value) {
+            const auto as_number = field_as_number(seconds);
+            if (seconds.type == ValueType::string && !as_number.value && !as_number.out_of_range) {
                 std::string error;
                 auto length = parse_duration(seconds.text, &error);
                 if (!length) {
-                    reject(file, line, "seconds", RejectCode::bad_duration,
-                           "seconds must be a number or an ISO 8601 duration: " + error);
+                    reject(file, line, "seconds", RejectCode::bad_duration, "seconds: " + error);
                     return AddStatus::rejected;
                 }
                 amount = static_cast<double>(length->count());
             } else {
-                auto n = field_as_number(seconds);
-                if (!n.value && !n.out_of_range) {
+                if (!as_number.value && !as_number.out_of_range) {
                     reject(file, line, "seconds", RejectCode::bad_type,
                            "seconds must be a number or an ISO 8601 duration");
                     return AddStatus::rejected;
                 }
-                amount = n.out_of_range ? -1 : *n.value;
+                amount = as_number.out_of_range ? std::numeric_limits<double>::infinity() : *as_number.value;
             }
-            if (!(amount >= 1) || amount > static_cast<double>(kMaxDurationSeconds)) {
+            if (!(amount >= 1)) {
                 reject(file, line, "seconds", RejectCode::number_out_of_range,
                        "seconds must be at least 1 (whole seconds are credited)");
+                return AddStatus::rejected;
+            }
+            if (amount > static_cast<double>(kMaxDurationSeconds)) {
+                reject(file, line, "seconds", RejectCode::number_out_of_range,
+                       "seconds must be at most " + std::to_string(kMaxDurationSeconds) + " (ten years)");
                 return AddStatus::rejected;
             }
             event.score = std::floor(amount);

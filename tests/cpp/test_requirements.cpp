@@ -996,6 +996,7 @@ TEST_CASE("requirement manual credit, exam and approval records: rejections name
         {credit("X", "P1", in, 0, "甲"), "seconds", RejectCode::number_out_of_range},
         {credit("X", "P1", in, -10, "甲"), "seconds", RejectCode::number_out_of_range},
         {credit("X", "P1", in, 0.5, "甲"), "seconds", RejectCode::number_out_of_range},
+        {credit("X", "P1", in, 1e30, "甲"), "seconds", RejectCode::number_out_of_range},
         {no_seconds, "seconds", RejectCode::missing_field},
         {credit("X", "P1", in, "ten minutes", "甲"), "seconds", RejectCode::bad_duration},
         {credit("X", "P1", in, true, "甲"), "seconds", RejectCode::bad_type},
