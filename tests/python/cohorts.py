@@ -108,6 +108,16 @@ def _sample(ch, pool, k):
     return out
 
 
+def shuffled(ch, items: list) -> list:
+    """`items` in an order the chooser draws (Fisher-Yates over its integers),
+    so a shrinking chooser can shrink the order too."""
+    order = list(range(len(items)))
+    for i in range(len(order) - 1, 0, -1):
+        j = ch.integer(0, i)
+        order[i], order[j] = order[j], order[i]
+    return [items[i] for i in order]
+
+
 # ---------------------------------------------------------------------------
 # Formatting instants in varied forms
 # ---------------------------------------------------------------------------
@@ -289,11 +299,7 @@ def gen_cohort(ch) -> dict:
             events.append(q)
 
     # interleave events of different participants
-    order = list(range(len(events)))
-    for i in range(len(order) - 1, 0, -1):
-        j = ch.integer(0, i)
-        order[i], order[j] = order[j], order[i]
-    events = [events[i] for i in order]
+    events = shuffled(ch, events)
     return {"program": program, "participants": participants, "events": events, "as_of": as_of}
 
 

@@ -349,11 +349,7 @@ def gen_case(ch) -> dict:
                                                        allow_fraction=False),
                            "seconds": 600, "by": "county-office"})
 
-    order = list(range(len(events)))
-    for i in range(len(order) - 1, 0, -1):
-        j = ch.integer(0, i)
-        order[i], order[j] = order[j], order[i]
-    events = [events[i] for i in order]
+    events = cohorts.shuffled(ch, events)
     return {"program": prog, "participants": participants, "events": events, "as_of": as_of}
 
 
