@@ -58,7 +58,33 @@ Dataset& Dataset::operator=(Dataset&&) noexcept = default;
 
 void Dataset::reject(std::string_view file, std::size_t line, std::string_view field, RejectCode code,
                      std::string message) {
-    rejections_.push_back(Rejection{std::string(file), line, std::string(field), code, std::move(message)});
+    last_rejection_ = Rejection{std::string(file), line, std::string(field), code, std::move(message)};
+    if (checking_) return;
+    ++rejection_total_;
+    ++rejection_counts_[static_cast<std::size_t>(code)];
+    if (on_rejection) on_rejection(*last_rejection_);
+    if (rejections_.size() < rejections_kept) rejections_.push_back(*last_rejection_);
+}
+
+std::optional<Rejection> Dataset::check_event(const Record& record, std::string_view where, std::size_t line,
+                                              std::string* json) {
+    checking_ = true;
+    struct Reset {
+        bool& flag;
+        ~Reset() { flag = false; }
+    } reset{checking_};
+    const std::optional<Replacement> replacement = last_replacement_;  // a check is not an add
+    AddStatus status = AddStatus::rejected;
+    if (auto bad = first_invalid_utf8_field(record))
+        reject(where, line, field_name(*bad), RejectCode::bad_utf8, "invalid UTF-8 in a value");
+    else
+    {
+        std::string scratch;
+        status = accept_event(record, where, line, json ? json : &scratch);
+    }
+    last_replacement_ = replacement;
+    if (status == AddStatus::rejected) return last_rejection_;
+    return std::nullopt;
 }
 
 void Dataset::reject_event(std::string_view where, std::size_t line, std::string_view field, RejectCode code,
@@ -339,7 +365,7 @@ std::optional<std::string> read_text(const Record& f, Field field, std::optional
 
 }  // namespace
 
-AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::size_t line) {
+AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::size_t line, std::string* check_only) {
     if (!event_ids_seeded_) {
         event_id_strings_.intern("");  // id 0 means "no record id"
         event_ids_seeded_ = true;
@@ -391,13 +417,14 @@ AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::siz
         reject(file, line, "participant", RejectCode::bad_type, "participant must be a string or an integer");
         return AddStatus::rejected;
     }
+    const std::string participant_text = check_only ? text : std::string();
     auto who = find_participant(text);
-    if (!who) {
+    if (!who && !check_only) {
         reject(file, line, "participant", RejectCode::unknown_participant,
                "participant " + quote(text) + " is not among the participants read");
         return AddStatus::rejected;
     }
-    event.participant = *who;
+    event.participant = who.value_or(0);
     const bool has_lesson = event.kind == EventKind::study || event.kind == EventKind::quiz ||
                             event.kind == EventKind::credit;
     if (has_lesson) {
@@ -560,8 +587,18 @@ AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::siz
         auto why = read_text(f, Field::reason, rejection, false, "");
         if (!why) return rejected();
         note.reason = std::move(*why);
-        event.end = Instant{Seconds{static_cast<std::int64_t>(notes_.size())}};
-        notes_.push_back(std::move(note));
+        if (!check_only) {
+            event.end = Instant{Seconds{static_cast<std::int64_t>(notes_.size())}};
+            notes_.push_back(std::move(note));
+        }
+    }
+    if (check_only) {
+        *check_only = detail::event_json(*program_, event, participant_text, text,
+                                         record_id_index ? std::string_view(event_id_strings_.str(record_id_index))
+                                                         : std::string_view(),
+                                         &note)
+                          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        return AddStatus::accepted;
     }
     if (has_lesson) event.lesson = lessons_.intern(text);
     const bool noted = event.kind == EventKind::approval || event.kind == EventKind::credit;

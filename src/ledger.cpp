@@ -10,17 +10,26 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <type_traits>
+#include <unordered_map>
 
 #include <fcntl.h>
 #include <unistd.h>
 
 namespace yanxiu {
+
+namespace detail {
+struct ParkSpace {
+    std::atomic<std::size_t> used{0};
+    std::atomic<std::size_t> limit{kDefaultParkLimit};
+};
+}  // namespace detail
 
 /// The ledger's own state beside its Dataset.
 struct Ledger::State {
@@ -33,6 +42,12 @@ struct Ledger::State {
     std::size_t participant_records = 0;
     std::size_t event_records = 0;
     Record scratch;  // the JSON overloads' record, reused
+    Journal* journal = nullptr;
+    bool replaying_parked = false;  // applying parked events: they were journaled when parked
+    // participant id -> its parked events (snapshot-form JSON), in the order they came
+    std::unordered_map<std::string, std::vector<std::string>> parked;
+    std::size_t parked_events = 0;
+    std::shared_ptr<detail::ParkSpace> space = std::make_shared<detail::ParkSpace>();
 };
 
 namespace {
@@ -43,6 +58,10 @@ std::optional<Rejection> record_from_json(const nlohmann::json& json, Record& re
     if (auto error = detail::fields_from_json(json, record))
         return Rejection{std::string(where), line, error->field, error->code, error->message};
     return std::nullopt;
+}
+
+std::string dump_line(const nlohmann::ordered_json& record) {
+    return record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void fill(Update& update, const Outcome& o) {
@@ -58,7 +77,9 @@ void fill(Update& update, const Outcome& o) {
 Ledger::Ledger(Program program)
     : program_(std::make_unique<Program>(std::move(program))),
       data_(std::make_unique<Dataset>(*program_)),
-      state_(std::make_unique<State>()) {}
+      state_(std::make_unique<State>()) {
+    data_->rejections_kept = 0;  // each add returns its rejection; a service must not grow with bad input
+}
 Ledger::~Ledger() = default;
 Ledger::Ledger(Ledger&&) noexcept = default;
 Ledger& Ledger::operator=(Ledger&&) noexcept = default;
@@ -68,14 +89,19 @@ AddResult Ledger::add_participant_checked(const Record& record, std::string wher
     result.id = record_id(record.get(Field::id)).value_or("");
     result.result = data_->add_participant(record, where, line);
     if (result.result == AddStatus::accepted) {
+        std::uint32_t p = 0;
         if (auto replaced = data_->last_participant_replaced()) {
             // Same id, a smaller canonical form: the participant's fields changed, not its events.
             if (*replaced < state_->status.size()) state_->status[*replaced] = State::kUnknownStatus;
+            p = *replaced;
         } else {
             state_->own.emplace_back();
+            p = static_cast<std::uint32_t>(data_->participants().size() - 1);
         }
+        if (state_->journal) state_->journal->append('P', dump_line(detail::participant_json(*program_, data_->participants()[p])));
+        if (!state_->parked.empty()) apply_parked(result.id);
     }
-    if (result.result == AddStatus::rejected) result.rejection = data_->rejections().back();
+    if (result.result == AddStatus::rejected) result.rejection = data_->last_rejection();
     return result;
 }
 
@@ -106,9 +132,12 @@ Update Ledger::add_checked(const Record& event, std::string where, std::size_t l
     Update update;
     update.participant = record_id(event.get(Field::participant)).value_or("");
     const std::size_t events_before = data_->events().size();
+    if (!update.participant.empty() && !data_->find_participant(update.participant) &&
+        park(update.participant, event, where, line, update))
+        return update;
     update.result = data_->add_event(event, where, line);
     if (update.result == AddStatus::rejected) {
-        update.rejection = data_->rejections().back();
+        update.rejection = data_->last_rejection();
         return update;
     }
     if (update.result != AddStatus::accepted) {
@@ -142,12 +171,83 @@ Update Ledger::add_checked(const Record& event, std::string where, std::size_t l
     std::vector<PackedEvent>& mine = st.own[p];
     if (mine.size() == mine.capacity()) mine.reserve(mine.size() + mine.size() / 2 + 4);  // 1.5x, not 2x: less slack
     mine.push_back(PackedEvent::from(data_->events(), e));
+    if (st.journal && !st.replaying_parked) {
+        const std::string id = record_id(event.get(Field::id)).value_or("");
+        st.journal->append('E', dump_line(detail::event_json(*data_, e, id)));
+    }
     const Outcome after = evaluate_participant(p, kEndOfTime, Detail::summary);
     st.status[p] = static_cast<std::uint8_t>(after.status);
     fill(update, after);
     update.completed_now = after.status == Status::completed && before != Status::completed;
     return update;
 }
+
+bool Ledger::park(const std::string& participant, const Record& event, std::string_view where, std::size_t line,
+                  Update& update) {
+    State& st = *state_;
+    detail::ParkSpace& space = *st.space;
+    if (space.limit.load(std::memory_order_relaxed) == 0) return false;  // rejected unknown_participant
+    std::string json;
+    if (auto rejection = data_->check_event(event, where, line, &json)) {
+        data_->reject_event(rejection->file, rejection->line, rejection->field, rejection->code, rejection->message);
+        update.result = AddStatus::rejected;
+        update.rejection = std::move(rejection);
+        return true;
+    }
+    auto& waiting = st.parked[participant];
+    if (std::find(waiting.begin(), waiting.end(), json) != waiting.end()) {
+        if (waiting.empty()) st.parked.erase(participant);
+        update.result = AddStatus::duplicate;
+        update.parked = true;
+        return true;
+    }
+    // Take a place, if there is one (shards share the space).
+    std::size_t used = space.used.load(std::memory_order_relaxed);
+    do {
+        if (used >= space.limit.load(std::memory_order_relaxed)) {
+            if (waiting.empty()) st.parked.erase(participant);
+            data_->reject_event(where, line, "participant", RejectCode::unknown_participant,
+                                "participant \"" + participant + "\" is not among the participants read, and " +
+                                    std::to_string(space.limit.load()) +
+                                    " events already wait for their participant (the limit)");
+            update.result = AddStatus::rejected;
+            update.rejection = data_->last_rejection();
+            return true;
+        }
+    } while (!space.used.compare_exchange_weak(used, used + 1, std::memory_order_relaxed));
+    if (st.journal) st.journal->append('E', json);
+    waiting.push_back(std::move(json));
+    ++st.parked_events;
+    update.result = AddStatus::accepted;
+    update.parked = true;
+    return true;
+}
+
+void Ledger::apply_parked(const std::string& participant) {
+    State& st = *state_;
+    auto found = st.parked.find(participant);
+    if (found == st.parked.end()) return;
+    std::vector<std::string> waiting = std::move(found->second);
+    st.parked.erase(found);
+    st.parked_events -= waiting.size();
+    st.space->used.fetch_sub(waiting.size(), std::memory_order_relaxed);
+    st.replaying_parked = true;
+    Record fields;
+    std::size_t n = 0;
+    for (const auto& text : waiting) {
+        ++n;
+        const auto json = nlohmann::json::parse(text, nullptr, false);
+        if (record_from_json(json, fields, "<parked>", n)) continue;  // written by check_event: cannot happen
+        (void)add_checked(fields, "<parked>", n);
+    }
+    st.replaying_parked = false;
+}
+
+std::size_t Ledger::parked_count() const noexcept { return state_->parked_events; }
+
+void Ledger::set_park_limit(std::size_t limit) noexcept { state_->space->limit = limit; }
+
+void Ledger::set_journal(Journal* journal) noexcept { state_->journal = journal; }
 
 Status Ledger::standing(std::uint32_t p) {
     State& st = *state_;
@@ -188,6 +288,15 @@ std::vector<Outcome> Ledger::outcomes(Instant as_of) const {
     return evaluate_all(*data_, options);
 }
 
+void Ledger::each_record(const std::function<void(char kind, const std::string& json)>& out) const {
+    for (const auto& p : data_->participants()) out('P', dump_line(detail::participant_json(*program_, p)));
+    const auto record_ids = data_->event_record_ids();
+    for (std::size_t i = 0; i < data_->events().size(); ++i)
+        out('E', dump_line(detail::event_json(*data_, i, record_ids[i])));
+    for (const auto& [who, waiting] : state_->parked)
+        for (const auto& e : waiting) out('E', e);
+}
+
 nlohmann::ordered_json Ledger::snapshot() const {
     nlohmann::ordered_json out;
     out["format"] = kLedgerSnapshotFormat;
@@ -197,6 +306,11 @@ nlohmann::ordered_json Ledger::snapshot() const {
     auto& events = out["events"] = nlohmann::ordered_json::array();
     const auto record_ids = data_->event_record_ids();
     for (std::size_t i = 0; i < data_->events().size(); ++i) events.push_back(detail::event_json(*data_, i, record_ids[i]));
+    if (!state_->parked.empty()) {
+        auto& parked = out["parked"] = nlohmann::ordered_json::array();
+        for (const auto& [who, waiting] : state_->parked)
+            for (const auto& e : waiting) parked.push_back(nlohmann::ordered_json::parse(e));
+    }
     return out;
 }
 
@@ -222,6 +336,8 @@ Ledger Ledger::restore(const nlohmann::json& snapshot) {
     Ledger ledger(Program::from_json(snapshot.at("program"), "<snapshot>"));
     for (const auto& p : *people) (void)ledger.add_participant(p);
     for (const auto& e : *happenings) (void)ledger.add(e);
+    if (auto parked = snapshot.find("parked"); parked != snapshot.end() && parked->is_array())
+        for (const auto& e : *parked) (void)ledger.add(e);
     return ledger;
 }
 
@@ -234,9 +350,24 @@ struct ShardedLedger::Shard {
     Ledger ledger;
 };
 
-ShardedLedger::ShardedLedger(const Program& program, std::size_t shards) : program_(program) {
+ShardedLedger::ShardedLedger(const Program& program, std::size_t shards)
+    : program_(program), park_space_(std::make_shared<detail::ParkSpace>()) {
     if (shards == 0) shards = 1;
-    for (std::size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>(program));
+    for (std::size_t i = 0; i < shards; ++i) {
+        shards_.push_back(std::make_unique<Shard>(program));
+        shards_.back()->ledger.state_->space = park_space_;
+    }
+}
+
+std::size_t ShardedLedger::parked_count() { return park_space_->used.load(); }
+
+void ShardedLedger::set_park_limit(std::size_t limit) { park_space_->limit = limit; }
+
+void ShardedLedger::set_journal(Journal* journal) {
+    for (auto& s : shards_) {
+        std::lock_guard<std::mutex> lock(s->mutex);
+        s->ledger.set_journal(journal);
+    }
 }
 ShardedLedger::~ShardedLedger() = default;
 
@@ -309,6 +440,7 @@ BatchResult ShardedLedger::add_events(std::string_view text, std::string_view wh
         detail::count(out.summary, u.result);
         if (u.rejection) out.rejections.push_back(std::move(*u.rejection));
         if (u.completed_now) ++out.completed;
+        if (u.parked && u.accepted()) ++out.parked;
     });
 }
 
@@ -353,6 +485,11 @@ nlohmann::ordered_json ShardedLedger::snapshot() {
         }
         for (auto& p : part["participants"]) people.push_back(std::move(p));
         for (auto& e : part["events"]) events.push_back(std::move(e));
+        if (part.contains("parked")) {
+            auto& parked = out["parked"];
+            if (parked.is_null()) parked = nlohmann::ordered_json::array();
+            for (auto& e : part["parked"]) parked.push_back(std::move(e));
+        }
     }
     return out;
 }
@@ -362,7 +499,7 @@ void ShardedLedger::save(const std::string& path) {
         return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     };
     // Shard by shard, so that the whole state is never one document in memory.
-    std::string participants, events;
+    std::string participants, events, parked;
     for (auto& s : shards_) {
         nlohmann::ordered_json part;
         {
@@ -371,10 +508,13 @@ void ShardedLedger::save(const std::string& path) {
         }
         for (const auto& p : part["participants"]) participants += (participants.empty() ? "\n" : ",\n") + dump(p);
         for (const auto& e : part["events"]) events += (events.empty() ? "\n" : ",\n") + dump(e);
+        if (part.contains("parked"))  // after every participant, they are parked again on restore
+            for (const auto& e : part["parked"]) parked += (parked.empty() ? "\n" : ",\n") + dump(e);
     }
     const std::string text = "{\"format\":\"" + std::string(kLedgerSnapshotFormat) + "\",\"program\":" +
                              dump(program_.to_json()) + ",\n\"participants\":[" + participants +
-                             "\n],\n\"events\":[" + events + "\n]}\n";
+                             "\n],\n\"events\":[" + events + "\n]" +
+                             (parked.empty() ? std::string() : ",\n\"parked\":[" + parked + "\n]") + "}\n";
     const std::string tmp = path + ".tmp";
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw io_error(tmp, "cannot open for writing", errno);
@@ -408,6 +548,8 @@ ShardedLedger::Counts ShardedLedger::restore(const std::string& path) {
         if (add_participant(p).accepted()) ++added.participants;
     for (const auto& e : *happenings)
         if (add(e).accepted()) ++added.events;
+    if (auto parked = snapshot.find("parked"); parked != snapshot.end() && parked->is_array())
+        for (const auto& e : *parked) (void)add(e);
     return added;
 }
 

@@ -15,7 +15,9 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -234,7 +236,30 @@ public:
     [[nodiscard]] const std::vector<Participant>& participants() const noexcept { return participants_; }
     [[nodiscard]] const EventColumns& events() const noexcept { return *events_; }
     [[nodiscard]] const Interner& lessons() const noexcept { return lessons_; }
+    /// The rejections kept, in the order made: the first `rejections_kept` of them.
     [[nodiscard]] const std::vector<Rejection>& rejections() const noexcept { return rejections_; }
+    /// At most this many rejections are kept in `rejections()` (all by
+    /// default); every one is still counted (`rejection_counts()`) and handed
+    /// to `on_rejection`, so a reader of a bad file needs memory for N, not for
+    /// every bad line.
+    std::size_t rejections_kept = std::numeric_limits<std::size_t>::max();
+    /// Called with every rejection as it is made (e.g. to stream it to a file).
+    std::function<void(const Rejection&)> on_rejection;
+    /// How many rejections were made, by code (indexed by the code's value).
+    [[nodiscard]] const std::array<std::size_t, std::size(kRejectCodes)>& rejection_counts() const noexcept {
+        return rejection_counts_;
+    }
+    /// How many rejections were made in all (kept or not).
+    [[nodiscard]] std::size_t rejection_total() const noexcept { return rejection_total_; }
+    /// The latest rejection made, kept or not (what a ledger answers with).
+    [[nodiscard]] const std::optional<Rejection>& last_rejection() const noexcept { return last_rejection_; }
+    /// Checks an event as `add_event` would, except that its participant
+    /// need not be known yet; adds nothing.  The rejection, or nullopt when
+    /// the event would be accepted once its participant is (a ledger parks
+    /// such an event until then), with the event as one line of JSON in
+    /// `json` (the form a ledger's snapshot writes).  Counts nothing.
+    [[nodiscard]] std::optional<Rejection> check_event(const Record& record, std::string_view where = "<events>",
+                                                       std::size_t line = 0, std::string* json = nullptr);
     /// Who gave each approval and manual credit, and why (an approval's or
     /// credit's `end` is the index here).
     [[nodiscard]] const std::vector<Note>& notes() const noexcept { return notes_; }
@@ -271,7 +296,8 @@ private:
     friend struct DatasetAccess;  // src/: the readers and the acceptance code
 
     AddStatus accept_participant(const Record& r, std::string_view file, std::size_t line);
-    AddStatus accept_event(const Record& r, std::string_view file, std::size_t line);
+    /// `check_only`: validate everything but the participant, store nothing.
+    AddStatus accept_event(const Record& r, std::string_view file, std::size_t line, std::string* check_only = nullptr);
     AddStatus add_checked(const Record& record, std::string_view where, std::size_t line, bool event);
     void reject(std::string_view file, std::size_t line, std::string_view field, RejectCode code,
                 std::string message);
@@ -304,6 +330,10 @@ private:
     std::unique_ptr<Record> json_fields_;           // scratch for the JSON overloads of add_*
     detail::IdIndex events_without_id_;             // content -> event, for records without an id
     std::vector<Rejection> rejections_;
+    std::array<std::size_t, std::size(kRejectCodes)> rejection_counts_{};
+    std::size_t rejection_total_ = 0;
+    std::optional<Rejection> last_rejection_;
+    bool checking_ = false;  // inside check_event: rejections are not counted or kept
     std::vector<Note> notes_;
     Interner files_;                               // the files records were read from
     std::vector<Origin> participant_origins_;      // participant -> where it was read

@@ -1,7 +1,8 @@
 #pragma once
 /// \file ledger.hpp
 /// A streaming ledger for services: participants and events arrive one at a
-/// time, in any order, and each answer equals what batch evaluation of the
+/// time, in any order (an event whose participant is not there yet is
+/// parked until it is), and each answer equals what batch evaluation of the
 /// same records would give (the same `Evaluator` decides both).
 /// `ShardedLedger` splits one by participant for many threads, and takes
 /// whole JSON Lines bodies and snapshots, so a service keeps no records of
@@ -14,6 +15,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +24,10 @@
 #include <vector>
 
 namespace yanxiu {
+
+namespace detail {
+struct ParkSpace;  // how many events wait for a participant, and how many may (src/ledger.cpp)
+}
 
 /// What became of one participant record offered to a ledger.
 struct AddResult {
@@ -45,6 +51,9 @@ struct Update {
     Seconds seconds_credited{0};
     double hours_credited = 0;
     bool completed_now = false;  ///< this event earned the certificate
+    /// Its participant is not known yet: the event is kept aside (result
+    /// `accepted`) and applied when the participant arrives.
+    bool parked = false;
 
     [[nodiscard]] bool accepted() const noexcept { return result == AddStatus::accepted; }
     [[nodiscard]] bool duplicate() const noexcept { return result == AddStatus::duplicate; }
@@ -57,7 +66,21 @@ struct BatchResult {
     ReadSummary summary;
     std::vector<Rejection> rejections;
     std::size_t completed = 0;  ///< participants whose certificate these events earned
+    std::size_t parked = 0;     ///< events kept aside until their participant arrives (among the accepted)
 };
+
+/// Where a ledger writes each record as it keeps it: a participant ('P') or
+/// an event ('E', parked ones included), as one line of JSON in the
+/// snapshot's form.  Called under the lock of the ledger (shard) that keeps
+/// the record, before the add returns; `DurableLedger` logs them.
+class Journal {
+public:
+    virtual ~Journal() = default;
+    virtual void append(char kind, const std::string& json) = 0;
+};
+
+/// At most this many events wait for their participant by default (per ledger, or per ShardedLedger).
+inline constexpr std::size_t kDefaultParkLimit = 1'000'000;
 
 /// The snapshot format `Ledger::snapshot` and `ShardedLedger::save` write.
 inline constexpr std::string_view kLedgerSnapshotFormat = "yanxiu-ledger/1";
@@ -90,10 +113,23 @@ public:
     [[nodiscard]] const Dataset& data() const noexcept { return *data_; }
     [[nodiscard]] std::size_t participant_count() const noexcept { return data_->participants().size(); }
     [[nodiscard]] std::size_t event_count() const noexcept { return data_->events().size(); }
+    /// Events waiting for their participant.
+    [[nodiscard]] std::size_t parked_count() const noexcept;
+    /// How many events may wait for their participant at once (0: none; an
+    /// event for an unknown participant is then rejected `unknown_participant`,
+    /// as it is when the space is full).
+    void set_park_limit(std::size_t limit) noexcept;
+    /// Writes every record kept from now on to `journal` (nullptr: none).
+    void set_journal(Journal* journal) noexcept;
 
     /// Everything needed to resume: the programme and every accepted record,
-    /// in the order added (so duplicate decisions replay identically).
+    /// in the order added (so duplicate decisions replay identically), and
+    /// the parked events.
     [[nodiscard]] nlohmann::ordered_json snapshot() const;
+    /// Hands every record `snapshot()` holds to `out`, one line of JSON each:
+    /// participants ('P'), events, then parked events ('E').  Replaying them
+    /// in this order rebuilds the ledger.
+    void each_record(const std::function<void(char kind, const std::string& json)>& out) const;
     /// Rebuilds a ledger from `snapshot()`; throws ProgramError on a bad snapshot.
     [[nodiscard]] static Ledger restore(const nlohmann::json& snapshot);
 
@@ -105,6 +141,10 @@ private:
     Status standing(std::uint32_t p);
     Update add_checked(const Record& event, std::string where, std::size_t line);
     AddResult add_participant_checked(const Record& record, std::string where, std::size_t line);
+    /// Keeps a valid event for a participant not known yet; false when there is no room.
+    bool park(const std::string& participant, const Record& event, std::string_view where, std::size_t line,
+              Update& update);
+    void apply_parked(const std::string& participant);
 
     std::unique_ptr<Program> program_;  // on the heap: the dataset points at it
     std::unique_ptr<Dataset> data_;
@@ -142,6 +182,12 @@ public:
         std::size_t events = 0;
     };
     [[nodiscard]] Counts counts();
+    /// Events waiting for their participant, over all shards.
+    [[nodiscard]] std::size_t parked_count();
+    /// How many events may wait for their participant at once, over all shards.
+    void set_park_limit(std::size_t limit);
+    /// Writes every record kept from now on to `journal` (see `Journal`).
+    void set_journal(Journal* journal);
 
     /// One snapshot of every shard's records (shards hold disjoint
     /// participants, so their union replays exactly), as `Ledger::snapshot`.
@@ -163,6 +209,7 @@ private:
 
     Program program_;
     std::vector<std::unique_ptr<Shard>> shards_;
+    std::shared_ptr<detail::ParkSpace> park_space_;  // shared by the shards
 };
 
 }  // namespace yanxiu

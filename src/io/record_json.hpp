@@ -24,13 +24,14 @@ inline nlohmann::ordered_json participant_json(const Program& program, const Par
     return r;
 }
 
-/// Event `i` of `data`: participant, lesson, id (when `id` is not empty), kind,
-/// then the kind's own fields; instants in UTC.
-inline nlohmann::ordered_json event_json(const Dataset& data, std::size_t i, std::string_view id) {
-    const Event e = data.events().row(i);
-    nlohmann::ordered_json r = {{"participant", data.participants()[e.participant].id}};
+/// An event from its parts: participant, lesson, id (when `id` is not
+/// empty), kind, then the kind's own fields; instants in UTC.  `note` is the
+/// approval's or credit's who and why.
+inline nlohmann::ordered_json event_json(const Program& program, const Event& e, std::string_view participant,
+                                         std::string_view lesson, std::string_view id, const Note* note) {
+    nlohmann::ordered_json r = {{"participant", std::string(participant)}};
     if (e.kind == EventKind::study || e.kind == EventKind::quiz || e.kind == EventKind::credit)
-        r["lesson"] = data.lessons().str(e.lesson);
+        r["lesson"] = std::string(lesson);
     if (!id.empty()) r["id"] = std::string(id);
     r["kind"] = std::string(to_string(e.kind));
     switch (e.kind) {
@@ -44,21 +45,29 @@ inline nlohmann::ordered_json event_json(const Dataset& data, std::size_t i, std
             r["completed"] = e.completed;
             break;
         case EventKind::exam:
-            r["exam"] = data.program().exams()[e.lesson].id;
+            r["exam"] = program.exams()[e.lesson].id;
             r["at"] = format_instant_utc(e.start);
             if (!std::isnan(e.score)) r["score"] = e.score;
             break;
         case EventKind::approval:
-        case EventKind::credit: {
-            const Note& note = data.notes()[static_cast<std::size_t>(e.end.time_since_epoch().count())];
+        case EventKind::credit:
             r["at"] = format_instant_utc(e.start);
             if (e.kind == EventKind::credit) r["seconds"] = static_cast<std::int64_t>(e.score);
-            r["by"] = note.by;
-            if (!note.reason.empty()) r["reason"] = note.reason;
+            r["by"] = note->by;
+            if (!note->reason.empty()) r["reason"] = note->reason;
             break;
-        }
     }
     return r;
+}
+
+/// Event `i` of `data`, as above.
+inline nlohmann::ordered_json event_json(const Dataset& data, std::size_t i, std::string_view id) {
+    const Event e = data.events().row(i);
+    const bool has_lesson = e.kind == EventKind::study || e.kind == EventKind::quiz || e.kind == EventKind::credit;
+    const bool noted = e.kind == EventKind::approval || e.kind == EventKind::credit;
+    return event_json(data.program(), e, data.participants()[e.participant].id,
+                      has_lesson ? std::string_view(data.lessons().str(e.lesson)) : std::string_view(), id,
+                      noted ? &data.notes()[static_cast<std::size_t>(e.end.time_since_epoch().count())] : nullptr);
 }
 
 /// Compact JSON with sorted keys (nlohmann::json orders members by key).

@@ -102,8 +102,8 @@ TEST_CASE("Ledger: an update says what changed, and rejections are returned") {
     CHECK(again.duplicate());
     CHECK_FALSE(again.completed_now);
     auto unknown = ledger.add(study("T9", "L01", "2023-01-10T19:00:00+08:00", "2023-01-10T19:30:00+08:00"));
-    REQUIRE(unknown.rejection);
-    CHECK(unknown.rejection->code == yanxiu::RejectCode::unknown_participant);
+    CHECK(unknown.accepted());
+    CHECK(unknown.parked);
     CHECK_FALSE(ledger.outcome("T9"));
     // Records that differ only by id are two records, and stay two after a restart.
     auto tab = study("T1", "L20", "2023-01-20T19:00:00+08:00", "2023-01-20T19:30:00+08:00");
@@ -129,6 +129,7 @@ TEST_CASE("Ledger: a numeric participant id comes back as text, accepted or not"
     CHECK(update.accepted());
     CHECK(update.participant == "1");
     event["participant"] = 2;
+    ledger.set_park_limit(0);
     const auto unknown = ledger.add(event);
     CHECK(unknown.result == yanxiu::AddStatus::rejected);
     CHECK(unknown.participant == "2");
@@ -150,10 +151,12 @@ TEST_CASE("ShardedLedger: JSON Lines bodies, counts, and a snapshot that restore
 
     auto events = finish_lessons("T1", 10);
     events.push_back(study("T9", "L01", "2023-01-10T19:00:00+08:00", "2023-01-10T19:30:00+08:00"));
+    ledger.set_park_limit(0);
     const auto added = ledger.add_events(lines(events), "body");
     CHECK(added.summary.reconciles());
     CHECK(added.summary.accepted == events.size() - 1);
     CHECK(added.completed == 1);
+    CHECK(added.parked == 0);
     REQUIRE(added.rejections.size() == 1);
     CHECK(added.rejections[0].file == "body");
     CHECK(added.rejections[0].line == events.size());
@@ -172,4 +175,81 @@ TEST_CASE("ShardedLedger: JSON Lines bodies, counts, and a snapshot that restore
     CHECK_THROWS_AS(other.restore(path), yanxiu::ProgramError);
     std::remove(path.c_str());
     CHECK_THROWS_AS(again.restore(path), yanxiu::io_error);
+}
+
+TEST_CASE("Ledger parks an event until its participant arrives: arrival order does not matter") {
+    const auto p = program();
+    auto events = finish_lessons("T1", 10);
+    // Batch: participant first.
+    yanxiu::Ledger batch(p);
+    batch.add_participant(person("T1", "homeroom"));
+    for (const auto& e : events) batch.add(e);
+
+    yanxiu::Ledger ledger(p);
+    std::size_t parked = 0;
+    for (const auto& e : events) {
+        const auto u = ledger.add(e);
+        CHECK(u.accepted());
+        parked += u.parked;
+    }
+    CHECK(parked == events.size());
+    CHECK(ledger.parked_count() == events.size());
+    CHECK(ledger.add(events[0]).duplicate());  // the same record waiting twice is one record
+    // A parked event is checked like any other: a bad one is rejected at once, not parked.
+    auto bad = events[0];
+    bad["end"] = "yesterday";
+    const auto rejected = ledger.add(bad);
+    REQUIRE(rejected.rejection);
+    CHECK(rejected.rejection->code == yanxiu::RejectCode::bad_timestamp);
+    // A snapshot keeps what waits.
+    auto restored = yanxiu::Ledger::restore(json::parse(ledger.snapshot().dump()));
+    CHECK(restored.parked_count() == events.size());
+
+    CHECK(ledger.add_participant(person("T1", "homeroom")).accepted());
+    CHECK(ledger.parked_count() == 0);
+    CHECK(ledger.event_count() == events.size());
+    CHECK(ledger.outcomes() == batch.outcomes());
+    CHECK(restored.add_participant(person("T1", "homeroom")).accepted());
+    CHECK(restored.outcomes() == batch.outcomes());
+}
+
+TEST_CASE("ShardedLedger: the parking space is shared and bounded; a full one rejects unknown_participant") {
+    yanxiu::ShardedLedger ledger(program(), 4);
+    ledger.set_park_limit(3);
+    std::vector<json> events;
+    for (int i = 0; i < 5; ++i)
+        events.push_back(study("T" + std::to_string(i), "L01", "2023-01-10T19:00:00+08:00", "2023-01-10T19:30:00+08:00"));
+    const auto added = ledger.add_events(lines(events), "body");
+    CHECK(added.summary.reconciles());
+    CHECK(added.parked == 3);
+    CHECK(added.summary.accepted == 3);
+    REQUIRE(added.rejections.size() == 2);
+    CHECK(added.rejections[0].code == yanxiu::RejectCode::unknown_participant);
+    CHECK(added.rejections[0].message.find("wait for their participant") != std::string::npos);
+    CHECK(ledger.parked_count() == 3);
+    ledger.add_participants(lines({person("T0", "homeroom"), person("T1", "homeroom")}));
+    CHECK(ledger.parked_count() == 1);
+    CHECK(ledger.counts().events == 2);
+}
+
+TEST_CASE("Ledger: a journal sees every kept record, in a form that replays to the same ledger") {
+    struct Lines : yanxiu::Journal {
+        std::vector<std::pair<char, std::string>> lines;
+        void append(char kind, const std::string& json) override { lines.emplace_back(kind, json); }
+    } journal;
+    const auto p = program();
+    yanxiu::Ledger ledger(p);
+    ledger.set_journal(&journal);
+    auto events = finish_lessons("T1", 10);
+    ledger.add(events[0]);                           // parked: journaled once
+    ledger.add_participant(person("T1", "homeroom"));  // the parked event applies: not journaled again
+    for (const auto& e : events) ledger.add(e);        // events[0] is a duplicate now: not journaled
+    ledger.add(json{{"kind", "study"}});               // rejected: not journaled
+    CHECK(journal.lines.size() == 1 + events.size());
+    yanxiu::Ledger replay(p);
+    for (const auto& [kind, text] : journal.lines) {
+        if (kind == 'P') CHECK(replay.add_participant(json::parse(text)).accepted());
+        else CHECK(replay.add(json::parse(text)).accepted());
+    }
+    CHECK(replay.outcomes() == ledger.outcomes());
 }

@@ -205,8 +205,13 @@ def test_rejections(hunan):
     assert added.result == "rejected" and not added
     r = added.rejection
     assert isinstance(r, yanxiu.Rejection) and r.code == "missing_field" and r.field == "id"
-    u = ledger.add({"kind": "study", "participant": "nobody", "lesson": "L01",
-                    "start": "2023-01-10T19:00:00+08:00", "end": "2023-01-10T19:30:00+08:00"})
+    early = {"kind": "study", "participant": "nobody", "lesson": "L01",
+             "start": "2023-01-10T19:00:00+08:00", "end": "2023-01-10T19:30:00+08:00"}
+    u = ledger.add(early)
+    assert u.accepted and u.parked and ledger.parked_count == 1  # waits for its participant
+    assert "parked=True" in repr(u)
+    strict = yanxiu.Ledger(hunan, park_limit=0)
+    u = strict.add(early)
     assert not u.accepted and u.rejection is not None and u.rejection.code == "unknown_participant"
     assert "rejection=yanxiu.Rejection(" in repr(u)
     ledger.add_participant({"id": "T1", "category": "homeroom"})
@@ -215,6 +220,8 @@ def test_rejections(hunan):
     assert u.rejection.code == "bad_timestamp" and u.rejection.field == "end"
     assert ledger.outcome("T1").status == "not_started"
     assert ledger.outcome("nobody") is None
+    ledger.add_participant({"id": "nobody", "category": "homeroom"})
+    assert ledger.parked_count == 0 and ledger.outcome("nobody").seconds_studied == 1800
     with pytest.raises(TypeError):
         ledger.add(["not", "a", "dict"])
 

@@ -111,6 +111,14 @@ public:
         std::lock_guard<std::mutex> lock(mutex_);
         return ledger_->event_count();
     }
+    std::size_t parked_count() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return ledger_->parked_count();
+    }
+    void set_park_limit(std::size_t limit) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ledger_->set_park_limit(limit);
+    }
 
 private:
     std::optional<yanxiu::Instant> as_of_instant(py::handle as_of) const {
@@ -131,6 +139,7 @@ std::string update_repr(const yanxiu::Update& u) {
                     ", seconds_credited=" + std::to_string(u.seconds_credited.count()) +
                     ", hours_credited=" + float_repr(u.hours_credited) +
                     ", completed_now=" + py_bool(u.completed_now);
+    if (u.parked) s += ", parked=True";
     if (u.rejection) s += ", rejection=" + std::string(py::str(py::repr(py::cast(*u.rejection))));
     return s + ")";
 }
@@ -166,13 +175,22 @@ void bind_ledger(py::module_& m) {
         .def_property_readonly("seconds_credited", [](const yanxiu::Update& u) { return u.seconds_credited.count(); })
         .def_readonly("hours_credited", &yanxiu::Update::hours_credited)
         .def_readonly("completed_now", &yanxiu::Update::completed_now, "This event earned the certificate.")
+        .def_readonly("parked", &yanxiu::Update::parked,
+                      "Its participant is not known yet: the event waits (accepted) and applies when they arrive.")
         .def("__repr__", &update_repr);
 
     py::class_<PyLedger>(m, "Ledger",
                          "A streaming ledger: participants and events one at a time, in any order; every answer "
                          "equals what yanxiu.evaluate gives on the same records. Safe to share between threads "
                          "(calls are serialised); the GIL is released while it works.")
-        .def(py::init<std::shared_ptr<yanxiu::Program>>(), py::arg("program"))
+        .def(py::init([](std::shared_ptr<yanxiu::Program> program, std::size_t park_limit) {
+                 auto ledger = std::make_unique<PyLedger>(std::move(program));
+                 ledger->set_park_limit(park_limit);
+                 return ledger;
+             }),
+             py::arg("program"), py::arg("park_limit") = yanxiu::kDefaultParkLimit,
+             "park_limit: how many events may wait for a participant not added yet (0: such events are "
+             "rejected unknown_participant).")
         .def("add_participant", &PyLedger::add_participant, py::arg("record"),
              "Adds a participant record (a dict). Returns an AddResult: accepted, duplicate or rejected (with its "
              "Rejection), and the record's id; it is true only when accepted.")
@@ -189,6 +207,7 @@ void bind_ledger(py::module_& m) {
         .def_property_readonly("program", &PyLedger::program)
         .def_property_readonly("participant_count", &PyLedger::participant_count)
         .def_property_readonly("event_count", &PyLedger::event_count)
+        .def_property_readonly("parked_count", &PyLedger::parked_count, "Events waiting for their participant.")
         .def("__repr__", [](PyLedger& l) {
             return "yanxiu.Ledger(program=" + py_quoted(l.program()->id()) +
                    ", participants=" + std::to_string(l.participant_count()) +
