@@ -494,6 +494,13 @@ nlohmann::ordered_json ShardedLedger::snapshot() {
     return out;
 }
 
+void ShardedLedger::each_record(const std::function<void(char kind, const std::string& json)>& out) {
+    for (auto& s : shards_) {
+        std::lock_guard<std::mutex> lock(s->mutex);
+        s->ledger.each_record(out);
+    }
+}
+
 void ShardedLedger::save(const std::string& path) {
     const auto dump = [](const nlohmann::ordered_json& j) {
         return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

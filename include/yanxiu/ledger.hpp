@@ -192,6 +192,8 @@ public:
     /// One snapshot of every shard's records (shards hold disjoint
     /// participants, so their union replays exactly), as `Ledger::snapshot`.
     [[nodiscard]] nlohmann::ordered_json snapshot();
+    /// `Ledger::each_record` over every shard, shard by shard (each under its lock).
+    void each_record(const std::function<void(char kind, const std::string& json)>& out);
     /// Writes `snapshot()` to `path` as one JSON text, through `path.tmp`
     /// renamed over it, so a crash never leaves half a file.  Throws io_error.
     void save(const std::string& path);

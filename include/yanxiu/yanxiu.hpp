@@ -18,6 +18,7 @@
 
 // Live evaluation, reports and wording.
 #include <yanxiu/ledger.hpp>
+#include <yanxiu/durable.hpp>
 #include <yanxiu/report.hpp>
 #include <yanxiu/diff.hpp>
 #include <yanxiu/messages.hpp>
