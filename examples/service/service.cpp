@@ -1,21 +1,26 @@
 // A small HTTP service over a yanxiu ledger: participants and events arrive
-// as JSON Lines, each participant's live outcome is one GET away.
+// as JSON Lines, in any order, and each participant's live outcome is one GET
+// away.
 //
-//   yanxiu_service [--program ID|FILE] [--port N] [--state FILE] [--shards N]
-//                  [--xapi-lesson last_segment|whole_iri|query:PARAM]
+//   yanxiu_service [--program ID|FILE] [--port N] [--state DIR] [--shards N]
+//                  [--fsync always|interval|never] [--park-limit N]
+//                  [--shutdown-seconds N] [--xapi-lesson last_segment|whole_iri|query:PARAM]
 //
 //   POST /participants        JSON Lines of participant records  -> summary
 //   POST /events              JSON Lines of events (xAPI with Content-Type
 //                             application/xapi+json or ?format=xapi)  -> summary
 //   GET  /participants/{id}   the live outcome [?as_of=INSTANT|DATE] [?lang=en]
-//   GET  /report              the unit report as JSON
-//   GET  /healthz
+//   GET  /report              the unit report as JSON [?as_of=...] (default: now)
+//   GET  /healthz             counts, parked events, rejections by code, durability
 //
-// Binds to 127.0.0.1 only.  On SIGINT/SIGTERM it stops and writes every
-// accepted record to --state as one yanxiu-ledger/1 snapshot
-// (yanxiu::ShardedLedger::save); on start it restores from that file.  The
-// records, their checks and the snapshots are the library's; this file is
-// HTTP and command-line options only.
+// Binds to 127.0.0.1 only.  With --state, every accepted record is in the
+// state directory's log (yanxiu::DurableLedger) before the answer is sent:
+// a 2xx means the records survive kill -9.  The directory is locked, replayed
+// and checked writable at start.  An event whose participant has not arrived
+// waits (parked) and applies when they do.  On SIGINT/SIGTERM it stops
+// taking connections, gives requests in flight --shutdown-seconds, then exits
+// with the log intact.  The records, their checks and the log are the
+// library's; this file is HTTP and command-line options only.
 
 #include <yanxiu/yanxiu.hpp>
 
@@ -28,8 +33,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -72,7 +77,7 @@ json rejection_json(const yanxiu::Rejection& r, std::size_t line) {
 
 /// What one POST did: the reconciliation (read = accepted + rejected + duplicates).
 struct Summary {
-    std::size_t read = 0, accepted = 0, rejected = 0, duplicates = 0, completed = 0;
+    std::size_t read = 0, accepted = 0, rejected = 0, duplicates = 0, completed = 0, parked = 0;
     std::size_t ignored = 0, voided = 0;  // xAPI: statements that map to no event (voided ones among them)
     bool xapi = false;
     json rejections = json::array();
@@ -89,7 +94,10 @@ struct Summary {
         j["rejected"] = rejected;
         j["duplicates"] = duplicates;
         if (xapi) j["ignored"] = ignored, j["voided"] = voided;  // read = accepted + rejected + duplicates + ignored
-        if (events) j["completed"] = completed;  // participants whose certificate these events earned
+        if (events) {
+            j["completed"] = completed;  // participants whose certificate these events earned
+            j["parked"] = parked;        // accepted, waiting for their participant
+        }
         j["rejections"] = rejections;
         if (rejected > rejections.size()) j["rejections_truncated"] = true;
         return j;
@@ -102,8 +110,51 @@ void add_batch(Summary& summary, const yanxiu::BatchResult& batch) {
     summary.accepted += batch.summary.accepted;
     summary.duplicates += batch.summary.duplicates;
     summary.completed += batch.completed;
+    summary.parked += batch.parked;
     for (const auto& r : batch.rejections) summary.reject(r, r.line);
 }
+
+/// Everything the service has read since it started: for /report's inputs
+/// and /healthz's rejections by code (counted, never kept).
+class Tally {
+public:
+    void add(bool events, const Summary& s, const json& codes) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        yanxiu::ReadSummary& t = events ? events_ : participants_;
+        t.read += s.read - s.ignored;
+        t.accepted += s.accepted;
+        t.rejected += s.rejected;
+        t.duplicates += s.duplicates;
+        for (auto it = codes.begin(); it != codes.end(); ++it) codes_[it.key()] += it.value().get<std::size_t>();
+    }
+    void set_restored(std::size_t participants, std::size_t events) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        participants_.read = participants_.accepted = participants;
+        events_.read = events_.accepted = events;
+    }
+    std::vector<yanxiu::InputCount> inputs() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return {{"participants", participants_}, {"events", events_}};
+    }
+    json rejections() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return json(codes_);
+    }
+
+private:
+    std::mutex mutex_;
+    yanxiu::ReadSummary participants_, events_;
+    std::map<std::string, std::size_t> codes_;  // rejection code -> how many
+};
+
+/// The codes of an answer's rejections, counted (all of them, not just the listed ones).
+struct CodeCounter {
+    json codes = json::object();
+    void operator()(const yanxiu::Rejection& r) {
+        auto& n = codes[std::string(yanxiu::to_string(r.code))];
+        n = n.is_null() ? 1 : n.get<std::size_t>() + 1;
+    }
+};
 
 /// `?as_of=` (a timestamp, or a date meaning the end of that day); nullopt when absent.
 std::optional<yanxiu::Instant> as_of_param(const httplib::Request& req, const yanxiu::Program& program,
@@ -120,15 +171,19 @@ std::optional<yanxiu::Instant> as_of_param(const httplib::Request& req, const ya
 struct Options {
     std::string program = "hunan-2023-mh-winter";
     int port = 8080;
-    std::string state;
+    std::string state;  ///< a state directory; empty: records in memory only
     std::size_t shards = 16;
+    yanxiu::SyncPolicy sync = yanxiu::SyncPolicy::always;
+    std::size_t park_limit = yanxiu::kDefaultParkLimit;
+    int shutdown_seconds = 10;
     yanxiu::XapiOptions xapi;  ///< how an xAPI object id names a lesson
 };
 
 [[noreturn]] void usage(const std::string& message) {
     std::fprintf(stderr, "yanxiu_service: %s\n", message.c_str());
     std::fprintf(stderr,
-                 "usage: yanxiu_service [--program ID|FILE] [--port N] [--state FILE] [--shards N]\n"
+                 "usage: yanxiu_service [--program ID|FILE] [--port N] [--state DIR] [--shards N]\n"
+                 "                      [--fsync always|interval|never] [--park-limit N] [--shutdown-seconds N]\n"
                  "                      [--xapi-lesson last_segment|whole_iri|query:PARAM]\n");
     std::exit(2);
 }
@@ -155,7 +210,15 @@ Options parse_options(int argc, char** argv) {
         else if (arg == "--port") options.port = static_cast<int>(parse_number(arg, value(), 0, 65535));
         else if (arg == "--state") options.state = value();
         else if (arg == "--shards") options.shards = static_cast<std::size_t>(parse_number(arg, value(), 1, 1024));
-        else if (arg == "--xapi-lesson") {
+        else if (arg == "--park-limit")
+            options.park_limit = static_cast<std::size_t>(parse_number(arg, value(), 0, 1000000000));
+        else if (arg == "--shutdown-seconds")
+            options.shutdown_seconds = static_cast<int>(parse_number(arg, value(), 0, 3600));
+        else if (arg == "--fsync") {
+            auto policy = yanxiu::parse_sync_policy(value());
+            if (!policy) usage("--fsync: expected always, interval or never");
+            options.sync = *policy;
+        } else if (arg == "--xapi-lesson") {
             auto mapping = yanxiu::XapiOptions::parse(value());
             if (!mapping) usage("--xapi-lesson: expected last_segment, whole_iri or query:PARAM");
             options.xapi = *mapping;
@@ -163,12 +226,75 @@ Options parse_options(int argc, char** argv) {
             usage("unknown option " + arg);
         }
     }
+    if (options.state.empty() && options.sync != yanxiu::SyncPolicy::always)
+        usage("--fsync needs --state (without it nothing is written)");
     return options;
 }
 
-bool file_exists(const std::string& path) {
-    std::ifstream in(path);
-    return static_cast<bool>(in);
+/// The ledger the handlers use: durable with --state, in memory without.
+class Store {
+public:
+    Store(const yanxiu::Program& program, const Options& options) {
+        if (options.state.empty()) {
+            memory_ = std::make_unique<yanxiu::ShardedLedger>(program, options.shards);
+            memory_->set_park_limit(options.park_limit);
+            return;
+        }
+        yanxiu::DurableOptions durable;
+        durable.sync = options.sync;
+        durable.shards = options.shards;
+        durable.park_limit = options.park_limit;
+        durable_ = std::make_unique<yanxiu::DurableLedger>(program, options.state, durable);
+    }
+    [[nodiscard]] yanxiu::DurableLedger* durable() noexcept { return durable_.get(); }
+
+    yanxiu::BatchResult add_participants(std::string_view body) {
+        return durable_ ? durable_->add_participants(body, "<participants>")
+                        : memory_->add_participants(body, "<participants>");
+    }
+    yanxiu::BatchResult add_events(std::string_view body) {
+        return durable_ ? durable_->add_events(body, "<events>") : memory_->add_events(body, "<events>");
+    }
+    yanxiu::Update add_unsynced(const yanxiu::Record& event) {
+        return durable_ ? durable_->add_unsynced(event) : memory_->add(event);
+    }
+    void sync() {
+        if (durable_) durable_->sync();
+    }
+    std::optional<yanxiu::Outcome> outcome(std::string_view id, yanxiu::Instant as_of) {
+        return durable_ ? durable_->outcome(id, as_of) : memory_->outcome(id, as_of);
+    }
+    std::vector<yanxiu::Outcome> outcomes(yanxiu::Instant as_of) {
+        return durable_ ? durable_->outcomes(as_of) : memory_->outcomes(as_of);
+    }
+    yanxiu::ShardedLedger::Counts counts() { return durable_ ? durable_->counts() : memory_->counts(); }
+    std::size_t parked() { return durable_ ? durable_->parked_count() : memory_->parked_count(); }
+
+private:
+    std::unique_ptr<yanxiu::ShardedLedger> memory_;
+    std::unique_ptr<yanxiu::DurableLedger> durable_;
+};
+
+std::string iso_utc(std::chrono::system_clock::time_point t) {
+    return yanxiu::format_instant_utc(std::chrono::time_point_cast<yanxiu::Seconds>(t));
+}
+
+json durability_json(Store& store, const Options& options) {
+    yanxiu::DurableLedger* d = store.durable();
+    if (!d) return json{{"state", nullptr}, {"durable", false}};
+    const yanxiu::DurableStatus s = d->status();
+    return json{{"state", s.directory},
+                {"durable", s.failure.empty()},
+                {"fsync", std::string(yanxiu::to_string(s.sync))},
+                {"generation", s.generation},
+                {"log_bytes", s.log_bytes},
+                {"records_logged", s.records_appended},
+                {"records_durable", s.records_durable},
+                {"fsyncs", s.syncs},
+                {"last_fsync", s.last_sync ? json(iso_utc(*s.last_sync)) : json(nullptr)},
+                {"checkpoints", s.checkpoints},
+                {"failure", s.failure.empty() ? json(nullptr) : json(s.failure)},
+                {"park_limit", options.park_limit}};
 }
 
 int run(int argc, char** argv) {
@@ -183,14 +309,24 @@ int run(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
-    const yanxiu::Program program = yanxiu::Program::load(options.program);
-    const yanxiu::TimeZone& zone = program.time_zone();
-    yanxiu::ShardedLedger ledger(program, options.shards);
-
-    if (!options.state.empty() && file_exists(options.state)) {
-        const auto restored = ledger.restore(options.state);
-        std::fprintf(stderr, "yanxiu_service: restored %zu participants and %zu events from %s\n",
-                     restored.participants, restored.events, options.state.c_str());
+    const auto program = std::make_shared<const yanxiu::Program>(yanxiu::Program::load(options.program));
+    const yanxiu::TimeZone& zone = program->time_zone();
+    Store store(*program, options);  // takes the state directory's lock, replays it, checks it is writable
+    Tally tally;
+    if (auto* d = store.durable()) {
+        const yanxiu::Recovery& r = d->recovery();
+        std::fprintf(stderr,
+                     "yanxiu_service: %s: %zu participants, %zu events, %zu parked (snapshot %llu: %zu records; "
+                     "log: %zu records) in %.2f s\n",
+                     options.state.c_str(), r.participants, r.events, r.parked,
+                     static_cast<unsigned long long>(r.generation), r.snapshot_records, r.log_records, r.seconds);
+        if (r.torn_bytes)
+            std::fprintf(stderr, "yanxiu_service: cut %llu bytes of an unfinished write off %s\n",
+                         static_cast<unsigned long long>(r.torn_bytes), r.torn_at.c_str());
+        if (r.not_kept)
+            std::fprintf(stderr, "yanxiu_service: %zu logged records were not kept again (another --shards?)\n",
+                         r.not_kept);
+        tally.set_restored(r.participants, r.events + r.parked);
     }
 
     httplib::Server server;
@@ -199,6 +335,12 @@ int run(int argc, char** argv) {
     server.set_write_timeout(30, 0);
     server.set_keep_alive_max_count(1000);  // httplib's default of 5 makes clients reconnect constantly
     server.set_tcp_nodelay(true);           // else Nagle + delayed ACK add ~40 ms to every small answer
+    // httplib's default sets SO_REUSEPORT, which lets a second service bind
+    // the same port; SO_REUSEADDR alone still allows a quick restart.
+    server.set_socket_options([](socket_t sock) {
+        int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
 
     // Any error httplib answers itself (404 for an unknown path, 413 for a
     // body over the cap, 400 for a bad request) gets a JSON body too.
@@ -219,29 +361,43 @@ int run(int argc, char** argv) {
         send_error(res, res.status, message);
     });
     server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        int status = 500;
         std::string message = "internal error";
         try {
             if (ep) std::rethrow_exception(ep);
+        } catch (const yanxiu::StateError& e) {
+            // The log cannot be written: nothing in this request is acknowledged.
+            status = 503;
+            message = std::string("not stored: ") + e.what();
         } catch (const std::exception& e) {
             message = std::string("internal error: ") + e.what();
         } catch (...) {
         }
-        send_error(res, 500, message);
+        send_error(res, status, message);
     });
 
     server.Get("/healthz", [&](const httplib::Request&, httplib::Response& res) {
-        const auto counts = ledger.counts();
-        send_json(res, 200,
-                  json{{"status", "ok"},
-                       {"program", program.id()},
-                       {"version", program.version()},
+        const auto counts = store.counts();
+        json durability = durability_json(store, options);
+        const bool failed = durability.contains("failure") && !durability["failure"].is_null();
+        send_json(res, failed ? 503 : 200,
+                  json{{"status", failed ? "failed" : "ok"},
+                       {"program", program->id()},
+                       {"version", program->version()},
                        {"participants", counts.participants},
-                       {"events", counts.events}});
+                       {"events", counts.events},
+                       {"parked", store.parked()},
+                       {"rejected", tally.rejections()},
+                       {"durability", std::move(durability)}});
     });
 
     server.Post("/participants", [&](const httplib::Request& req, httplib::Response& res) {
         Summary summary;
-        add_batch(summary, ledger.add_participants(req.body, "<participants>"));
+        CodeCounter codes;
+        const auto batch = store.add_participants(req.body);
+        for (const auto& r : batch.rejections) codes(r);
+        add_batch(summary, batch);
+        tally.add(false, summary, codes.codes);
         send_json(res, 200, summary.to_json(false));
     });
 
@@ -249,39 +405,46 @@ int run(int argc, char** argv) {
         const std::string type = req.get_header_value("Content-Type");
         const bool xapi = type.rfind("application/xapi+json", 0) == 0 || req.get_param_value("format") == "xapi";
         Summary summary;
+        CodeCounter codes;
         if (xapi) {
             // Statements (a JSON array or JSON Lines) become event records
             // by the library's one xAPI mapping; the ledger then judges each.
-            const yanxiu::XapiEvents mapped = yanxiu::xapi_events(req.body, "<xapi>", program, options.xapi);
-            for (const auto& r : mapped.rejections) summary.reject(r, r.line);
+            const yanxiu::XapiEvents mapped = yanxiu::xapi_events(req.body, "<xapi>", *program, options.xapi);
+            for (const auto& r : mapped.rejections) summary.reject(r, r.line), codes(r);
             for (const auto& e : mapped.events) {
-                const yanxiu::Update update = ledger.add(e.record);
+                const yanxiu::Update update = store.add_unsynced(e.record);
                 if (update.rejection) {
                     summary.reject(*update.rejection, e.line);
+                    codes(*update.rejection);
                     continue;
                 }
                 ++summary.read;
                 if (update.accepted()) ++summary.accepted;
                 else ++summary.duplicates;
                 if (update.completed_now) ++summary.completed;
+                if (update.parked && update.accepted()) ++summary.parked;
             }
+            store.sync();  // one wait for the whole body before it is acknowledged
             summary.read += mapped.summary.ignored;
             summary.ignored = mapped.summary.ignored;
             summary.voided = mapped.summary.voided;
             summary.xapi = true;
         } else {
-            add_batch(summary, ledger.add_events(req.body, "<events>"));
+            const auto batch = store.add_events(req.body);
+            for (const auto& r : batch.rejections) codes(r);
+            add_batch(summary, batch);
         }
+        tally.add(true, summary, codes.codes);
         send_json(res, 200, summary.to_json(true));
     });
 
     server.Get(R"(/participants/(.+))", [&](const httplib::Request& req, httplib::Response& res) {
         std::string error;
-        const auto as_of = as_of_param(req, program, error);
+        const auto as_of = as_of_param(req, *program, error);
         if (!error.empty()) return send_error(res, 400, error);
         const auto lang = yanxiu::parse_lang(req.has_param("lang") ? req.get_param_value("lang") : "zh");
         if (!lang) return send_error(res, 400, "lang must be zh or en");
-        auto outcome = ledger.outcome(req.matches[1].str(), as_of.value_or(yanxiu::kEndOfTime));
+        auto outcome = store.outcome(req.matches[1].str(), as_of.value_or(yanxiu::kEndOfTime));
         if (!outcome) return send_error(res, 404, "unknown participant");
         yanxiu::OutcomeJson format;
         format.explanations = *lang;  // each reason as a sentence
@@ -294,10 +457,18 @@ int run(int argc, char** argv) {
 
     server.Get("/report", [&](const httplib::Request& req, httplib::Response& res) {
         std::string error;
-        const auto as_of = as_of_param(req, program, error);
+        const auto given = as_of_param(req, *program, error);
         if (!error.empty()) return send_error(res, 400, error);
-        const auto outcomes = ledger.outcomes(as_of.value_or(yanxiu::kEndOfTime));
-        const auto report = yanxiu::report(program, outcomes, nullptr, as_of);
+        // A live report is as of now unless asked otherwise.
+        const yanxiu::Instant as_of =
+            given.value_or(std::chrono::time_point_cast<yanxiu::Seconds>(std::chrono::system_clock::now()));
+        yanxiu::Evaluation evaluation;
+        evaluation.program = program;
+        evaluation.as_of = as_of;
+        evaluation.outcomes = store.outcomes(as_of);
+        evaluation.inputs = tally.inputs();
+        auto report = yanxiu::report(evaluation);
+        report.generated_at = iso_utc(std::chrono::system_clock::now());
         res.status = 200;
         res.set_content(yanxiu::to_json(report).dump(-1, ' ', false, json::error_handler_t::replace),
                         "application/json; charset=utf-8");
@@ -308,16 +479,27 @@ int run(int argc, char** argv) {
         port = server.bind_to_any_port("127.0.0.1");
         if (port < 0) throw std::runtime_error("cannot bind to 127.0.0.1");
     } else if (!server.bind_to_port("127.0.0.1", port)) {
-        throw std::runtime_error("cannot bind to 127.0.0.1:" + std::to_string(port));
+        throw std::runtime_error("cannot bind to 127.0.0.1:" + std::to_string(port) + " (in use?)");
     }
     std::printf("listening on 127.0.0.1:%d\n", port);
     std::fflush(stdout);
 
     std::atomic<bool> done{false};
+    auto finished = std::make_shared<std::atomic<bool>>(false);  // outlives run() for the deadline thread
     std::thread signal_waiter([&] {
         const timespec tick{0, 200 * 1000 * 1000};
         while (!done) {
             if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) {
+                // Requests in flight get a deadline: past it, the service
+                // exits as it is.  Every acknowledged record is in the log
+                // already, and an unfinished write is cut off on restart.
+                std::thread([finished, seconds = options.shutdown_seconds] {
+                    std::this_thread::sleep_for(std::chrono::seconds(seconds));
+                    if (*finished) return;
+                    std::fprintf(stderr, "yanxiu_service: requests still running after %d s; stopping without them\n",
+                                 seconds);
+                    std::_Exit(0);
+                }).detach();
                 // stop() only acts once the server runs: repeat until listen returns.
                 while (!done) {
                     server.stop();
@@ -327,16 +509,13 @@ int run(int argc, char** argv) {
         }
     });
     const bool listened = server.listen_after_bind();
+    *finished = true;
     done = true;
     signal_waiter.join();
     if (!listened) std::fprintf(stderr, "yanxiu_service: the server stopped on an error\n");
-
-    if (!options.state.empty()) {
-        ledger.save(options.state);
-        const auto counts = ledger.counts();
-        std::fprintf(stderr, "yanxiu_service: wrote %zu participants and %zu events to %s\n", counts.participants,
-                     counts.events, options.state.c_str());
-    }
+    const auto counts = store.counts();
+    std::fprintf(stderr, "yanxiu_service: stopped with %zu participants and %zu events%s\n", counts.participants,
+                 counts.events, options.state.empty() ? " (not kept: no --state)" : "");
     return listened ? 0 : 1;
 }
 

@@ -3,7 +3,9 @@
 Starts the service on a loopback port, posts a simulated cohort, checks every
 participant's live outcome against the command line's batch evaluation of the
 same files field by field, stops it with SIGTERM, restarts it from its state
-file and checks again.  Paths come from the environment (set by ctest):
+directory and checks again; then what an operator meets: events before their
+participants, a second service on the same state or port, unusable state
+paths, a client that never finishes its request at shutdown.  Paths come from the environment (set by ctest):
 YANXIU_SERVICE, YANXIU_CLI.
 """
 
@@ -105,7 +107,7 @@ def _check_outcomes(service: Service, expected: list[dict]) -> None:
 
 def test_service_equals_batch_and_survives_restart(cohort: dict, tmp_path: Path) -> None:
     d = cohort["dir"]
-    state = tmp_path / "state.json"
+    state = tmp_path / "state"
     participants = (d / "participants.jsonl").read_bytes()
     events = (d / "events.jsonl").read_bytes()
 
@@ -125,7 +127,10 @@ def test_service_equals_batch_and_survives_restart(cohort: dict, tmp_path: Path)
         assert status == 200
         assert summary["read"] == summary["accepted"] + summary["rejected"] + summary["duplicates"]
         got = sorted((r["line"], r.get("field"), r["code"]) for r in summary["rejections"])
-        assert got == _rejections_by_file(cohort["rejects"], "events.jsonl")
+        # What batch rejects unknown_participant, the service keeps waiting for its participant.
+        batch = _rejections_by_file(cohort["rejects"], "events.jsonl")
+        assert got == [r for r in batch if r[2] != "unknown_participant"]
+        assert summary["parked"] == sum(1 for r in batch if r[2] == "unknown_participant") > 0
         completed = sum(1 for o in cohort["outcomes"] if o["status"] == "completed")
         assert completed > 0
         assert summary["completed"] == completed
@@ -163,9 +168,7 @@ def test_service_equals_batch_and_survives_restart(cohort: dict, tmp_path: Path)
     finally:
         code, err = service.stop() if service.proc.poll() is None else (service.proc.returncode, "")
     assert code == 0, err
-    snapshot = json.loads(state.read_text(encoding="utf-8"))
-    assert snapshot["format"] == "yanxiu-ledger/1"
-    assert (len(snapshot["participants"]), len(snapshot["events"])) == counts
+    assert sorted(p.name for p in state.iterdir()) == ["LOCK", "log-00000000.yxl"]
 
     restarted = Service(state)
     try:
@@ -178,7 +181,7 @@ def test_service_equals_batch_and_survives_restart(cohort: dict, tmp_path: Path)
 
 
 def test_bad_input_is_answered_never_crashes(tmp_path: Path) -> None:
-    service = Service(tmp_path / "state.json")
+    service = Service(tmp_path / "state")
     try:
         status, body = service.request("GET", "/participants/nobody")
         assert status == 404 and body == {"error": "unknown participant"}
@@ -272,7 +275,7 @@ def test_xapi_statements_equal_batch_xapi(cohort: dict, tmp_path: Path) -> None:
                     "--xapi", str(path), "--out", str(out)], check=True, capture_output=True, timeout=120)
     expected = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line.strip()]
 
-    service = Service(tmp_path / "state.json")
+    service = Service(tmp_path / "state")
     try:
         status, _ = service.request("POST", "/participants", (d / "participants.jsonl").read_bytes())
         assert status == 200
@@ -291,12 +294,110 @@ def test_xapi_statements_equal_batch_xapi(cohort: dict, tmp_path: Path) -> None:
     assert code == 0, err
 
 
+def _refused(*args: str) -> str:
+    """Starts the service expecting it to refuse: exit 1 and the error as one line on stderr, which is
+    returned (after what it recovered, when it got that far)."""
+    proc = subprocess.run([SERVICE, "--port", "0", "--program", PROGRAM, *args],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 1, proc.stderr
+    lines = [line for line in proc.stderr.strip().splitlines() if " participants, " not in line]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
 def test_state_of_another_programme_is_refused(tmp_path: Path) -> None:
-    state = tmp_path / "state.json"
+    state = tmp_path / "state"
     first = Service(state)
     code, err = first.stop()
-    assert code == 0 and state.exists(), err
+    assert code == 0 and state.is_dir(), err
     proc = subprocess.run([SERVICE, "--port", "0", "--state", str(state), "--program", "moe-2023-mh-winter"],
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode == 1
-    assert len(proc.stderr.strip().splitlines()) == 1 and "another programme" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "the state was kept for programme" in proc.stderr
+
+
+def test_unusable_state_is_found_at_start(tmp_path: Path) -> None:
+    assert "cannot create the state directory" in _refused("--state", str(tmp_path / "missing" / "state"))
+    plain = tmp_path / "state.json"
+    plain.write_text("{}", encoding="utf-8")
+    assert "not a directory" in _refused("--state", str(plain))
+    # A damaged log is refused, naming the file and line.
+    state = tmp_path / "state"
+    first = Service(state)
+    first.request("POST", "/participants", b'{"id":"T1","category":"homeroom"}\n{"id":"T2","category":"homeroom"}\n'
+                  b'{"id":"T3","category":"homeroom"}\n')
+    first.stop()
+    log = state / "log-00000000.yxl"
+    text = bytearray(log.read_bytes())
+    second_line = text.index(b"\n") + 1
+    text[second_line + 20] ^= 1
+    log.write_bytes(bytes(text))
+    line = _refused("--state", str(state))
+    assert "log-00000000.yxl:2" in line and "checksum mismatch" in line
+
+
+def test_one_service_per_state_and_per_port(tmp_path: Path) -> None:
+    service = Service(tmp_path / "state")
+    try:
+        assert "in use by another process" in _refused("--state", str(tmp_path / "state"))
+        port = service.base.rsplit(":", 1)[1]
+        assert "cannot bind" in _refused("--port", port, "--state", str(tmp_path / "other"))
+    finally:
+        code, err = service.stop()
+    assert code == 0, err
+
+
+def test_events_before_participants_wait_for_them(cohort: dict, tmp_path: Path) -> None:
+    d = cohort["dir"]
+    service = Service(tmp_path / "state")
+    try:
+        status, summary = service.request("POST", "/events", (d / "events.jsonl").read_bytes())
+        assert status == 200 and summary["parked"] > 0 and summary["parked"] == summary["accepted"]
+        status, health = service.request("GET", "/healthz")
+        assert health["parked"] == summary["parked"] and health["events"] == 0
+        assert health["rejected"] and sum(health["rejected"].values()) == summary["rejected"]
+        status, _ = service.request("POST", "/participants", (d / "participants.jsonl").read_bytes())
+        assert status == 200
+        status, health = service.request("GET", "/healthz")
+        unknown = sum(1 for r in cohort["rejects"] if r["code"] == "unknown_participant")
+        assert health["parked"] == unknown  # events of teachers who never register keep waiting
+        _check_outcomes(service, cohort["outcomes"])
+        durability = health["durability"]
+        assert durability["durable"] and durability["fsync"] == "always" and durability["log_bytes"] > 0
+        assert durability["records_durable"] == durability["records_logged"] > 0
+        assert durability["last_fsync"] and durability["fsyncs"] > 0
+        status, report = service.request("GET", "/report")
+        assert status == 200 and not report["as_of"].startswith("9999") and not report["as_of"].startswith("10000")
+        events_in = report["inputs"]["events"]
+        assert events_in["read"] == events_in["accepted"] + events_in["rejected"] + events_in["duplicates"] > 0
+    finally:
+        code, err = service.stop()
+    assert code == 0, err
+    restarted = Service(tmp_path / "state")
+    try:
+        _check_outcomes(restarted, cohort["outcomes"])
+    finally:
+        restarted.stop()
+
+
+def test_shutdown_does_not_wait_for_a_client_that_never_finishes(tmp_path: Path) -> None:
+    import socket
+    import time
+    service = Service(tmp_path / "state", "--shutdown-seconds", "2")
+    host, port = service.base.removeprefix("http://").split(":")
+    status, _ = service.request("POST", "/participants", b'{"id":"T1","category":"homeroom"}\n')
+    assert status == 200
+    slow = socket.create_connection((host, int(port)), timeout=10)
+    slow.sendall(b"POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n{")
+    time.sleep(0.3)
+    started = time.monotonic()
+    code, err = service.stop()
+    slow.close()
+    assert time.monotonic() - started < 15
+    assert code == 0, err
+    restarted = Service(tmp_path / "state")
+    try:
+        status, health = restarted.request("GET", "/healthz")
+        assert health["participants"] == 1
+    finally:
+        restarted.stop()
