@@ -21,6 +21,12 @@
 #include <string>
 #include <vector>
 
+#include <atomic>
+#include <csignal>
+#include <type_traits>
+
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 namespace {
@@ -126,31 +132,121 @@ yanxiu::Instant as_of_option(const std::string& text, const yanxiu::Program& pro
     throw UsageError("--as-of " + text + ": " + error);
 }
 
-/// Writes to a file, or to stdout for "" or "-".
+// Temporaries of outputs not yet in place, for the SIGINT/SIGTERM handler
+// to remove: fixed slots, so the handler does nothing but unlink and _exit.
+namespace temporaries {
+constexpr int kSlots = 64;
+char paths[kSlots][4096];
+std::atomic<bool> used[kSlots];
+
+int add(const std::string& path) {
+    if (path.size() >= sizeof paths[0]) return -1;
+    for (int i = 0; i < kSlots; ++i) {
+        bool expected = false;
+        if (used[i].compare_exchange_strong(expected, true)) {
+            std::memcpy(paths[i], path.c_str(), path.size() + 1);
+            return i;
+        }
+    }
+    return -1;
+}
+
+void remove(int slot) {
+    if (slot >= 0) used[slot] = false;
+}
+
+extern "C" void on_signal(int signal) {
+    for (int i = 0; i < kSlots; ++i)
+        if (used[i]) ::unlink(paths[i]);
+    ::_exit(signal == SIGINT ? 130 : 143);
+}
+}  // namespace temporaries
+
+std::string errno_text(int error) { return error ? std::string(": ") + std::strerror(error) : std::string(); }
+
+/// Writes to a file, or to stdout for "" or "-".  A file is written to a
+/// temporary beside it and put in place by `commit()` only, so a run that
+/// fails or is interrupted leaves the earlier file as it was.
 class Output {
 public:
     explicit Output(const std::string& path) {
         if (path.empty() || path == "-") {
             out_ = &std::cout;
-        } else {
-            file_.open(path, std::ios::binary | std::ios::trunc);
-            if (!file_) throw std::runtime_error(path + ": cannot open for writing");
-            out_ = &file_;
-            path_ = path;
+            return;
         }
+        namespace fs = std::filesystem;
+        static int count = 0;
+        const fs::path target(path);
+        if (fs::is_directory(target)) throw std::runtime_error(path + ": is a directory");
+        const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+        temp_ = (dir / ("." + target.filename().string() + ".yanxiu-" + std::to_string(::getpid()) + "-" +
+                        std::to_string(++count) + ".tmp"))
+                    .string();
+        slot_ = temporaries::add(temp_);
+        errno = 0;
+        file_.open(temp_, std::ios::binary | std::ios::trunc);
+        if (!file_) {
+            const int error = errno;
+            temporaries::remove(slot_);
+            throw std::runtime_error(path + ": cannot open for writing" + errno_text(error));
+        }
+        out_ = &file_;
+        path_ = path;
+    }
+    Output(const Output&) = delete;
+    Output& operator=(const Output&) = delete;
+    ~Output() {
+        if (!temp_.empty()) {
+            if (file_.is_open()) file_.close();
+            ::unlink(temp_.c_str());
+        }
+        temporaries::remove(slot_);
     }
     std::ostream& stream() { return *out_; }
+    /// Finishes writing (a file stays a temporary until `commit`).  Throws on a write error.
     void close() {
+        errno = 0;
         out_->flush();
-        if (!*out_) throw std::runtime_error((path_.empty() ? std::string("stdout") : path_) + ": write error");
+        if (out_ == &std::cout && std::fflush(stdout) != 0) out_->setstate(std::ios::badbit);
         if (file_.is_open()) file_.close();
+        if (!*out_) throw std::runtime_error((path_.empty() ? std::string("stdout") : path_) + ": write error" +
+                                             errno_text(errno));
+    }
+    /// Puts the finished file in place of `path` (synced first).
+    void commit() {
+        if (temp_.empty()) return;
+        if (file_.is_open()) close();
+        const int fd = ::open(temp_.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || ::fsync(fd) != 0) {
+            const int error = errno;
+            if (fd >= 0) ::close(fd);
+            throw std::runtime_error(path_ + ": write error" + errno_text(error));
+        }
+        ::close(fd);
+        if (std::rename(temp_.c_str(), path_.c_str()) != 0)
+            throw std::runtime_error(path_ + ": cannot replace" + errno_text(errno));
+        temp_.clear();
+        temporaries::remove(slot_);
+        slot_ = -1;
     }
 
 private:
     std::ofstream file_;
     std::ostream* out_ = nullptr;
     std::string path_;
+    std::string temp_;
+    int slot_ = -1;
 };
+
+/// Commits every output given (the ones present), once all are written.
+template <class... Outputs>
+void commit(Outputs&... outputs) {
+    auto one = [](auto& o) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(o)>, Output>) o.commit();
+        else if (o) o->commit();
+    };
+    (one(outputs), ...);
+}
 
 int cmd_programs() {
     for (const auto& id : yanxiu::Program::builtin_ids()) {
@@ -235,6 +331,7 @@ int cmd_evaluate(const Args& args) {
     const auto& outcomes = evaluation.outcomes;
     write_outcomes(out, evaluation, format);
     if (rejects) write_rejections(*rejects, evaluation.rejections);
+    commit(out, rejects);  // only now: a failure before leaves the earlier files
 
     print_summary("participants", participants);
     if (!events_path.empty()) print_summary("events", events);
@@ -406,6 +503,7 @@ struct ReportOutputs {
             csv->close();
         }
     }
+    void commit() { ::commit(html, json, csv); }
 };
 
 /// A value of the resolved programme for a line of text (absent: "—").
@@ -482,6 +580,7 @@ int cmd_diff(const Args& args) {
         json_out->stream() << yanxiu::to_json(d, zone).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
                            << '\n';
         json_out->close();
+        json_out->commit();
     }
     return kOk;
 }
@@ -525,6 +624,8 @@ int cmd_report(const Args& args) {
     std::vector<yanxiu::Rejection> rejections = evaluation.rejections;
     if (census) rejections.insert(rejections.end(), census->rejections().begin(), census->rejections().end());
     if (rejects) write_rejections(*rejects, rejections);
+    outputs.commit();
+    commit(rejects);
     progress.done();
 
     for (const auto& input : report.inputs) print_summary(input.name.c_str(), input.summary);
@@ -589,12 +690,14 @@ int cmd_demo(const Args& args) {
     {
         Output out(path("outcomes.jsonl"));
         write_outcomes(out, evaluation, {});
+        out.commit();
     }
     std::vector<yanxiu::Rejection> rejections = evaluation.rejections;
     rejections.insert(rejections.end(), census.rejections().begin(), census.rejections().end());
     {
         Output out(path("rejects.jsonl"));
         write_rejections(out, rejections);
+        out.commit();
     }
     auto report = yanxiu::report(evaluation, &census.rows(), &census.summary());
     report.generated_at = generated_at(args, program);
@@ -604,6 +707,7 @@ int cmd_demo(const Args& args) {
     outputs.csv.emplace(path("report.csv"));
     outputs.bom = true;  // the CSV is for opening in Excel
     outputs.write(report, lang);
+    outputs.commit();
     progress.done();
 
     print_report_summary(report, lang);
@@ -682,9 +786,25 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
+/// Everything printed reached stdout (a full disk or a closed pipe is an error, not success).
+int check_stdout(int code) {
+    errno = 0;
+    std::cout.flush();
+    if (std::fflush(stdout) != 0 || std::ferror(stdout) || !std::cout) {
+        std::fprintf(stderr, "yanxiu: stdout: write error%s\n", errno_text(errno).c_str());
+        return code == kOk || code == kStrictRejections ? kFailure : code;
+    }
+    return code;
+}
+
 int main(int argc, char** argv) {
+    struct sigaction action {};
+    action.sa_handler = temporaries::on_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
     try {
-        return run(argc, argv);
+        return check_stdout(run(argc, argv));
     } catch (const UsageError& e) {
         std::fprintf(stderr, "yanxiu: %s (see yanxiu --help)\n", e.what());
         return kUsage;

@@ -31,15 +31,18 @@ Format detect_format(std::string_view path, std::string_view text) {
 std::string read_whole_file(const std::string& path) {
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
     if (!file) throw io_error(path, "cannot open", errno);
+    SizeCheck size(file.get(), path);
     std::string data;
     char buffer[1 << 16];
     for (;;) {
         errno = 0;
         const std::size_t got = std::fread(buffer, 1, sizeof buffer, file.get());
         data.append(buffer, got);
+        size.add(got);
         if (got < sizeof buffer) break;
     }
     if (std::ferror(file.get())) throw io_error(path, "cannot read", errno ? errno : EIO);
+    size.finish();
     return data;
 }
 

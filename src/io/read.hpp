@@ -9,12 +9,48 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include <sys/stat.h>
+
 namespace yanxiu::detail {
+
+/// Remembers a file's size when opened, and fails a read that ends on a
+/// different count or size: a file still being written (or cut) gives
+/// partial data that would look like a whole, smaller file.
+class SizeCheck {
+public:
+    SizeCheck(std::FILE* file, const std::string& path) : path_(path) {
+        struct stat st {};
+        if (::fstat(::fileno(file), &st) == 0 && S_ISREG(st.st_mode)) size_ = static_cast<std::uint64_t>(st.st_size);
+        file_ = file;
+    }
+    void add(std::size_t n) noexcept { read_ += n; }
+    /// At the end of the file; throws io_error when the size moved.
+    void finish() const {
+        if (size_ == kNotRegular) return;
+        struct stat st {};
+        const bool stat_ok = ::fstat(::fileno(file_), &st) == 0;
+        const auto now = stat_ok ? static_cast<std::uint64_t>(st.st_size) : size_;
+        if (read_ != size_ || now != size_)
+            throw io_error(path_,
+                           "changed size while being read (" + std::to_string(size_) + " bytes when opened, " +
+                               std::to_string(read_) + " read, " + std::to_string(now) +
+                               " now): read it again once it is complete",
+                           EIO);
+    }
+
+private:
+    static constexpr std::uint64_t kNotRegular = ~std::uint64_t{0};
+    std::string path_;
+    std::FILE* file_ = nullptr;
+    std::uint64_t size_ = kNotRegular;
+    std::uint64_t read_ = 0;
+};
 
 /// The format of `path` by extension (.csv; .jsonl, .ndjson, .json), else by
 /// the first significant byte of `text` ('{' or '[': JSON Lines).
@@ -42,6 +78,7 @@ void scan_file(const std::string& path, Format format, std::size_t chunk_bytes, 
                OnError&& on_error) {
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
     if (!file) throw io_error(path, "cannot open", errno);
+    SizeCheck size(file.get(), path);
     std::string buffer;
     std::size_t want = std::max<std::size_t>(chunk_bytes, 1);
     std::size_t lines_before = 0;
@@ -54,7 +91,9 @@ void scan_file(const std::string& path, Format format, std::size_t chunk_bytes, 
         const std::size_t got = std::fread(buffer.data() + old, 1, want, file.get());
         buffer.resize(old + got);
         if (std::ferror(file.get())) throw io_error(path, "cannot read", errno ? errno : EIO);
+        size.add(got);
         const bool eof = got < want;
+        if (eof) size.finish();  // before any record of the last piece counts
         if (first && format == Format::automatic) format = detect_format(path, buffer);
         const bool is_csv = format == Format::csv;
         const std::size_t cut = eof ? buffer.size() : safe_cut(buffer, is_csv);
