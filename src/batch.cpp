@@ -81,6 +81,7 @@ std::vector<Outcome> evaluate_all(const Dataset& data, const EvaluateOptions& op
         std::vector<PackedEvent> packed;
         constexpr std::size_t kBlock = 1024;  // participants packed at a time
         for (std::size_t b = begin; b < end; b += kBlock) {
+            if (options.cancel && options.cancel->load(std::memory_order_relaxed)) return;
             const std::size_t e = std::min(end, b + kBlock);
             packed.clear();
             packed.reserve(offsets[e] - offsets[b]);
@@ -117,6 +118,7 @@ std::vector<Outcome> evaluate_all(const Dataset& data, const EvaluateOptions& op
         }
         for (auto& th : pool) th.join();
     }
+    if (options.cancel && options.cancel->load()) throw Cancelled();
     return outcomes;
 }
 

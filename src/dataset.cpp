@@ -30,7 +30,33 @@ using detail::first_invalid_utf8_field;
 namespace {
 /// A value from a record quoted for a rejection message.
 std::string quote(std::string_view s) { return detail::quote_value(s); }
+
+/// The first field whose value is longer than `limit` bytes.
+std::optional<Field> first_too_long_field(const Record& record, std::size_t limit) {
+    for (std::size_t i = 0; i < kFieldCount; ++i) {
+        const Value& v = record.get(static_cast<Field>(i));
+        if (v.type == ValueType::string && v.text.size() > limit) return static_cast<Field>(i);
+    }
+    return std::nullopt;
+}
 }  // namespace
+
+bool Dataset::reject_unreadable(const Record& record, std::string_view where, std::size_t line) {
+    if (auto bad = first_invalid_utf8_field(record)) {
+        reject(where, line, field_name(*bad), RejectCode::bad_utf8, "invalid UTF-8 in a value");
+        return true;
+    }
+    return reject_too_long(record, where, line);
+}
+
+bool Dataset::reject_too_long(const Record& record, std::string_view where, std::size_t line) {
+    auto lengthy = first_too_long_field(record, max_field_bytes);
+    if (!lengthy) return false;
+    reject(where, line, field_name(*lengthy), RejectCode::too_long,
+           std::string(field_name(*lengthy)) + " is " + std::to_string(record.get(*lengthy).text.size()) +
+               " bytes, longer than the limit of " + std::to_string(max_field_bytes) + " (max_field_bytes)");
+    return true;
+}
 
 void Interner::compute_ranks() const {
     std::vector<std::uint32_t> order(strings_.size());
@@ -75,10 +101,7 @@ std::optional<Rejection> Dataset::check_event(const Record& record, std::string_
     } reset{checking_};
     const std::optional<Replacement> replacement = last_replacement_;  // a check is not an add
     AddStatus status = AddStatus::rejected;
-    if (auto bad = first_invalid_utf8_field(record))
-        reject(where, line, field_name(*bad), RejectCode::bad_utf8, "invalid UTF-8 in a value");
-    else
-    {
+    if (!reject_unreadable(record, where, line)) {
         std::string scratch;
         status = accept_event(record, where, line, json ? json : &scratch);
     }
@@ -121,9 +144,7 @@ AddStatus Dataset::add_event(const Record& record, std::string_view where, std::
 
 AddStatus Dataset::add_checked(const Record& record, std::string_view where, std::size_t line, bool event) {
     AddStatus status = AddStatus::rejected;
-    if (auto bad = first_invalid_utf8_field(record))
-        reject(where, line, field_name(*bad), RejectCode::bad_utf8, "invalid UTF-8 in a value");
-    else
+    if (!reject_unreadable(record, where, line))
         status = event ? accept_event(record, where, line) : accept_participant(record, where, line);
     tally(event ? event_summary_ : participant_summary_, status, event);
     return status;

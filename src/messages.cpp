@@ -113,6 +113,7 @@ std::string_view message(RejectCode code, Lang lang) noexcept {
         case RejectCode::category_sector_mismatch: return pick(lang, "所选身份与所在学段不符", "the category is not open to the sector");
         case RejectCode::unknown_exam: return pick(lang, "考试不在本次培训方案中", "the exam is not one of the programme's");
         case RejectCode::outside_window: return pick(lang, "认定学时的日期不在研修时间内", "a manual credit dated outside the training window");
+        case RejectCode::too_long: return pick(lang, "记录或字段过长", "a line or a field is too long");
     }
     return "";
 }

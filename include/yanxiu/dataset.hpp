@@ -16,16 +16,25 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace yanxiu {
+
+/// An evaluation or a read stopped because its cancel flag was set
+/// (`EvaluateOptions::cancel`, `Dataset::cancel`).
+class Cancelled : public std::runtime_error {
+public:
+    Cancelled() : std::runtime_error("cancelled") {}
+};
 
 /// Input formats.
 enum class Format : std::uint8_t { automatic, jsonl, csv };
@@ -203,6 +212,14 @@ public:
 
     /// Files are read in pieces of about this many bytes (memory stays bounded).
     std::size_t read_chunk_bytes = std::size_t{8} << 20;
+    /// A line (a CSV record) longer than this is rejected `too_long`
+    /// without being parsed (or, in a file, held in memory).
+    std::size_t max_line_bytes = std::size_t{1} << 20;
+    /// A field value longer than this is rejected `too_long`, naming the field.
+    std::size_t max_field_bytes = std::size_t{64} << 10;
+    /// When set (by another thread), a file being read stops at the next
+    /// piece and the read throws `Cancelled`.
+    const std::atomic<bool>* cancel = nullptr;
 
     /// Reads participants from text; `file` names it in rejections.
     ReadSummary read_participants(std::string_view text, std::string_view file, Format format = Format::automatic);
@@ -299,6 +316,10 @@ private:
     /// `check_only`: validate everything but the participant, store nothing.
     AddStatus accept_event(const Record& r, std::string_view file, std::size_t line, std::string* check_only = nullptr);
     AddStatus add_checked(const Record& record, std::string_view where, std::size_t line, bool event);
+    /// Rejects a record with a field that is not UTF-8 or is too long; true when it did.
+    bool reject_unreadable(const Record& record, std::string_view where, std::size_t line);
+    /// Rejects a record with a field over `max_field_bytes`; true when it did.
+    bool reject_too_long(const Record& record, std::string_view where, std::size_t line);
     void reject(std::string_view file, std::size_t line, std::string_view field, RejectCode code,
                 std::string message);
     /// Counts one added record in `summary`, a replacement included.

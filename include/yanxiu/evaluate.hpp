@@ -17,10 +17,12 @@
 #include <yanxiu/time.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <limits>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -618,7 +620,11 @@ struct EvaluateOptions {
     /// Keep each outcome's per-lesson explanation (`Outcome::lessons`;
     /// memory: ~80 bytes a lesson).
     bool keep_lessons = true;
+    /// When set (by another thread), the evaluation stops within a block of
+    /// participants and throws `Cancelled` (e.g. Ctrl-C in Python).
+    const std::atomic<bool>* cancel = nullptr;
 };
+
 
 /// Evaluates every participant of `data`; outcomes sorted by participant id.
 /// The result does not depend on `threads`.

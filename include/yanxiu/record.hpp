@@ -170,6 +170,7 @@ enum class RejectCode : std::uint8_t {
     category_sector_mismatch,  ///< only with `on_sector_mismatch: reject`
     unknown_exam,              ///< an exam record naming an exam the programme does not declare
     outside_window,            ///< a manual credit dated outside the training window
+    too_long,                  ///< a line or a field longer than the reader's limit
 };
 
 /// Every rejection code, in a fixed order.
@@ -180,7 +181,7 @@ inline constexpr RejectCode kRejectCodes[] = {
     RejectCode::unknown_kind,        RejectCode::duplicate_key,    RejectCode::duplicate_id,
     RejectCode::too_deep,            RejectCode::bad_utf8,         RejectCode::number_out_of_range,
     RejectCode::unknown_category,    RejectCode::unknown_sector,   RejectCode::category_sector_mismatch,
-    RejectCode::unknown_exam,        RejectCode::outside_window};
+    RejectCode::unknown_exam,        RejectCode::outside_window,   RejectCode::too_long};
 
 /// The stable spelling of a rejection code.
 [[nodiscard]] constexpr std::string_view to_string(RejectCode code) noexcept {
@@ -205,6 +206,7 @@ inline constexpr RejectCode kRejectCodes[] = {
         case RejectCode::category_sector_mismatch: return "category_sector_mismatch";
         case RejectCode::unknown_exam: return "unknown_exam";
         case RejectCode::outside_window: return "outside_window";
+        case RejectCode::too_long: return "too_long";
     }
     return "malformed";
 }

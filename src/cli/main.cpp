@@ -26,6 +26,7 @@
 #include <type_traits>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -52,11 +53,11 @@ const char* const kHelp =
     "  yanxiu evaluate --program ID|FILE --participants FILE --events FILE\n"
     "                  [--xapi FILE [--xapi-lesson last_segment|whole_iri|query:PARAM]]\n"
     "                  [--as-of INSTANT|DATE] [--out FILE] [--rejects FILE] [--strict]\n"
-    "                  [--explain] [--threads N]\n"
+    "                  [--explain] [--threads N] [--max-line-bytes N] [--max-field-bytes N]\n"
     "  yanxiu report   --program ID|FILE --participants FILE --events FILE\n"
     "                  [--as-of INSTANT|DATE] [--census FILE] [--html FILE] [--json FILE]\n"
     "                  [--csv FILE [--bom]] [--lang zh|en] [--generated-at TEXT]\n"
-    "                  [--rejects FILE] [--strict] [--threads N]\n"
+    "                  [--rejects FILE] [--strict] [--threads N] [--max-line-bytes N] [--max-field-bytes N]\n"
     "                                        progress by unit: census, registered, started,\n"
     "                                        completed, coverage, daily series; a summary on stdout\n"
     "  yanxiu diff     OLD NEW --participants FILE --events FILE [--as-of INSTANT|DATE]\n"
@@ -74,6 +75,9 @@ const char* const kHelp =
     "\n"
     "INSTANT is a timestamp such as 2023-01-25T12:00:00+08:00 (no offset: the\n"
     "programme's zone); a DATE such as 2023-01-25 means the end of that local day.\n"
+    "A line longer than --max-line-bytes (default 1048576) or a field longer than\n"
+    "--max-field-bytes (default 65536) is rejected too_long.  Outputs are written\n"
+    "to a temporary file and put in place only when the whole run succeeds.\n"
     "Exit status: 0 ok, 1 programme or I/O error, 2 usage error, 3 rejections with --strict.\n";
 
 /// Parsed `--name value` options and positional arguments.
@@ -176,8 +180,25 @@ public:
         }
         namespace fs = std::filesystem;
         static int count = 0;
-        const fs::path target(path);
-        if (fs::is_directory(target)) throw std::runtime_error(path + ": is a directory");
+        fs::path target(path);
+        path_ = path;
+        struct stat st {};
+        if (::stat(path.c_str(), &st) == 0) {
+            if (S_ISDIR(st.st_mode)) throw std::runtime_error(path + ": is a directory");
+            if (!S_ISREG(st.st_mode)) {
+                // A device, a pipe, /dev/stdout: written in place (there is nothing to rename).
+                file_.open(path, std::ios::binary | std::ios::trunc);
+                if (!file_) throw std::runtime_error(path + ": cannot open for writing" + errno_text(errno));
+                out_ = &file_;
+                return;
+            }
+            std::error_code ec;
+            const fs::path real = fs::canonical(target, ec);  // a symbolic link: replace the file it names
+            if (!ec) target = real;
+            renamed_to_ = target.string();
+        } else {
+            renamed_to_ = path;
+        }
         const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
         temp_ = (dir / ("." + target.filename().string() + ".yanxiu-" + std::to_string(::getpid()) + "-" +
                         std::to_string(++count) + ".tmp"))
@@ -191,7 +212,6 @@ public:
             throw std::runtime_error(path + ": cannot open for writing" + errno_text(error));
         }
         out_ = &file_;
-        path_ = path;
     }
     Output(const Output&) = delete;
     Output& operator=(const Output&) = delete;
@@ -223,7 +243,7 @@ public:
             throw std::runtime_error(path_ + ": write error" + errno_text(error));
         }
         ::close(fd);
-        if (std::rename(temp_.c_str(), path_.c_str()) != 0)
+        if (std::rename(temp_.c_str(), renamed_to_.c_str()) != 0)
             throw std::runtime_error(path_ + ": cannot replace" + errno_text(errno));
         temp_.clear();
         temporaries::remove(slot_);
@@ -235,6 +255,7 @@ private:
     std::ostream* out_ = nullptr;
     std::string path_;
     std::string temp_;
+    std::string renamed_to_;  // the file the temporary replaces (a link's target)
     int slot_ = -1;
 };
 
@@ -263,13 +284,49 @@ int cmd_validate(const Args& args) {
     return kOk;
 }
 
-/// Writes rejections as JSON Lines, one per line.
-void write_rejections(Output& out, const std::vector<yanxiu::Rejection>& rejections) {
-    std::string buffer;
-    for (const auto& r : rejections) yanxiu::append_json_line(buffer, r);
-    out.stream().write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    out.close();
-}
+std::uint64_t parse_whole(const std::string& text, const std::string& option, std::uint64_t low, std::uint64_t high);
+/// --max-line-bytes, --max-field-bytes onto a dataset.
+void apply_limits(const Args& args, yanxiu::Dataset& data);
+
+/// Rejections kept in memory (for messages); every one is counted, and
+/// streamed to --rejects as it is made, so a file of bad lines needs no
+/// memory per line.
+constexpr std::size_t kKeptRejections = 1000;
+
+/// Streams a dataset's rejections, as they are made, to an output as JSON
+/// Lines (a megabyte at a time); counts them either way.
+class RejectionStream {
+public:
+    RejectionStream(yanxiu::Dataset& data, Output* out) : out_(out) {
+        data.rejections_kept = kKeptRejections;
+        data.on_rejection = [this](const yanxiu::Rejection& r) { add(r); };
+    }
+    void add(const yanxiu::Rejection& r) {
+        ++count_;
+        if (!out_) return;
+        yanxiu::append_json_line(buffer_, r);
+        if (buffer_.size() > (std::size_t{1} << 20)) flush();
+    }
+    void add(const std::vector<yanxiu::Rejection>& more) {
+        for (const auto& r : more) add(r);
+    }
+    /// Writes what is left and closes the output.
+    void finish() {
+        if (!out_) return;
+        flush();
+        out_->close();
+    }
+    [[nodiscard]] std::size_t count() const noexcept { return count_; }
+
+private:
+    void flush() {
+        out_->stream().write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+        buffer_.clear();
+    }
+    Output* out_;
+    std::string buffer_;
+    std::size_t count_ = 0;
+};
 
 /// Writes outcomes as JSON Lines, a megabyte at a time.
 void write_outcomes(Output& out, const yanxiu::Evaluation& evaluation, const yanxiu::OutcomeJson& format) {
@@ -286,6 +343,13 @@ void write_outcomes(Output& out, const yanxiu::Evaluation& evaluation, const yan
 void print_summary(const char* what, const yanxiu::ReadSummary& s) {
     std::fprintf(stderr, "%s: read %zu = accepted %zu + rejected %zu + duplicates %zu\n", what, s.read, s.accepted,
                  s.rejected, s.duplicates);
+}
+
+void apply_limits(const Args& args, yanxiu::Dataset& data) {
+    if (auto n = args.get("max-line-bytes"))
+        data.max_line_bytes = static_cast<std::size_t>(parse_whole(*n, "--max-line-bytes", 64, std::uint64_t{1} << 30));
+    if (auto n = args.get("max-field-bytes"))
+        data.max_field_bytes = static_cast<std::size_t>(parse_whole(*n, "--max-field-bytes", 64, std::uint64_t{1} << 30));
 }
 
 int cmd_evaluate(const Args& args) {
@@ -319,6 +383,8 @@ int cmd_evaluate(const Args& args) {
     if (auto path = args.get("rejects")) rejects.emplace(*path);
 
     yanxiu::Dataset data(program);
+    apply_limits(args, data);
+    RejectionStream rejected(data, rejects ? &*rejects : nullptr);
     auto participants = data.read_participants_file(participants_path);
     yanxiu::ReadSummary events;
     if (!events_path.empty()) events = data.read_events_file(events_path);
@@ -330,7 +396,7 @@ int cmd_evaluate(const Args& args) {
     const yanxiu::Evaluation evaluation = yanxiu::evaluate(data, options);
     const auto& outcomes = evaluation.outcomes;
     write_outcomes(out, evaluation, format);
-    if (rejects) write_rejections(*rejects, evaluation.rejections);
+    rejected.finish();
     commit(out, rejects);  // only now: a failure before leaves the earlier files
 
     print_summary("participants", participants);
@@ -346,10 +412,9 @@ int cmd_evaluate(const Args& args) {
     for (const char* s : {"completed", "in_progress", "recorded", "not_started", "unverified"})
         std::fprintf(stderr, ", %s %zu", s, by_status[s]);
     std::fprintf(stderr, "\n");
-    if (!evaluation.rejections.empty() && !rejects) {
-        std::fprintf(stderr, "%zu records rejected; write them with --rejects FILE\n", evaluation.rejections.size());
-    }
-    if (args.flag("strict") && !evaluation.rejections.empty()) return kStrictRejections;
+    if (rejected.count() && !rejects)
+        std::fprintf(stderr, "%zu records rejected; write them with --rejects FILE\n", rejected.count());
+    if (args.flag("strict") && rejected.count()) return kStrictRejections;
     return kOk;
 }
 
@@ -607,6 +672,8 @@ int cmd_report(const Args& args) {
     Progress progress;
     progress.step("reading participants");
     yanxiu::Dataset data(program);
+    apply_limits(args, data);
+    RejectionStream rejected(data, rejects ? &*rejects : nullptr);
     data.read_participants_file(participants_path);
     progress.step("reading events");
     data.read_events_file(events_path);
@@ -621,18 +688,17 @@ int cmd_report(const Args& args) {
     auto report = census ? yanxiu::report(evaluation, &census->rows(), &census->summary()) : yanxiu::report(evaluation);
     report.generated_at = generated_at(args, program);
     outputs.write(report, lang);
-    std::vector<yanxiu::Rejection> rejections = evaluation.rejections;
-    if (census) rejections.insert(rejections.end(), census->rejections().begin(), census->rejections().end());
-    if (rejects) write_rejections(*rejects, rejections);
+    if (census) rejected.add(census->rejections());
+    rejected.finish();
     outputs.commit();
     commit(rejects);
     progress.done();
 
     for (const auto& input : report.inputs) print_summary(input.name.c_str(), input.summary);
-    if (!rejections.empty() && !rejects)
-        std::fprintf(stderr, "%zu records rejected; write them with --rejects FILE\n", rejections.size());
+    if (rejected.count() && !rejects)
+        std::fprintf(stderr, "%zu records rejected; write them with --rejects FILE\n", rejected.count());
     print_report_summary(report, lang);
-    if (args.flag("strict") && !rejections.empty()) return kStrictRejections;
+    if (args.flag("strict") && rejected.count()) return kStrictRejections;
     return kOk;
 }
 
@@ -677,6 +743,8 @@ int cmd_demo(const Args& args) {
     auto files = yanxiu::simulate_to_directory(program, simulation, out_dir);
     progress.step("reading the records");
     yanxiu::Dataset data(program);
+    Output rejects(path("rejects.jsonl"));
+    RejectionStream rejected(data, &rejects);
     data.read_participants_file(files.participants_jsonl);
     data.read_events_file(files.events_jsonl);
     yanxiu::Census census(program);
@@ -692,13 +760,9 @@ int cmd_demo(const Args& args) {
         write_outcomes(out, evaluation, {});
         out.commit();
     }
-    std::vector<yanxiu::Rejection> rejections = evaluation.rejections;
-    rejections.insert(rejections.end(), census.rejections().begin(), census.rejections().end());
-    {
-        Output out(path("rejects.jsonl"));
-        write_rejections(out, rejections);
-        out.commit();
-    }
+    rejected.add(census.rejections());
+    rejected.finish();
+    rejects.commit();
     auto report = yanxiu::report(evaluation, &census.rows(), &census.summary());
     report.generated_at = generated_at(args, program);
     ReportOutputs outputs;
@@ -714,7 +778,7 @@ int cmd_demo(const Args& args) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::printf("\nsimulated %zu participants and %zu events, evaluated under %s in %.1f s (%zu records rejected)\n",
-                files.participants, files.events, program.id().c_str(), seconds, rejections.size());
+                files.participants, files.events, program.id().c_str(), seconds, rejected.count());
     std::printf("written to %s/: report.html (open in a browser; prints on A4), report.json, report.csv,\n"
                 "  outcomes.jsonl, rejects.jsonl, and the simulated participants, events and census\n",
                 out_dir.c_str());
@@ -748,7 +812,7 @@ int run(int argc, char** argv) {
                 return kOk;
             }
         Args args(argc, argv, 2, {"program", "participants", "events", "as-of", "out", "rejects", "threads", "xapi",
-                   "xapi-lesson"},
+                   "xapi-lesson", "max-line-bytes", "max-field-bytes"},
                   {"strict", "explain"});
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_evaluate(args);
@@ -762,7 +826,7 @@ int run(int argc, char** argv) {
     }
     if (command == "report") {
         Args args(argc, argv, 2, {"program", "participants", "events", "as-of", "census", "html", "json", "csv", "lang",
-                                  "generated-at", "threads", "rejects"},
+                                  "generated-at", "threads", "rejects", "max-line-bytes", "max-field-bytes"},
                   {"bom", "strict"});
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_report(args);

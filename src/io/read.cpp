@@ -54,6 +54,11 @@ struct DatasetAccess {
     static ReadSummary run(Dataset& data, bool events, std::string_view file, Scan&& scan) {
         ReadSummary summary;
         auto on_record = [&](const Record& record, std::size_t line) {
+            // The scanners checked UTF-8 already; the length of each field is left.
+            if (data.reject_too_long(record, file, line)) {
+                data.tally(summary, AddStatus::rejected, events);
+                return;
+            }
             data.tally(summary,
                        events ? data.accept_event(record, file, line) : data.accept_participant(record, file, line),
                        events);
@@ -70,12 +75,15 @@ struct DatasetAccess {
 
     static ReadSummary text(Dataset& data, bool events, std::string_view text, std::string_view file, Format format) {
         return run(data, events, file,
-                   [&](auto& on_record, auto& on_error) { detail::scan_text(text, format, file, on_record, on_error); });
+                   [&](auto& on_record, auto& on_error) {
+                       detail::scan_text(text, format, file, on_record, on_error, data.max_line_bytes);
+                   });
     }
 
     static ReadSummary file(Dataset& data, bool events, const std::string& path, Format format) {
         return run(data, events, path, [&](auto& on_record, auto& on_error) {
-            detail::scan_file(path, format, data.read_chunk_bytes, on_record, on_error);
+            detail::scan_file(path, format, data.read_chunk_bytes, on_record, on_error, data.cancel,
+                              data.max_line_bytes);
         });
     }
 

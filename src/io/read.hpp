@@ -8,6 +8,7 @@
 #include "io/scan.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -63,19 +64,22 @@ private:
 /// for every record of `text`; `file` only chooses the format when automatic.
 template <class OnRecord, class OnError>
 void scan_text(std::string_view text, Format format, std::string_view file, OnRecord&& on_record,
-               OnError&& on_error) {
+               OnError&& on_error, std::size_t max_line = kDefaultMaxLineBytes) {
     if (format == Format::automatic) format = detect_format(file, text);
     if (format == Format::csv)
-        scan_csv(text, on_record, on_error);
+        scan_csv(text, on_record, on_error, max_line);
     else
-        scan_jsonl(text, on_record, on_error);
+        scan_jsonl(text, on_record, on_error, 0, true, max_line);
 }
 
 /// The same for a file, read in pieces of about `chunk_bytes` that end at
-/// record boundaries (a record longer than a piece doubles it).  Throws io_error.
+/// record boundaries (a record longer than a piece doubles it, up to
+/// `max_line`: a longer one is rejected `too_long` and passed over to the
+/// next newline without being held).  Throws io_error.
 template <class OnRecord, class OnError>
 void scan_file(const std::string& path, Format format, std::size_t chunk_bytes, OnRecord&& on_record,
-               OnError&& on_error) {
+               OnError&& on_error, const std::atomic<bool>* cancel = nullptr,
+               std::size_t max_line = kDefaultMaxLineBytes) {
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
     if (!file) throw io_error(path, "cannot open", errno);
     SizeCheck size(file.get(), path);
@@ -84,7 +88,10 @@ void scan_file(const std::string& path, Format format, std::size_t chunk_bytes, 
     std::size_t lines_before = 0;
     bool first = true;
     CsvScanner csv;
+    csv.max_line = max_line;
+    bool skipping = false;  // inside a line over max_line: drop bytes up to its newline
     for (;;) {
+        if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
         const std::size_t old = buffer.size();
         buffer.resize(old + want);
         errno = 0;
@@ -96,8 +103,33 @@ void scan_file(const std::string& path, Format format, std::size_t chunk_bytes, 
         if (eof) size.finish();  // before any record of the last piece counts
         if (first && format == Format::automatic) format = detect_format(path, buffer);
         const bool is_csv = format == Format::csv;
+        if (skipping) {
+            const std::size_t nl = buffer.find('\n');
+            if (nl == std::string::npos) {
+                buffer.clear();
+                if (eof) break;
+                continue;
+            }
+            buffer.erase(0, nl + 1);
+            skipping = false;
+        }
         const std::size_t cut = eof ? buffer.size() : safe_cut(buffer, is_csv);
         if (cut == 0 && !eof) {
+            if (buffer.size() > max_line) {
+                // No record ends within the limit: reject it, and skip to the next newline.
+                const std::size_t line = is_csv ? csv.line() : lines_before + 1;
+                on_error(line, "", RejectCode::too_long,
+                         "the line is longer than the limit of " + std::to_string(max_line) + " bytes (max_line_bytes)");
+                if (is_csv) csv.skip_line();
+                else ++lines_before;
+                skipping = true;
+                const std::size_t nl = buffer.find('\n');
+                if (nl == std::string::npos) buffer.clear();
+                else buffer.erase(0, nl + 1), skipping = false;
+                first = false;
+                want = std::max<std::size_t>(chunk_bytes, 1);
+                continue;
+            }
             want = std::min<std::size_t>(want * 2, std::size_t{1} << 30);
             continue;
         }
@@ -105,7 +137,7 @@ void scan_file(const std::string& path, Format format, std::size_t chunk_bytes, 
         if (is_csv) {
             csv.feed(piece, first, on_record, on_error);
         } else {
-            scan_jsonl(piece, on_record, on_error, lines_before, first);
+            scan_jsonl(piece, on_record, on_error, lines_before, first, max_line);
             lines_before += static_cast<std::size_t>(std::count(piece.begin(), piece.end(), '\n'));
         }
         first = false;

@@ -301,9 +301,18 @@ inline bool scan_flat_object_fast(std::string_view line, RecordFields& fields) {
 /// Calls `on_record(fields, line)` for each JSON object line and
 /// `on_error(line, field, code, message)` for each unusable line.  Blank lines
 /// are not records.
+/// A line (or CSV record) longer than this is rejected `too_long` unread.
+inline constexpr std::size_t kDefaultMaxLineBytes = std::size_t{1} << 20;
+
+/// The rejection message of a line over the limit.
+inline std::string too_long_message(std::size_t length, std::size_t limit) {
+    return "the line is " + std::to_string(length) + " bytes, longer than the limit of " + std::to_string(limit) +
+           " (max_line_bytes)";
+}
+
 template <class OnRecord, class OnError>
 void scan_jsonl(std::string_view text, OnRecord&& on_record, OnError&& on_error, std::size_t lines_before = 0,
-                bool at_file_start = true) {
+                bool at_file_start = true, std::size_t max_line = kDefaultMaxLineBytes) {
     RecordFields fields;
     FlatObjectHandler handler(fields);
     std::size_t pos = at_file_start ? skip_bom(text) : 0, line = lines_before;
@@ -314,6 +323,10 @@ void scan_jsonl(std::string_view text, OnRecord&& on_record, OnError&& on_error,
         std::string_view record = text.substr(pos, eol - pos);
         pos = eol + 1;
         if (!record.empty() && record.back() == '\r') record.remove_suffix(1);
+        if (record.size() > max_line) {
+            on_error(line, "", RejectCode::too_long, too_long_message(record.size(), max_line));
+            continue;
+        }
         if (is_blank(record)) continue;
         if (auto bad = find_invalid_utf8(record); bad != std::string_view::npos) {
             on_error(line, "", RejectCode::bad_utf8, "invalid UTF-8 at byte " + std::to_string(bad));
@@ -444,6 +457,15 @@ public:
             std::size_t before = pos;
             bool ok = split_csv_record(text, pos, line_, cells_, error_);
             std::string_view raw = text.substr(before, pos - before);
+            if (raw.size() > max_line + 2) {  // the record and its line end
+                on_error(start_line, "", RejectCode::too_long, too_long_message(raw.size(), max_line));
+                // Read on from the line after its first, as a file read in pieces does: a stray
+                // quote that opened a cell running to the end of the file loses one line, not the rest.
+                const std::size_t nl = text.find('\n', before);
+                pos = nl == std::string_view::npos ? text.size() : nl + 1;
+                line_ = start_line + 1;
+                continue;
+            }
             if (ok && cells_.size() == 1 && is_blank(cells_[0]) && is_blank(raw)) continue;
             if (header_error_) {
                 on_error(start_line, header_error_->field, header_error_->code,
@@ -502,6 +524,15 @@ private:
 
     bool header_done_ = false;
     std::size_t line_ = 1;
+
+public:
+    std::size_t max_line = kDefaultMaxLineBytes;  ///< a longer record is rejected too_long
+    /// The line the next record starts on.
+    [[nodiscard]] std::size_t line() const noexcept { return line_; }
+    /// Passes over a record the caller skipped (one that ended at a newline).
+    void skip_line() noexcept { ++line_; }
+
+private:
     std::vector<std::optional<Field>> columns_;
     std::optional<FieldError> header_error_;
     std::vector<std::string> cells_;
@@ -513,8 +544,10 @@ private:
 /// `on_error(line, field, code, message)` for each unusable one.  The first
 /// row is the header; unknown columns are ignored.
 template <class OnRecord, class OnError>
-void scan_csv(std::string_view text, OnRecord&& on_record, OnError&& on_error) {
+void scan_csv(std::string_view text, OnRecord&& on_record, OnError&& on_error,
+              std::size_t max_line = kDefaultMaxLineBytes) {
     CsvScanner scanner;
+    scanner.max_line = max_line;
     scanner.feed(text, true, on_record, on_error);
 }
 

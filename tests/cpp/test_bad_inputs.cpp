@@ -167,6 +167,7 @@ TEST_CASE("bad inputs: 1 MB ids, a 10 MB line and 100000 brackets") {
 
     yanxiu::Dataset data(program);
     data.read_chunk_bytes = 1 << 20;  // lines longer than a piece
+    data.max_line_bytes = data.max_field_bytes = 64u << 20;  // limits raised: every line is parsed
     auto p = data.read_participants_file(people.path);
     CHECK(p.accepted == 2);
     auto e = data.read_events_file(events.path);
@@ -197,7 +198,44 @@ TEST_CASE("bad inputs: 1 MB ids, a 10 MB line and 100000 brackets") {
                      statements_lines.path);
     REQUIRE(r.exited);
     CHECK(r.status == 0);
-    CHECK(r.err.find("events: read 6 = accepted 2 + rejected 4 + duplicates 0") != std::string::npos);
+    // The command line's default limits (1 MiB a line, 64 KiB a field): the
+    // megabyte ids and the 10 MB lines are rejected too_long, unparsed.
+    CHECK(r.err.find("participants: read 2 = accepted 1 + rejected 1 + duplicates 0") != std::string::npos);
+    CHECK(r.err.find("events: read 6 = accepted 1 + rejected 5 + duplicates 0") != std::string::npos);
     CHECK(r.err.find("xapi: read 2 = mapped 0 + ignored 0 + rejected 2 + duplicates 0") != std::string::npos);
     CHECK(r.err.size() < 2000);
+}
+
+TEST_CASE("too_long: a line over max_line_bytes or a field over max_field_bytes is rejected, naming it") {
+    const auto program = yanxiu::Program::load("moe-2023-mh-winter");
+    const std::string ok = "{\"id\":\"T1\",\"category\":\"other\"}\n";
+    const std::string long_name = "{\"id\":\"T2\",\"category\":\"other\",\"name\":\"" + std::string(3000, 'n') + "\"}\n";
+    const std::string huge_line = std::string(5000, ' ') + "{}\n";
+    for (const char* name : {"people.jsonl", "people.csv"}) {
+        const bool csv = std::string(name).find(".csv") != std::string::npos;
+        const std::string text =
+            csv ? "id,category,name\nT1,other,\nT2,other," + std::string(3000, 'n') + "\n\"" + std::string(6000, 'q') +
+                      "\nT3,other,\n"
+                : ok + long_name + huge_line + "{\"id\":\"T3\",\"category\":\"other\"}\n";
+        for (std::size_t chunk : {std::size_t{256}, std::size_t{1} << 20}) {
+            TempFile file(name, text);
+            yanxiu::Dataset data(program);
+            data.read_chunk_bytes = chunk;  // the file's way (a piece smaller than the line) and the text's
+            data.max_line_bytes = 4096;
+            data.max_field_bytes = 1024;
+            const auto got = data.read_participants_file(file.path);
+            CAPTURE(name);
+            CAPTURE(chunk);
+            CHECK(got.reconciles());
+            CHECK(got.accepted == 2);  // T1, T3: reading goes on after the long line
+            REQUIRE(data.rejections().size() == 2);
+            CHECK(data.rejections()[0].code == yanxiu::RejectCode::too_long);
+            CHECK(data.rejections()[0].field == "name");
+            CHECK(data.rejections()[0].line == (csv ? 3u : 2u));
+            CHECK(data.rejections()[1].code == yanxiu::RejectCode::too_long);
+            CHECK(data.rejections()[1].line == (csv ? 4u : 3u));
+            CHECK(data.rejections()[1].message.find("4096") != std::string::npos);
+            CHECK(data.find_participant("T3"));
+        }
+    }
 }

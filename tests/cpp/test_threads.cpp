@@ -31,3 +31,19 @@ TEST_CASE("threads: a simulated cohort evaluates the same on 1 and 4 threads") {
     for (const auto& o : b) yanxiu::append_json_line(lines_b, o, program.time_zone(), with_lessons);
     CHECK(lines_a == lines_b);
 }
+
+TEST_CASE("cancel: a set flag stops a read and an evaluation with Cancelled") {
+    auto program = yanxiu::Program::load("hunan-2023-mh-winter");
+    std::atomic<bool> cancel{true};
+    yanxiu::Dataset data(program);
+    data.cancel = &cancel;
+    CHECK_THROWS_AS(data.read_participants_file(std::string(YANXIU_SOURCE_DIR) + "/examples/data/participants.jsonl"),
+                    yanxiu::Cancelled);
+    cancel = false;
+    data.read_participants_file(std::string(YANXIU_SOURCE_DIR) + "/examples/data/participants.jsonl");
+    yanxiu::EvaluateOptions options;
+    options.cancel = &cancel;
+    CHECK(yanxiu::evaluate_all(data, options).size() == data.participants().size());
+    cancel = true;
+    CHECK_THROWS_AS((void)yanxiu::evaluate_all(data, options), yanxiu::Cancelled);
+}

@@ -102,3 +102,16 @@ def test_an_output_path_that_cannot_be_written_fails_before_the_work(tmp_path: P
     assert proc.returncode == 1 and "cannot open for writing" in proc.stderr
     proc = cli(*evaluate_args(tmp_path))  # a directory
     assert proc.returncode == 1 and "is a directory" in proc.stderr
+
+
+def test_a_device_or_a_link_is_written_through_not_replaced(tmp_path: Path) -> None:
+    import stat
+    proc = cli(*evaluate_args(tmp_path / "o.jsonl")[:-4], "--out", "/dev/null", "--rejects", "/dev/null")
+    assert proc.returncode == 0, proc.stderr
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)  # still the device
+    target = tmp_path / "real.jsonl"
+    target.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(target)
+    assert cli(*evaluate_args(link)).returncode == 0
+    assert link.is_symlink() and target.read_text(encoding="utf-8").startswith('{"participant"')

@@ -9,11 +9,15 @@
 #include <date/tz.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace yanxiu_python {
@@ -142,6 +146,43 @@ void record_or_type_error(const RecordConverter& converter, py::handle obj, yanx
 void set_os_error(const yanxiu::io_error& error, py::handle filename);
 /// The same, raised.
 [[noreturn]] void raise_os_error(const yanxiu::io_error& error, py::handle filename);
+
+/// Runs `work` (which must not touch Python) on another thread while this
+/// one, the GIL released between checks, looks for a signal every 50 ms:
+/// Ctrl-C sets `cancel`, which the library checks between pieces of work,
+/// and raises KeyboardInterrupt within a second.  Exceptions from `work`
+/// come back here.
+template <class Work>
+void run_interruptible(std::atomic<bool>& cancel, Work&& work) {
+    std::exception_ptr failure;
+    std::atomic<bool> finished{false};
+    std::thread worker([&] {
+        try {
+            work();
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        finished = true;
+    });
+    bool interrupted = false;
+    while (!finished) {
+        {
+            py::gil_scoped_release release;
+            for (int i = 0; i < 5 && !finished; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        if (!finished && !interrupted && PyErr_CheckSignals() != 0) {
+            interrupted = true;  // the error stays set until the worker is done
+            cancel = true;
+        }
+    }
+    {
+        py::gil_scoped_release release;
+        worker.join();
+    }
+    cancel = false;
+    if (interrupted) throw py::error_already_set();
+    if (failure) std::rethrow_exception(failure);
+}
 
 /// A Python `datetime` (aware: as is; naive: wall-clock time in `zone`), a
 /// `date` (the end of that local day: the next day's 00:00) or a numpy

@@ -346,18 +346,21 @@ yanxiu::RecordColumn column_from_python(const py::handle& spec, std::size_t rows
 class DatasetBuilder {
 public:
     explicit DatasetBuilder(std::shared_ptr<yanxiu::Program> program)
-        : program_(std::move(program)), data_(*program_) {}
+        : program_(std::move(program)), data_(*program_) {
+        data_.cancel = &cancel_;
+    }
 
     void read_file(bool events, const py::object& path) {
         const std::string bytes_path = path_bytes(path);
         try {
-            py::gil_scoped_release release;
             // The library's streaming readers, as the command line reads files:
             // in pieces, the format from the extension, else sniffed.
-            if (events)
-                data_.read_events_file(bytes_path);
-            else
-                data_.read_participants_file(bytes_path);
+            run_interruptible(cancel_, [&] {
+                if (events)
+                    data_.read_events_file(bytes_path);
+                else
+                    data_.read_participants_file(bytes_path);
+            });
         } catch (const yanxiu::io_error& e) {
             raise_os_error(e, py::module_::import("os").attr("fspath")(path));
         }
@@ -402,11 +405,9 @@ public:
         yanxiu::EvaluateOptions options;
         if (as_of) options.as_of = yanxiu::Instant{yanxiu::Seconds{*as_of}};
         options.threads = threads;
+        options.cancel = &cancel_;
         auto out = std::make_shared<yanxiu::Evaluation>();
-        {
-            py::gil_scoped_release release;
-            *out = yanxiu::evaluate(data_, options);
-        }
+        run_interruptible(cancel_, [&] { *out = yanxiu::evaluate(data_, options); });
         out->program = program_;  // the Program object Python holds, not a copy
         return out;
     }
@@ -414,6 +415,7 @@ public:
 private:
     std::shared_ptr<yanxiu::Program> program_;  // outlives data_, which points to it
     yanxiu::Dataset data_;
+    std::atomic<bool> cancel_{false};  // set by Ctrl-C while a file is read or participants are evaluated
 };
 
 }  // namespace
