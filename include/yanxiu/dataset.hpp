@@ -25,6 +25,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace yanxiu {
@@ -268,6 +269,11 @@ public:
     }
     /// How many rejections were made in all (kept or not).
     [[nodiscard]] std::size_t rejection_total() const noexcept { return rejection_total_; }
+    /// Files read that were not UTF-8, with the encoding they were read
+    /// in ("UTF-16LE", "UTF-16BE", "GB18030"): converted to UTF-8 as read.
+    [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& decoded_files() const noexcept {
+        return decoded_files_;
+    }
     /// The latest rejection made, kept or not (what a ledger answers with).
     [[nodiscard]] const std::optional<Rejection>& last_rejection() const noexcept { return last_rejection_; }
     /// Checks an event as `add_event` would, except that its participant
@@ -354,6 +360,7 @@ private:
     std::array<std::size_t, std::size(kRejectCodes)> rejection_counts_{};
     std::size_t rejection_total_ = 0;
     std::optional<Rejection> last_rejection_;
+    std::vector<std::pair<std::string, std::string>> decoded_files_;
     bool checking_ = false;  // inside check_event: rejections are not counted or kept
     std::vector<Note> notes_;
     Interner files_;                               // the files records were read from

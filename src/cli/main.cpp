@@ -340,6 +340,49 @@ void write_outcomes(Output& out, const yanxiu::Evaluation& evaluation, const yan
     out.close();
 }
 
+/// Reads one input file into `data`, then says on stderr what a person
+/// checking the run would want said: the file was not UTF-8 (and what it was
+/// read as), or every record of it was rejected for one reason (the wrong
+/// file, most likely).
+yanxiu::ReadSummary read_input(yanxiu::Dataset& data, const std::string& path, bool events,
+                               const std::string& participants_path = "") {
+    const auto before = data.rejection_counts();
+    const std::size_t decoded_before = data.decoded_files().size();
+    const yanxiu::ReadSummary s = events ? data.read_events_file(path) : data.read_participants_file(path);
+    for (std::size_t i = decoded_before; i < data.decoded_files().size(); ++i)
+        std::fprintf(stderr, "%s: read as %s (converted to UTF-8)\n", path.c_str(), data.decoded_files()[i].second.c_str());
+    if (s.read == 0 || s.accepted > 0 || s.duplicates > 0) return s;
+    const auto& after = data.rejection_counts();
+    std::size_t top = 0;
+    for (std::size_t c = 0; c < after.size(); ++c)
+        if (after[c] - before[c] > after[top] - before[top]) top = c;
+    const auto code = static_cast<yanxiu::RejectCode>(top);
+    const std::size_t n = after[top] - before[top];
+    std::string field;
+    for (const auto& r : data.rejections())
+        if (r.file == path && r.code == code) {
+            field = r.field;
+            break;
+        }
+    std::string hint;
+    if (code == yanxiu::RejectCode::missing_field && field == "kind" && events)
+        hint = ": no record has a kind; is it a participants file given as events?";
+    else if (code == yanxiu::RejectCode::unknown_participant)
+        hint = ": no event names a participant of " + participants_path + "; are both files from the same export?";
+    else if (code == yanxiu::RejectCode::missing_field && field == "id" && !events)
+        hint = ": no record has an id; is it an events file given as participants?";
+    else if (code == yanxiu::RejectCode::malformed)
+        hint = ": no line could be read; is the format right (the extension .csv or .jsonl decides it)?";
+    else if (code == yanxiu::RejectCode::bad_utf8)
+        hint = ": the text is not UTF-8 (UTF-16 and GB18030 are read when recognised)";
+    else
+        hint = "; is it the right file?";
+    std::fprintf(stderr, "%s: %s %zu of its %zu records were rejected %s%s%s\n", path.c_str(),
+                 n == s.rejected ? "all" : "none accepted:", n, s.read, std::string(yanxiu::to_string(code)).c_str(),
+                 field.empty() ? "" : (" (" + field + ")").c_str(), hint.c_str());
+    return s;
+}
+
 void print_summary(const char* what, const yanxiu::ReadSummary& s) {
     std::fprintf(stderr, "%s: read %zu = accepted %zu + rejected %zu + duplicates %zu\n", what, s.read, s.accepted,
                  s.rejected, s.duplicates);
@@ -385,9 +428,9 @@ int cmd_evaluate(const Args& args) {
     yanxiu::Dataset data(program);
     apply_limits(args, data);
     RejectionStream rejected(data, rejects ? &*rejects : nullptr);
-    auto participants = data.read_participants_file(participants_path);
+    auto participants = read_input(data, participants_path, false);
     yanxiu::ReadSummary events;
-    if (!events_path.empty()) events = data.read_events_file(events_path);
+    if (!events_path.empty()) events = read_input(data, events_path, true, participants_path);
     std::optional<yanxiu::XapiSummary> statements;
     if (xapi_path) statements = yanxiu::read_xapi_file(data, *xapi_path, xapi_options);
     yanxiu::OutcomeJson format;
@@ -674,9 +717,9 @@ int cmd_report(const Args& args) {
     yanxiu::Dataset data(program);
     apply_limits(args, data);
     RejectionStream rejected(data, rejects ? &*rejects : nullptr);
-    data.read_participants_file(participants_path);
+    read_input(data, participants_path, false);
     progress.step("reading events");
-    data.read_events_file(events_path);
+    read_input(data, events_path, true, participants_path);
     std::optional<yanxiu::Census> census;
     if (auto path = args.get("census")) {
         census.emplace(program);

@@ -28,21 +28,12 @@ Format detect_format(std::string_view path, std::string_view text) {
     return Format::csv;
 }
 
-std::string read_whole_file(const std::string& path) {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-    if (!file) throw io_error(path, "cannot open", errno);
-    SizeCheck size(file.get(), path);
+std::string read_whole_file(const std::string& path, Encoding* encoding) {
+    TextSource source(path);  // UTF-8 whatever the file was saved as; its size checked
     std::string data;
-    char buffer[1 << 16];
-    for (;;) {
-        errno = 0;
-        const std::size_t got = std::fread(buffer, 1, sizeof buffer, file.get());
-        data.append(buffer, got);
-        size.add(got);
-        if (got < sizeof buffer) break;
+    while (source.read(data, std::size_t{1} << 20)) {
     }
-    if (std::ferror(file.get())) throw io_error(path, "cannot read", errno ? errno : EIO);
-    size.finish();
+    if (encoding) *encoding = source.encoding();
     return data;
 }
 
@@ -82,8 +73,11 @@ struct DatasetAccess {
 
     static ReadSummary file(Dataset& data, bool events, const std::string& path, Format format) {
         return run(data, events, path, [&](auto& on_record, auto& on_error) {
+            detail::Encoding encoding = detail::Encoding::utf8;
             detail::scan_file(path, format, data.read_chunk_bytes, on_record, on_error, data.cancel,
-                              data.max_line_bytes);
+                              data.max_line_bytes, &encoding);
+            if (encoding != detail::Encoding::utf8)
+                data.decoded_files_.push_back({path, std::string(detail::to_string(encoding))});
         });
     }
 

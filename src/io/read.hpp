@@ -6,6 +6,7 @@
 #include <yanxiu/io/error.hpp>
 
 #include "io/scan.hpp"
+#include "io/source.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -57,8 +58,8 @@ private:
 /// the first significant byte of `text` ('{' or '[': JSON Lines).
 [[nodiscard]] Format detect_format(std::string_view path, std::string_view text);
 
-/// A whole file; throws io_error.
-[[nodiscard]] std::string read_whole_file(const std::string& path);
+/// A whole file as UTF-8 (see TextSource); throws io_error.
+[[nodiscard]] std::string read_whole_file(const std::string& path, Encoding* encoding = nullptr);
 
 /// Calls `on_record(record, line)` / `on_error(line, field, code, message)`
 /// for every record of `text`; `file` only chooses the format when automatic.
@@ -79,10 +80,8 @@ void scan_text(std::string_view text, Format format, std::string_view file, OnRe
 template <class OnRecord, class OnError>
 void scan_file(const std::string& path, Format format, std::size_t chunk_bytes, OnRecord&& on_record,
                OnError&& on_error, const std::atomic<bool>* cancel = nullptr,
-               std::size_t max_line = kDefaultMaxLineBytes) {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-    if (!file) throw io_error(path, "cannot open", errno);
-    SizeCheck size(file.get(), path);
+               std::size_t max_line = kDefaultMaxLineBytes, Encoding* encoding = nullptr) {
+    TextSource source(path);  // UTF-8 whatever the file was saved as
     std::string buffer;
     std::size_t want = std::max<std::size_t>(chunk_bytes, 1);
     std::size_t lines_before = 0;
@@ -92,15 +91,8 @@ void scan_file(const std::string& path, Format format, std::size_t chunk_bytes, 
     bool skipping = false;  // inside a line over max_line: drop bytes up to its newline
     for (;;) {
         if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
-        const std::size_t old = buffer.size();
-        buffer.resize(old + want);
-        errno = 0;
-        const std::size_t got = std::fread(buffer.data() + old, 1, want, file.get());
-        buffer.resize(old + got);
-        if (std::ferror(file.get())) throw io_error(path, "cannot read", errno ? errno : EIO);
-        size.add(got);
-        const bool eof = got < want;
-        if (eof) size.finish();  // before any record of the last piece counts
+        const bool eof = !source.read(buffer, want);  // the size checked before any record of the last piece counts
+        if (first && encoding) *encoding = source.encoding();
         if (first && format == Format::automatic) format = detect_format(path, buffer);
         const bool is_csv = format == Format::csv;
         if (skipping) {

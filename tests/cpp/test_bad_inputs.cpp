@@ -239,3 +239,54 @@ TEST_CASE("too_long: a line over max_line_bytes or a field over max_field_bytes 
         }
     }
 }
+
+TEST_CASE("encodings: UTF-16 and GB18030 files read as UTF-8, in pieces that cut characters") {
+    const auto program = yanxiu::Program::load("hunan-2023-mh-winter");
+    // 长沙市 / 湘西土家族苗族自治州 in each encoding (bytes written out, so the test needs no converter).
+    const std::string utf8 = "id,unit,category\nT1,\xE9\x95\xBF\xE6\xB2\x99\xE5\xB8\x82,homeroom\nT2,\xE9\x95\xBF\xE6\xB2\x99\xE5\xB8\x82,homeroom\n";
+    const std::string gb = "id,unit,category\nT1,\xB3\xA4\xC9\xB3\xCA\xD0,homeroom\nT2,\xB3\xA4\xC9\xB3\xCA\xD0,homeroom\n";
+    auto utf16 = [&](bool little) {
+        // ASCII and the three characters U+957F U+6C99 U+5E02.
+        std::string out = little ? "\xFF\xFE" : "\xFE\xFF";
+        auto unit = [&](unsigned u) {
+            const char hi = static_cast<char>(u >> 8), lo = static_cast<char>(u & 0xFF);
+            out += little ? std::string{lo, hi} : std::string{hi, lo};
+        };
+        for (std::size_t i = 0; i < utf8.size();) {
+            const auto c = static_cast<unsigned char>(utf8[i]);
+            if (c < 0x80) {
+                unit(c);
+                ++i;
+            } else {
+                unit(((c & 0x0F) << 12) | ((static_cast<unsigned char>(utf8[i + 1]) & 0x3F) << 6) |
+                     (static_cast<unsigned char>(utf8[i + 2]) & 0x3F));
+                i += 3;
+            }
+        }
+        return out;
+    };
+    const std::pair<std::string, std::string> files[] = {
+        {"gb18030", gb}, {"UTF-16LE", utf16(true)}, {"UTF-16BE", utf16(false)}};
+    for (const auto& [encoding, bytes] : files) {
+        for (std::size_t chunk : {std::size_t{1}, std::size_t{3}, std::size_t{7}, std::size_t{1} << 20}) {
+            TempFile file("encoded.csv", bytes);
+            yanxiu::Dataset data(program);
+            data.read_chunk_bytes = chunk;
+            const auto got = data.read_participants_file(file.path);
+            CAPTURE(encoding);
+            CAPTURE(chunk);
+            CHECK(got.accepted == 2);
+            REQUIRE(data.participants().size() == 2);
+            CHECK(data.participants()[1].unit == "\xE9\x95\xBF\xE6\xB2\x99\xE5\xB8\x82");
+            REQUIRE(data.decoded_files().size() == 1);
+            CHECK(data.decoded_files()[0].second == (encoding == "gb18030" ? "GB18030" : encoding));
+        }
+    }
+    // UTF-8 stays UTF-8 (and is not listed); zero bytes are refused.
+    TempFile plain("plain.csv", utf8);
+    yanxiu::Dataset data(program);
+    CHECK(data.read_participants_file(plain.path).accepted == 2);
+    CHECK(data.decoded_files().empty());
+    TempFile zeros("zeros.jsonl", std::string(100, '\0'));
+    CHECK_THROWS_WITH(data.read_participants_file(zeros.path), doctest::Contains("zero bytes"));
+}
