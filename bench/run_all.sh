@@ -24,12 +24,14 @@ B3_TEACHERS="${B3_TEACHERS:-200000}"
 B4_TEACHERS="${B4_TEACHERS:-1000000}"
 REPEATS="${REPEATS:-3}"
 SERVICE_PARTICIPANTS="${SERVICE_PARTICIPANTS:-20000}"
-ONLY="${ONLY:-b1 b2 b3 b4 service}"
+B5_TEACHERS="${B5_TEACHERS:-20000}"
+ONLY="${ONLY:-b1 b2 b3 b4 b5 service}"
 SCRATCH="${SCRATCH:-/tmp/yanxiu-bench}"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
+export SCRATCH  # service_load.sh keeps its scratch files (and state) there
 LOGS="$SCRATCH/logs"
-COMMAND="B1_TEACHERS=$B1_TEACHERS B2_TEACHERS=$B2_TEACHERS B3_TEACHERS=$B3_TEACHERS B4_TEACHERS=$B4_TEACHERS REPEATS=$REPEATS bench/run_all.sh"
-if [ "$ONLY" != "b1 b2 b3 b4 service" ]; then
+COMMAND="B1_TEACHERS=$B1_TEACHERS B2_TEACHERS=$B2_TEACHERS B3_TEACHERS=$B3_TEACHERS B4_TEACHERS=$B4_TEACHERS B5_TEACHERS=$B5_TEACHERS REPEATS=$REPEATS bench/run_all.sh"
+if [ "$ONLY" != "b1 b2 b3 b4 b5 service" ]; then
   COMMAND="$COMMAND, then ONLY=\"$ONLY\" bench/run_all.sh (those rerun, the rest kept from the full run)"
 fi
 
@@ -43,7 +45,7 @@ echo "== build (Release, $BUILD)"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DYANXIU_BUILD_BENCH=ON \
   -DYANXIU_BUILD_TESTS=OFF -DYANXIU_BUILD_EXAMPLES=OFF -DYANXIU_INSTALL=OFF >/dev/null
 cmake --build "$BUILD" -j "$(nproc)" --target yanxiu_bench_b1_batch \
-  yanxiu_bench_b3_ingest yanxiu_bench_b4_ledger yanxiu_cli >/dev/null
+  yanxiu_bench_b3_ingest yanxiu_bench_b4_ledger yanxiu_bench_b5_durable yanxiu_cli >/dev/null
 
 mkdir -p "$LOGS"
 simulate() {  # simulate N DIR [MALFORMED_SHARE]
@@ -60,8 +62,8 @@ run() {  # run NAME COMMAND...: output to $LOGS/NAME.log, peak memory to $LOGS/N
 }
 
 wanted() { [[ " $ONLY " == *" $1 "* ]]; }
-for name in b1 b1cli b2 b3 b4 service; do
-  wanted_name="$name"; [ "$name" = b1cli ] && wanted_name=b1
+for name in b1 b1cli b2 b3 b4 b5 service service_durable; do
+  wanted_name="$name"; [ "$name" = b1cli ] && wanted_name=b1; [ "$name" = service_durable ] && wanted_name=service
   if ! wanted "$wanted_name" && [ ! -f "$LOGS/$name.log" ]; then
     echo "run_all.sh: ONLY skips $name but $LOGS/$name.log from an earlier run is missing" >&2
     exit 2
@@ -72,6 +74,7 @@ wanted b1 && simulate "$B1_TEACHERS" "$SCRATCH/cohort-$B1_TEACHERS"
 wanted b4 && simulate "$B4_TEACHERS" "$SCRATCH/cohort-$B4_TEACHERS"
 wanted b3 && simulate "$B3_TEACHERS" "$SCRATCH/cohort-$B3_TEACHERS"
 wanted b2 && simulate "$B2_TEACHERS" "$SCRATCH/clean-$B2_TEACHERS" 0
+wanted b5 && simulate "$B5_TEACHERS" "$SCRATCH/cohort-$B5_TEACHERS"
 
 if wanted b1; then
   run b1 "$BUILD/bench/yanxiu_bench_b1_batch" "$SCRATCH/cohort-$B1_TEACHERS" "$REPEATS"
@@ -89,6 +92,8 @@ fi
 if wanted b2; then run b2 "$PYTHON" "$ROOT/bench/b2_pandas.py" "$SCRATCH/clean-$B2_TEACHERS" "$REPEATS"; fi
 if wanted b3; then run b3 "$PYTHON" "$ROOT/bench/b3_ingest.py" "$BUILD" "$SCRATCH/cohort-$B3_TEACHERS" "$REPEATS"; fi
 if wanted b4; then run b4 "$BUILD/bench/yanxiu_bench_b4_ledger" "$SCRATCH/cohort-$B4_TEACHERS"; fi
+# The DurableLedger per fsync policy against the in-memory ledger; state under $SCRATCH (on disk).
+if wanted b5; then run b5 "$BUILD/bench/yanxiu_bench_b5_durable" "$SCRATCH/cohort-$B5_TEACHERS" "$SCRATCH" 2000; fi
 # The HTTP service example under a bounded loopback load (bench/service_load.sh),
 # where cpp-httplib is installed; otherwise the log says why it was skipped.
 if wanted service; then
@@ -96,8 +101,11 @@ if wanted service; then
        -DYANXIU_BUILD_EXAMPLES=ON -DYANXIU_INSTALL=OFF >/dev/null &&
      cmake --build "$ROOT/build-service" -j "$(nproc)" --target yanxiu_service yanxiu_cli >/dev/null 2>&1; then
     run service "$ROOT/bench/service_load.sh" "$ROOT/build-service" "$SERVICE_PARTICIPANTS" 10 20000
+    run service_durable "$ROOT/bench/service_load.sh" "$ROOT/build-service" \
+      "$SERVICE_PARTICIPANTS" 10 20000 always
   else
-    echo "skipped: the service example did not build here (is libcpp-httplib-dev installed?)" | tee "$LOGS/service.log"
+    echo "skipped: the service example did not build here (is libcpp-httplib-dev installed?)" |
+      tee "$LOGS/service.log" "$LOGS/service_durable.log"
   fi
 fi
 
@@ -251,10 +259,37 @@ if m_rps and m_post:
         f"| GET /participants/{{id}} | {float(m_rps[1]):,.0f} requests/s"
         + (f", mean latency {lat[1]}, 99th percentile {p99[1]}" if lat and p99 else "") + " |",
         f"| peak memory (service_load.sh and its children's largest) | {peak_mb('service'):,.0f} MB |",
-        "",
     ]
+    durable_log = (logs / "service_durable.log").read_text() if (logs / "service_durable.log").exists() else ""
+    d_post = re.search(r"posted (\d+) participants in ([0-9.]+) s and (\d+) event lines in ([0-9.]+) s \((\d+) events/s\)",
+                       durable_log)
+    d_rps = re.search(r"Requests/sec:\s*([0-9.]+)", durable_log) or re.search(r"([0-9.]+) requests/s", durable_log)
+    if d_post:
+        lines += [
+            f"| POST /events with `--state DIR --fsync always` (acknowledged once in the log) | "
+            f"{int(d_post[5]):,} events/s ({d_post[4]} s; {int(d_post[5]) / int(m_post[5]):.2f}x in memory) |",
+        ]
+    if d_rps:
+        lines += [f"| GET /participants/{{id}} with `--state` | {float(d_rps[1]):,.0f} requests/s |"]
+    lines += [""]
 else:
     lines += [service_log.strip() or "not run", ""]
+
+b5_log = (logs / "b5.log").read_text() if (logs / "b5.log").exists() else ""
+if b5_log:
+    lines += [
+        "## B5 — the DurableLedger: an add with durability, per fsync policy",
+        "",
+        "`yanxiu_bench_b5_durable`: participants as one body, then 2,000 events one line per add from one "
+        "thread (latency of one acknowledged record), then the rest in bodies of 100 lines from 4 threads "
+        "(group commit: one fsync for every add waiting); state on this machine's ext4 disk; the in-memory "
+        "ShardedLedger is the baseline in the same run.",
+        "",
+        "```",
+        b5_log.strip(),
+        "```",
+        "",
+    ]
 
 # The hand-written analysis (profiles, why a target is missed, what would
 # reach it) is kept from the previous RESULTS.md, from its marker on.

@@ -6,14 +6,19 @@
 # DURATION seconds) or, without wrk, with 4 Python clients making REQUESTS
 # requests in all.  Prints requests per second and stops the service itself.
 #
-#   bench/service_load.sh [BUILD_DIR] [PARTICIPANTS] [DURATION_SECONDS] [REQUESTS]
-#   defaults:              build-service  20000          10                 20000
+# With FSYNC (always, interval or never) the service keeps its state in a
+# directory under the scratch one (--state, --fsync FSYNC): every POST is
+# answered only once its records are in the log.
+#
+#   bench/service_load.sh [BUILD_DIR] [PARTICIPANTS] [DURATION_SECONDS] [REQUESTS] [FSYNC]
+#   defaults:              build-service  20000          10                 20000      (in memory)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-service}
 participants=${2:-20000}
 duration=${3:-10}
 requests=${4:-20000}
+fsync=${5:-}
 service="$build/examples/service/yanxiu_service"
 cli="$build/yanxiu"
 python=.venv/bin/python
@@ -22,7 +27,7 @@ for f in "$service" "$cli"; do
   [ -x "$f" ] || { echo "service_load: $f is missing; build with: cmake -S . -B $build && cmake --build $build --target yanxiu_service yanxiu_cli" >&2; exit 2; }
 done
 
-work=$(mktemp -d)
+work=$(mktemp -d -p "${SCRATCH:-/tmp}")  # on the disk the state would live on (not a tmpfs)
 pid=
 cleanup() {
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; fi
@@ -31,7 +36,9 @@ cleanup() {
 trap cleanup EXIT
 
 "$cli" simulate --participants "$participants" --seed 1 --out "$work" >/dev/null
-"$service" --port 0 >"$work/stdout" 2>"$work/stderr" &
+state=()
+[ -n "$fsync" ] && state=(--state "$work/state" --fsync "$fsync")
+"$service" --port 0 "${state[@]}" >"$work/stdout" 2>"$work/stderr" &
 pid=$!
 for _ in $(seq 100); do grep -q '^listening on' "$work/stdout" 2>/dev/null && break; sleep 0.1; done
 address=$(sed -n 's/^listening on \(127\.0\.0\.1:[0-9]*\)$/\1/p' "$work/stdout")
@@ -48,6 +55,7 @@ post() {  # post PATH FILE -> prints seconds taken; the summary goes to $work/su
 events=$(wc -l <"$work/events.jsonl")
 t_participants=$(post /participants "$work/participants.jsonl")
 t_events=$(post /events "$work/events.jsonl")
+echo "state: ${fsync:+durable in a state directory, fsync $fsync}${fsync:-in memory}"
 echo "posted $participants participants in ${t_participants} s and $events event lines in ${t_events} s" \
      "($(awk -v n="$events" -v t="$t_events" 'BEGIN{printf "%.0f", n / t}') events/s): $(cat "$work/summary" | head -c 200)"
 

@@ -351,7 +351,7 @@ yanxiu::ReadSummary read_input(yanxiu::Dataset& data, const std::string& path, b
     const yanxiu::ReadSummary s = events ? data.read_events_file(path) : data.read_participants_file(path);
     for (std::size_t i = decoded_before; i < data.decoded_files().size(); ++i)
         std::fprintf(stderr, "%s: read as %s (converted to UTF-8)\n", path.c_str(), data.decoded_files()[i].second.c_str());
-    if (s.read == 0 || s.accepted > 0 || s.duplicates > 0) return s;
+    if (s.read < 3 || s.accepted > 0 || s.duplicates > 0) return s;  // a pattern needs a few records
     const auto& after = data.rejection_counts();
     std::size_t top = 0;
     for (std::size_t c = 0; c < after.size(); ++c)

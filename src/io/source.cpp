@@ -94,22 +94,30 @@ Encoding detect_encoding(std::string_view sample, const std::string& path, bool 
         const std::size_t half = head.size() / 2;
         if (odd * 10 >= half * 3 && even * 10 < odd) return Encoding::utf16le;
         if (even * 10 >= half * 3 && odd * 10 < even) return Encoding::utf16be;
+        // Mostly zeros (a file allocated and never written, a disk image): not
+        // text.  A few zero bytes among text are the lines' problem, rejected as such.
+        if ((even + odd) * 2 < head.size()) return Encoding::utf8;
         const std::size_t first = head.find('\0');
-        throw std::runtime_error(path + ": holds zero bytes (the first at byte " + std::to_string(first) +
+        throw std::runtime_error(path + ": mostly zero bytes (the first at byte " + std::to_string(first) +
                                  "): it is not a text file (JSON Lines or CSV in UTF-8, UTF-16 or GB18030)");
     }
-    // Not UTF-8 in two places or more, and whole as GB18030: GB18030.
-    std::string_view rest = sample;
-    if (!complete) rest = rest.substr(0, rest.size() > 3 ? rest.size() - 3 : 0);  // a character cut at the end
-    std::size_t invalid = 0;
-    const std::string_view checked = rest;
-    while (invalid < 2) {
-        const std::size_t at = find_invalid_utf8(rest);
-        if (at == std::string_view::npos) break;
-        ++invalid;
-        rest.remove_prefix(at + 1);
+    // Text not UTF-8 in runs of 4 bytes or more in all (two Chinese characters
+    // in GB18030; one broken UTF-8 sequence is shorter), and whole as GB18030.
+    std::string_view checked = sample;
+    if (!complete) checked = checked.substr(0, checked.size() > 4 ? checked.size() - 4 : 0);  // a cut character
+    std::size_t invalid_bytes = 0;
+    for (std::size_t i = 0; i < checked.size() && invalid_bytes < 4;) {
+        if (static_cast<unsigned char>(checked[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t end = i;
+        while (end < checked.size() && static_cast<unsigned char>(checked[end]) >= 0x80) ++end;
+        const std::string_view run = checked.substr(i, end - i);
+        if (find_invalid_utf8(run) != std::string_view::npos) invalid_bytes += run.size();
+        i = end;
     }
-    if (invalid >= 2 && reads_as_gb18030(complete ? sample : checked, complete)) return Encoding::gb18030;
+    if (invalid_bytes >= 4 && reads_as_gb18030(checked, complete)) return Encoding::gb18030;
     return Encoding::utf8;
 }
 

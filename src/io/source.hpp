@@ -4,8 +4,8 @@
 // (text that is not UTF-8 and reads whole as GB18030, as offices' Excel
 // still saves CSV).  Converted with the C library's iconv, piece by piece;
 // a byte that does not convert becomes 0xFF, so its line is rejected
-// bad_utf8 rather than read wrong.  A file with zero bytes that is not
-// UTF-16 is refused: it is not text.  Private to the compiled library.
+// bad_utf8 rather than read wrong.  A file that is mostly zero bytes and
+// not UTF-16 is refused: it is not text.  Private to the compiled library.
 
 #include <cstdint>
 #include <cstdio>
@@ -22,7 +22,7 @@ enum class Encoding : std::uint8_t { utf8, utf16le, utf16be, gb18030 };
 [[nodiscard]] std::string_view to_string(Encoding e) noexcept;
 
 /// What the first bytes of a file say it is; throws std::runtime_error
-/// naming `path` for a file with zero bytes that is not UTF-16.
+/// naming `path` for a file of mostly zero bytes that is not UTF-16.
 [[nodiscard]] Encoding detect_encoding(std::string_view sample, const std::string& path, bool complete);
 
 class TextSource {
