@@ -55,7 +55,7 @@ post() {  # post PATH FILE -> prints seconds taken; the summary goes to $work/su
 events=$(wc -l <"$work/events.jsonl")
 t_participants=$(post /participants "$work/participants.jsonl")
 t_events=$(post /events "$work/events.jsonl")
-echo "state: ${fsync:+durable in a state directory, fsync $fsync}${fsync:-in memory}"
+if [ -n "$fsync" ]; then echo "state: durable in a state directory, fsync $fsync"; else echo "state: in memory"; fi
 echo "posted $participants participants in ${t_participants} s and $events event lines in ${t_events} s" \
      "($(awk -v n="$events" -v t="$t_events" 'BEGIN{printf "%.0f", n / t}') events/s): $(cat "$work/summary" | head -c 200)"
 

@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
@@ -189,8 +190,12 @@ struct DurableLedger::Impl final : Journal {
     std::string fingerprint;  // the programme's resolved form, checksummed
     int lock_fd = -1;
 
-    // Adds hold this shared; a checkpoint holds it exclusively.
+    // Adds hold this shared; a checkpoint holds it exclusively.  A
+    // checkpoint first takes `gate`, which every add passes before `writers`:
+    // new adds wait there while those running finish, so a checkpoint is not
+    // starved by a steady stream of adds.
     std::shared_mutex writers;
+    std::mutex gate;
 
     // The log.
     std::mutex log_mutex;
@@ -203,11 +208,13 @@ struct DurableLedger::Impl final : Journal {
     std::uint64_t written = 0;    // of those, written to the file
     std::uint64_t synced = 0;     // of those, fsync'd
     bool busy = false;            // a thread is writing (or syncing) the log
+    bool syncing = false;         // the interval thread is syncing it (the log may be written meanwhile)
     std::uint64_t syncs = 0;
     std::uint64_t checkpoints = 0;
     std::optional<std::chrono::system_clock::time_point> last_sync;
     std::string failure;
     bool stopping = false;
+    std::atomic<bool> checkpointing{false};
     std::thread syncer;  // SyncPolicy::interval
 
     void append(char kind, const std::string& json) override {
@@ -518,19 +525,48 @@ struct DurableLedger::Impl final : Journal {
         }
     }
 
+    /// SyncPolicy::interval: writes what waits, then syncs with the log free
+    /// (`syncing`, not `busy`), so adds are never held behind an fsync.
     void sync_loop() {
         std::unique_lock<std::mutex> lock(log_mutex);
         while (!stopping) {
             log_changed.wait_for(lock, options.sync_interval);
             if (stopping || !failure.empty()) continue;
-            if (busy || (written == synced && pending.empty())) continue;
-            flush(lock, true);
+            if (!busy && !pending.empty()) flush(lock, false);
+            if (written == synced || !failure.empty()) continue;
+            const std::uint64_t upto = written;
+            const int fd = log_fd;
+            syncing = true;
+            lock.unlock();
+            const bool ok = ::fdatasync(fd) == 0;
+            const int error = errno;
+            lock.lock();
+            syncing = false;
+            if (!ok) {
+                fail(path("log", generation) + ": cannot sync: " + errno_text(error));
+                continue;
+            }
+            synced = std::max(synced, upto);
+            ++syncs;
+            last_sync = std::chrono::system_clock::now();
+            log_changed.notify_all();
         }
+    }
+
+    std::shared_lock<std::shared_mutex> enter() {
+        std::lock_guard<std::mutex> pass(gate);
+        return std::shared_lock<std::shared_mutex>(writers);
+    }
+
+    /// Waits for the adds running to finish and keeps new ones out.
+    std::unique_lock<std::shared_mutex> exclusive() {
+        std::lock_guard<std::mutex> closed(gate);
+        return std::unique_lock<std::shared_mutex>(writers);
     }
 
     template <class Add>
     auto add_durably(Add&& add) {
-        std::shared_lock<std::shared_mutex> adding(writers);
+        auto adding = enter();
         check_healthy();
         auto result = add();
         std::uint64_t target;
@@ -550,8 +586,12 @@ struct DurableLedger::Impl final : Journal {
             std::lock_guard<std::mutex> lock(log_mutex);
             if (log_bytes <= options.checkpoint_bytes) return;
         }
-        std::unique_lock<std::shared_mutex> exclusive(writers, std::try_to_lock);
-        if (!exclusive) return;  // another thread is checkpointing (or adding): it will see the size
+        if (checkpointing.exchange(true)) return;  // another thread is at it
+        struct Done {
+            std::atomic<bool>& flag;
+            ~Done() { flag = false; }
+        } done{checkpointing};
+        auto alone = exclusive();
         {
             std::lock_guard<std::mutex> lock(log_mutex);
             if (log_bytes <= options.checkpoint_bytes) return;
@@ -564,7 +604,7 @@ struct DurableLedger::Impl final : Journal {
         {
             std::unique_lock<std::mutex> lock(log_mutex);
             if (!failure.empty()) throw StateError(failure);
-            while (busy) log_changed.wait(lock);
+            while (busy || syncing) log_changed.wait(lock);
             if (!pending.empty() || written < appended || synced < written) flush(lock, true);
             if (!failure.empty()) throw StateError(failure);
         }
@@ -605,7 +645,8 @@ struct DurableLedger::Impl final : Journal {
         // From here the snapshot holds everything: a new, empty log follows it.
         const std::uint64_t old = generation;
         {
-            std::lock_guard<std::mutex> lock(log_mutex);
+            std::unique_lock<std::mutex> lock(log_mutex);
+            while (busy || syncing) log_changed.wait(lock);  // nobody is using the old log's descriptor
             try {
                 open_log(next, true);
             } catch (const StateError& e) {
@@ -628,7 +669,7 @@ struct DurableLedger::Impl final : Journal {
         if (syncer.joinable()) syncer.join();
         {
             std::unique_lock<std::mutex> lock(log_mutex);
-            while (busy) log_changed.wait(lock);
+            while (busy || syncing) log_changed.wait(lock);
             if (failure.empty() && log_fd >= 0 && (!pending.empty() || synced < appended))
                 flush(lock, options.sync != SyncPolicy::never);
         }
@@ -675,7 +716,7 @@ Update DurableLedger::add(const Record& event) {
 }
 
 Update DurableLedger::add_unsynced(const Record& event) {
-    std::shared_lock<std::shared_mutex> adding(impl_->writers);
+    auto adding = impl_->enter();
     impl_->check_healthy();
     return impl_->ledger.add(event);
 }
@@ -698,7 +739,7 @@ ShardedLedger::Counts DurableLedger::counts() { return impl_->ledger.counts(); }
 std::size_t DurableLedger::parked_count() { return impl_->ledger.parked_count(); }
 
 void DurableLedger::checkpoint() {
-    std::unique_lock<std::shared_mutex> exclusive(impl_->writers);
+    auto alone = impl_->exclusive();
     impl_->checkpoint_locked();
 }
 

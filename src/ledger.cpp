@@ -414,7 +414,7 @@ BatchResult add_text(std::string_view text, std::string_view where, Format forma
     auto on_error = [&](std::size_t line, std::string_view field, RejectCode code, std::string message) {
         ++out.summary.read;
         ++out.summary.rejected;
-        out.rejections.push_back(Rejection{std::string(where), line, std::string(field), code, std::move(message)});
+        out.reject(Rejection{std::string(where), line, std::string(field), code, std::move(message)});
     };
     detail::scan_text(text, format, where, on_record, on_error);
     return out;
@@ -428,7 +428,7 @@ BatchResult ShardedLedger::add_participants(std::string_view text, std::string_v
         std::lock_guard<std::mutex> lock(s.mutex);
         AddResult r = s.ledger.add_participant_checked(record, std::string(where), line);
         detail::count(out.summary, r.result);
-        if (r.rejection) out.rejections.push_back(std::move(*r.rejection));
+        if (r.rejection) out.reject(std::move(*r.rejection));
     });
 }
 
@@ -438,7 +438,7 @@ BatchResult ShardedLedger::add_events(std::string_view text, std::string_view wh
         std::lock_guard<std::mutex> lock(s.mutex);
         Update u = s.ledger.add_checked(record, std::string(where), line);
         detail::count(out.summary, u.result);
-        if (u.rejection) out.rejections.push_back(std::move(*u.rejection));
+        if (u.rejection) out.reject(std::move(*u.rejection));
         if (u.completed_now) ++out.completed;
         if (u.parked && u.accepted()) ++out.parked;
     });

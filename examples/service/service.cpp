@@ -85,6 +85,10 @@ struct Summary {
     void reject(const yanxiu::Rejection& r, std::size_t line) {
         ++read;
         ++rejected;
+        list(r, line);
+    }
+    /// Lists a rejection already counted.
+    void list(const yanxiu::Rejection& r, std::size_t line) {
         if (rejections.size() < kMaxListedRejections) rejections.push_back(rejection_json(r, line));
     }
     json to_json(bool events) const {
@@ -106,12 +110,13 @@ struct Summary {
 
 /// Adds what a batch of records did to the answer.
 void add_batch(Summary& summary, const yanxiu::BatchResult& batch) {
-    summary.read += batch.summary.read - batch.summary.rejected;  // rejected ones are counted by reject()
+    summary.read += batch.summary.read;
     summary.accepted += batch.summary.accepted;
+    summary.rejected += batch.summary.rejected;
     summary.duplicates += batch.summary.duplicates;
     summary.completed += batch.completed;
     summary.parked += batch.parked;
-    for (const auto& r : batch.rejections) summary.reject(r, r.line);
+    for (const auto& r : batch.rejections) summary.list(r, r.line);  // the first ones; all are counted
 }
 
 /// Everything the service has read since it started: for /report's inputs
@@ -150,9 +155,14 @@ private:
 /// The codes of an answer's rejections, counted (all of them, not just the listed ones).
 struct CodeCounter {
     json codes = json::object();
-    void operator()(const yanxiu::Rejection& r) {
-        auto& n = codes[std::string(yanxiu::to_string(r.code))];
-        n = n.is_null() ? 1 : n.get<std::size_t>() + 1;
+    void add(yanxiu::RejectCode code, std::size_t n = 1) {
+        if (n == 0) return;
+        auto& count = codes[std::string(yanxiu::to_string(code))];
+        count = count.is_null() ? n : count.get<std::size_t>() + n;
+    }
+    void operator()(const yanxiu::Rejection& r) { add(r.code); }
+    void operator()(const yanxiu::BatchResult& batch) {
+        for (yanxiu::RejectCode code : yanxiu::kRejectCodes) add(code, batch.rejected_by_code[static_cast<std::size_t>(code)]);
     }
 };
 
@@ -395,7 +405,7 @@ int run(int argc, char** argv) {
         Summary summary;
         CodeCounter codes;
         const auto batch = store.add_participants(req.body);
-        for (const auto& r : batch.rejections) codes(r);
+        codes(batch);
         add_batch(summary, batch);
         tally.add(false, summary, codes.codes);
         send_json(res, 200, summary.to_json(false));
@@ -431,7 +441,7 @@ int run(int argc, char** argv) {
             summary.xapi = true;
         } else {
             const auto batch = store.add_events(req.body);
-            for (const auto& r : batch.rejections) codes(r);
+            codes(batch);
             add_batch(summary, batch);
         }
         tally.add(true, summary, codes.codes);

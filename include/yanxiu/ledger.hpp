@@ -15,6 +15,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -59,12 +60,23 @@ struct Update {
     [[nodiscard]] bool duplicate() const noexcept { return result == AddStatus::duplicate; }
 };
 
+/// The rejections a BatchResult lists (all are counted, by code).
+inline constexpr std::size_t kBatchRejectionsKept = 1000;
+
 /// What a body of records (JSON Lines) did to a ledger: the reconciliation
-/// (read = accepted + rejected + duplicates), every
-/// rejection, and how many participants the events completed.
+/// (read = accepted + rejected + duplicates), the first rejections (at most
+/// kBatchRejectionsKept: a body of bad lines costs no memory per line) with
+/// every rejection counted by code, and how many participants the events
+/// completed.
 struct BatchResult {
     ReadSummary summary;
     std::vector<Rejection> rejections;
+    std::array<std::size_t, std::size(kRejectCodes)> rejected_by_code{};  ///< indexed by the code's value
+    /// Lists `r` if there is room, and counts it.
+    void reject(Rejection r) {
+        ++rejected_by_code[static_cast<std::size_t>(r.code)];
+        if (rejections.size() < kBatchRejectionsKept) rejections.push_back(std::move(r));
+    }
     std::size_t completed = 0;  ///< participants whose certificate these events earned
     std::size_t parked = 0;     ///< events kept aside until their participant arrives (among the accepted)
 };

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -259,4 +260,39 @@ TEST_CASE("DurableLedger: sync policies have names") {
     for (auto policy : {yanxiu::SyncPolicy::always, yanxiu::SyncPolicy::interval, yanxiu::SyncPolicy::never})
         CHECK(yanxiu::parse_sync_policy(yanxiu::to_string(policy)) == policy);
     CHECK_FALSE(yanxiu::parse_sync_policy("sometimes"));
+}
+
+TEST_CASE("DurableLedger: four threads adding while checkpoints run lose nothing") {
+    TempDir dir("threads");
+    const auto p = program();
+    auto options = quick(yanxiu::SyncPolicy::interval);
+    options.sync_interval = std::chrono::milliseconds(1);
+    options.checkpoint_bytes = 4000;
+    std::vector<std::string> people_lines, bodies;
+    for (int i = 0; i < 40; ++i) {
+        const std::string id = "T" + std::to_string(i);
+        people_lines.push_back(lines({person(id, "homeroom")}));
+        for (const auto& e : finish_lessons(id, 3)) bodies.push_back(lines({e}));
+    }
+    {
+        yanxiu::DurableLedger ledger(p, dir.str(), options);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t)
+            threads.emplace_back([&, t] {
+                for (std::size_t i = static_cast<std::size_t>(t); i < bodies.size(); i += 4) {
+                    ledger.add_events(bodies[i]);  // events first: many wait for their participant
+                    if (i < people_lines.size()) ledger.add_participants(people_lines[i]);
+                }
+            });
+        for (auto& th : threads) th.join();
+        CHECK(ledger.status().checkpoints >= 1);
+        CHECK(ledger.parked_count() == 0);
+    }
+    yanxiu::ShardedLedger want(p, 2);
+    for (const auto& l : people_lines) want.add_participants(l);
+    for (const auto& b : bodies) want.add_events(b);
+    yanxiu::DurableLedger again(p, dir.str(), options);
+    CHECK(again.counts().participants == 40);
+    CHECK(again.counts().events == want.counts().events);
+    CHECK(again.outcomes() == want.outcomes());
 }

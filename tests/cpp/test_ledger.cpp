@@ -253,3 +253,16 @@ TEST_CASE("Ledger: a journal sees every kept record, in a form that replays to t
     }
     CHECK(replay.outcomes() == ledger.outcomes());
 }
+
+TEST_CASE("ShardedLedger: a body of bad lines lists the first rejections and counts them all by code") {
+    yanxiu::ShardedLedger ledger(program(), 2);
+    std::string body;
+    for (int i = 0; i < 1500; ++i) body += "not json\n";
+    body += lines({json{{"kind", "study"}}});  // no participant
+    const auto added = ledger.add_events(body, "body");
+    CHECK(added.summary.reconciles());
+    CHECK(added.summary.rejected == 1501);
+    CHECK(added.rejections.size() == yanxiu::kBatchRejectionsKept);
+    CHECK(added.rejected_by_code[static_cast<std::size_t>(yanxiu::RejectCode::malformed)] == 1500);
+    CHECK(added.rejected_by_code[static_cast<std::size_t>(yanxiu::RejectCode::missing_field)] == 1);
+}
