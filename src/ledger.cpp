@@ -551,12 +551,17 @@ ShardedLedger::Counts ShardedLedger::restore(const std::string& path) {
     if (program == snapshot.end() || *program != nlohmann::json::parse(program_.to_json().dump()))
         throw ProgramError(path, "program", "the state was kept for another programme (or another version of it)");
     Counts added;
-    for (const auto& p : *people)
+    for (const auto& p : *people) {
         if (add_participant(p).accepted()) ++added.participants;
-    for (const auto& e : *happenings)
+        else ++added.not_kept;
+    }
+    auto add_event = [&](const nlohmann::json& e) {
         if (add(e).accepted()) ++added.events;
+        else ++added.not_kept;
+    };
+    for (const auto& e : *happenings) add_event(e);
     if (auto parked = snapshot.find("parked"); parked != snapshot.end() && parked->is_array())
-        for (const auto& e : *parked) (void)add(e);
+        for (const auto& e : *parked) add_event(e);
     return added;
 }
 

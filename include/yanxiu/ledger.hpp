@@ -192,6 +192,7 @@ public:
     struct Counts {
         std::size_t participants = 0;
         std::size_t events = 0;
+        std::size_t not_kept = 0;  ///< `restore`: records of the snapshot not kept again (rejected or duplicate)
     };
     [[nodiscard]] Counts counts();
     /// Events waiting for their participant, over all shards.
@@ -210,7 +211,8 @@ public:
     /// renamed over it, so a crash never leaves half a file.  Throws io_error.
     void save(const std::string& path);
     /// Replays a snapshot written by `save` or `Ledger::snapshot` for this
-    /// programme, and returns what it added.  Throws ProgramError when the
+    /// programme, and returns what it added (and how many of its records it
+    /// did not keep: say so, they were dropped).  Throws ProgramError when the
     /// snapshot is unreadable or was kept for another programme (or another
     /// version of it), io_error when the file cannot be read.
     Counts restore(const std::string& path);

@@ -159,6 +159,17 @@ void remove(int slot) {
     if (slot >= 0) used[slot] = false;
 }
 
+/// The simulator's temporaries (tools/simulate), registered the same way.
+void simulation_hook(const std::string& path, bool created) {
+    static std::map<std::string, int> slots;
+    if (created) {
+        slots[path] = add(path);
+    } else if (auto it = slots.find(path); it != slots.end()) {
+        remove(it->second);
+        slots.erase(it);
+    }
+}
+
 extern "C" void on_signal(int signal) {
     for (int i = 0; i < kSlots; ++i)
         if (used[i]) ::unlink(paths[i]);
@@ -910,6 +921,7 @@ int main(int argc, char** argv) {
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
+    yanxiu::set_simulation_temporary_hook(&temporaries::simulation_hook);
     try {
         return check_stdout(run(argc, argv));
     } catch (const UsageError& e) {

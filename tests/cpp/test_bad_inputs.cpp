@@ -290,3 +290,20 @@ TEST_CASE("encodings: UTF-16 and GB18030 files read as UTF-8, in pieces that cut
     TempFile zeros("zeros.jsonl", std::string(100, '\0'));
     CHECK_THROWS_WITH(data.read_participants_file(zeros.path), doctest::Contains("mostly zero bytes"));
 }
+
+TEST_CASE("a file that grows while it is read is an error, not a shorter file") {
+    const auto program = yanxiu::Program::load("moe-2023-mh-winter");
+    std::string text = "not json\n";
+    for (int i = 0; i < 2000; ++i) text += "{\"id\":\"T" + std::to_string(i) + "\",\"category\":\"other\"}\n";
+    TempFile file("growing.jsonl", text);
+    yanxiu::Dataset data(program);
+    data.read_chunk_bytes = 1024;
+    bool appended = false;
+    data.on_rejection = [&](const yanxiu::Rejection&) {  // the first line's rejection: the export goes on
+        if (appended) return;
+        appended = true;
+        std::ofstream(file.path, std::ios::app) << "{\"id\":\"late\",\"category\":\"other\"}\n";
+    };
+    CHECK_THROWS_WITH_AS(data.read_participants_file(file.path), doctest::Contains("changed size while being read"),
+                         yanxiu::io_error);
+}

@@ -170,6 +170,7 @@ TEST_CASE("ShardedLedger: JSON Lines bodies, counts, and a snapshot that restore
     const auto restored = again.restore(path);
     CHECK(restored.participants == 2);
     CHECK(restored.events == events.size() - 1);
+    CHECK(restored.not_kept == 0);
     CHECK(again.outcomes() == ledger.outcomes());
     yanxiu::ShardedLedger other(program({{"categories", {{"homeroom", {{"min_lessons", 5}}}}}}), 2);
     CHECK_THROWS_AS(other.restore(path), yanxiu::ProgramError);

@@ -115,3 +115,18 @@ def test_a_device_or_a_link_is_written_through_not_replaced(tmp_path: Path) -> N
     link.symlink_to(target)
     assert cli(*evaluate_args(link)).returncode == 0
     assert link.is_symlink() and target.read_text(encoding="utf-8").startswith('{"participant"')
+
+
+def test_an_interrupted_simulate_leaves_the_earlier_cohort(tmp_path: Path) -> None:
+    assert cli("simulate", "--participants", "50", "--seed", "1", "--out", str(tmp_path)).returncode == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    proc = subprocess.Popen([str(CLI), "simulate", "--participants", "3000000", "--seed", "2", "--out", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

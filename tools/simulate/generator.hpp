@@ -26,6 +26,8 @@
 #include <string_view>
 #include <vector>
 
+#include <unistd.h>
+
 namespace yanxiu {
 
 namespace detail::sim {
@@ -232,14 +234,40 @@ private:
 class Sink {
 public:
     Sink() = default;
+    /// Writes to a temporary beside `path`, put in place by `publish()`.
     explicit Sink(const std::string& path) : path_(path) {
-        file_ = std::fopen(path.c_str(), "wb");
-        if (!file_) throw io_error(path, "cannot write", errno);
+        const std::filesystem::path target(path);
+        temp_ = (target.parent_path() / ("." + target.filename().string() + ".yanxiu-" +
+                                         std::to_string(static_cast<long>(::getpid())) + ".tmp"))
+                    .string();
+        if (temporary_hook()) temporary_hook()(temp_, true);
+        file_ = std::fopen(temp_.c_str(), "wb");
+        if (!file_) {
+            const int error = errno;
+            if (temporary_hook()) temporary_hook()(temp_, false);
+            temp_.clear();
+            throw io_error(path, "cannot write", error);
+        }
     }
     Sink(const Sink&) = delete;
     Sink& operator=(const Sink&) = delete;
     ~Sink() {
         if (file_) std::fclose(file_);
+        if (!temp_.empty()) {
+            std::remove(temp_.c_str());
+            if (temporary_hook()) temporary_hook()(temp_, false);
+        }
+    }
+    /// Renames the finished temporary over the file's path.
+    void publish() {
+        if (temp_.empty()) return;
+        if (std::rename(temp_.c_str(), path_.c_str()) != 0) throw io_error(path_, "cannot replace", errno);
+        if (temporary_hook()) temporary_hook()(temp_, false);
+        temp_.clear();
+    }
+    static SimulationTemporaryHook& temporary_hook() noexcept {
+        static SimulationTemporaryHook hook = nullptr;
+        return hook;
     }
 
     /// Room for `n` more bytes; write at most that many, then `commit`.
@@ -286,6 +314,7 @@ private:
         }
     }
     std::string path_;
+    std::string temp_;  // where the text goes until publish()
     std::FILE* file_ = nullptr;
     std::unique_ptr<char[]> block_;
     std::size_t capacity_ = 0, used_ = 0;

@@ -22,6 +22,10 @@ SimulatedCohort simulate(const Program& program, const SimulationOptions& option
     return cohort;
 }
 
+void set_simulation_temporary_hook(SimulationTemporaryHook hook) noexcept {
+    detail::sim::Sink::temporary_hook() = hook;
+}
+
 SimulationFiles simulate_to_directory(const Program& program, const SimulationOptions& options,
                                      const std::string& out_dir) {
     namespace fs = std::filesystem;
@@ -44,6 +48,7 @@ SimulationFiles simulate_to_directory(const Program& program, const SimulationOp
     ej.finish();
     ec.finish();
     census.finish();
+    for (detail::sim::Sink* sink : {&pj, &pc, &ej, &ec, &census}) sink->publish();  // all written: now in place
     files.participants = counts.participants;
     files.events = counts.events;
     files.malformed = counts.malformed;

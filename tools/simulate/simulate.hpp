@@ -62,8 +62,16 @@ struct SimulatedCohort {
 /// Simulates a cohort into `out_dir` (created if missing):
 /// participants.jsonl/.csv, events.jsonl/.csv and census.csv.  Streams the
 /// text out in large blocks, so only the compact events stay in memory.
-/// Throws `io_error` on an I/O error.
+/// Each file is written to a temporary beside it, and all five are renamed
+/// into place only once every one is written: a failed run leaves an
+/// earlier cohort as it was.  Throws `io_error` on an I/O error.
 SimulationFiles simulate_to_directory(const Program& program, const SimulationOptions& options,
                                       const std::string& out_dir);
+
+/// Called with each temporary file `simulate_to_directory` creates
+/// (`created` true) and when it is renamed or removed (false), e.g. for a
+/// signal handler that removes what an interrupted run leaves.
+using SimulationTemporaryHook = void (*)(const std::string& path, bool created);
+void set_simulation_temporary_hook(SimulationTemporaryHook hook) noexcept;
 
 }  // namespace yanxiu
