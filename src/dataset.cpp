@@ -614,11 +614,9 @@ AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::siz
         }
     }
     if (check_only) {
-        *check_only = detail::event_json(*program_, event, participant_text, text,
-                                         record_id_index ? std::string_view(event_id_strings_.str(record_id_index))
-                                                         : std::string_view(),
-                                         &note)
-                          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        const std::string_view id =
+            record_id_index ? std::string_view(event_id_strings_.str(record_id_index)) : std::string_view();
+        *check_only = detail::dump_line(detail::event_json(*program_, event, participant_text, text, id, &note));
         return AddStatus::accepted;
     }
     if (has_lesson) event.lesson = lessons_.intern(text);

@@ -3,6 +3,7 @@
 #include <yanxiu/io/error.hpp>
 #include <yanxiu/ledger.hpp>
 
+#include "io/fields.hpp"
 #include "io/read.hpp"
 #include "io/record_json.hpp"
 #include "io/scan.hpp"
@@ -60,10 +61,6 @@ std::optional<Rejection> record_from_json(const nlohmann::json& json, Record& re
     return std::nullopt;
 }
 
-std::string dump_line(const nlohmann::ordered_json& record) {
-    return record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 void fill(Update& update, const Outcome& o) {
     update.status = o.status;
     update.lessons_credited = o.lessons_credited;
@@ -98,7 +95,8 @@ AddResult Ledger::add_participant_checked(const Record& record, std::string wher
             state_->own.emplace_back();
             p = static_cast<std::uint32_t>(data_->participants().size() - 1);
         }
-        if (state_->journal) state_->journal->append('P', dump_line(detail::participant_json(*program_, data_->participants()[p])));
+        if (state_->journal)
+            state_->journal->append('P', detail::dump_line(detail::participant_json(*program_, data_->participants()[p])));
         if (!state_->parked.empty()) apply_parked(result.id);
     }
     if (result.result == AddStatus::rejected) result.rejection = data_->last_rejection();
@@ -173,7 +171,7 @@ Update Ledger::add_checked(const Record& event, std::string where, std::size_t l
     mine.push_back(PackedEvent::from(data_->events(), e));
     if (st.journal && !st.replaying_parked) {
         const std::string id = record_id(event.get(Field::id)).value_or("");
-        st.journal->append('E', dump_line(detail::event_json(*data_, e, id)));
+        st.journal->append('E', detail::dump_line(detail::event_json(*data_, e, id)));
     }
     const Outcome after = evaluate_participant(p, kEndOfTime, Detail::summary);
     st.status[p] = static_cast<std::uint8_t>(after.status);
@@ -196,7 +194,6 @@ bool Ledger::park(const std::string& participant, const Record& event, std::stri
     }
     auto& waiting = st.parked[participant];
     if (std::find(waiting.begin(), waiting.end(), json) != waiting.end()) {
-        if (waiting.empty()) st.parked.erase(participant);
         update.result = AddStatus::duplicate;
         update.parked = true;
         return true;
@@ -207,7 +204,8 @@ bool Ledger::park(const std::string& participant, const Record& event, std::stri
         if (used >= space.limit.load(std::memory_order_relaxed)) {
             if (waiting.empty()) st.parked.erase(participant);
             data_->reject_event(where, line, "participant", RejectCode::unknown_participant,
-                                "participant \"" + participant + "\" is not among the participants read, and " +
+                                "participant " + detail::quote_value(participant) +
+                                    " is not among the participants read, and " +
                                     std::to_string(space.limit.load()) +
                                     " events already wait for their participant (the limit)");
             update.result = AddStatus::rejected;
@@ -289,10 +287,10 @@ std::vector<Outcome> Ledger::outcomes(Instant as_of) const {
 }
 
 void Ledger::each_record(const std::function<void(char kind, const std::string& json)>& out) const {
-    for (const auto& p : data_->participants()) out('P', dump_line(detail::participant_json(*program_, p)));
+    for (const auto& p : data_->participants()) out('P', detail::dump_line(detail::participant_json(*program_, p)));
     const auto record_ids = data_->event_record_ids();
     for (std::size_t i = 0; i < data_->events().size(); ++i)
-        out('E', dump_line(detail::event_json(*data_, i, record_ids[i])));
+        out('E', detail::dump_line(detail::event_json(*data_, i, record_ids[i])));
     for (const auto& [who, waiting] : state_->parked)
         for (const auto& e : waiting) out('E', e);
 }
@@ -502,24 +500,24 @@ void ShardedLedger::each_record(const std::function<void(char kind, const std::s
 }
 
 void ShardedLedger::save(const std::string& path) {
-    const auto dump = [](const nlohmann::ordered_json& j) {
-        return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    };
     // Shard by shard, so that the whole state is never one document in memory.
     std::string participants, events, parked;
+    const auto add = [](std::string& list, const nlohmann::ordered_json& record) {
+        list += (list.empty() ? "\n" : ",\n") + detail::dump_line(record);
+    };
     for (auto& s : shards_) {
         nlohmann::ordered_json part;
         {
             std::lock_guard<std::mutex> lock(s->mutex);
             part = s->ledger.snapshot();
         }
-        for (const auto& p : part["participants"]) participants += (participants.empty() ? "\n" : ",\n") + dump(p);
-        for (const auto& e : part["events"]) events += (events.empty() ? "\n" : ",\n") + dump(e);
+        for (const auto& p : part["participants"]) add(participants, p);
+        for (const auto& e : part["events"]) add(events, e);
         if (part.contains("parked"))  // after every participant, they are parked again on restore
-            for (const auto& e : part["parked"]) parked += (parked.empty() ? "\n" : ",\n") + dump(e);
+            for (const auto& e : part["parked"]) add(parked, e);
     }
     const std::string text = "{\"format\":\"" + std::string(kLedgerSnapshotFormat) + "\",\"program\":" +
-                             dump(program_.to_json()) + ",\n\"participants\":[" + participants +
+                             detail::dump_line(program_.to_json()) + ",\n\"participants\":[" + participants +
                              "\n],\n\"events\":[" + events + "\n]" +
                              (parked.empty() ? std::string() : ",\n\"parked\":[" + parked + "\n]") + "}\n";
     const std::string tmp = path + ".tmp";

@@ -70,6 +70,12 @@ inline nlohmann::ordered_json event_json(const Dataset& data, std::size_t i, std
                       noted ? &data.notes()[static_cast<std::size_t>(e.end.time_since_epoch().count())] : nullptr);
 }
 
+/// Compact JSON on one line, in the record's own key order: how a ledger's
+/// journal, snapshot file and parked events write a record.
+inline std::string dump_line(const nlohmann::ordered_json& record) {
+    return record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 /// Compact JSON with sorted keys (nlohmann::json orders members by key).
 inline std::string canonical_dump(const nlohmann::ordered_json& record) {
     return nlohmann::json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
