@@ -11,6 +11,8 @@
 
 #include <yanxiu/durable.hpp>
 
+#include "io/fd.hpp"
+
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 
@@ -32,6 +34,8 @@
 #include <unistd.h>
 
 namespace yanxiu {
+
+using detail::write_all;
 
 std::string_view to_string(SyncPolicy policy) noexcept {
     switch (policy) {
@@ -125,23 +129,6 @@ void fsync_directory(const std::string& directory) {
     const int error = errno;
     ::close(fd);
     if (rc != 0) throw StateError(directory + ": cannot sync the state directory: " + errno_text(error));
-}
-
-/// Writes all of `bytes`; false with errno set when it cannot.
-bool write_all(int fd, std::string_view bytes) {
-    while (!bytes.empty()) {
-        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        if (n == 0) {
-            errno = EIO;
-            return false;
-        }
-        bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
 }
 
 /// Reads a file line by line (without the newline), with each line's byte

@@ -3,6 +3,7 @@
 #include <yanxiu/io/error.hpp>
 #include <yanxiu/ledger.hpp>
 
+#include "io/fd.hpp"
 #include "io/fields.hpp"
 #include "io/read.hpp"
 #include "io/record_json.hpp"
@@ -523,16 +524,10 @@ void ShardedLedger::save(const std::string& path) {
     const std::string tmp = path + ".tmp";
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw io_error(tmp, "cannot open for writing", errno);
-    std::size_t written = 0;
-    while (written < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            const int error = errno;
-            ::close(fd);
-            throw io_error(tmp, "cannot write", error);
-        }
-        written += static_cast<std::size_t>(n);
+    if (!detail::write_all(fd, text)) {
+        const int error = errno;
+        ::close(fd);
+        throw io_error(tmp, "cannot write", error);
     }
     if (::fsync(fd) != 0 || ::close(fd) != 0) throw io_error(tmp, "cannot write", errno);
     if (std::rename(tmp.c_str(), path.c_str()) != 0) throw io_error(path, "cannot replace with " + tmp, errno);
