@@ -11,48 +11,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include <sys/stat.h>
-
 namespace yanxiu::detail {
-
-/// Remembers a file's size when opened, and fails a read that ends on a
-/// different count or size: a file still being written (or cut) gives
-/// partial data that would look like a whole, smaller file.
-class SizeCheck {
-public:
-    SizeCheck(std::FILE* file, const std::string& path) : path_(path) {
-        struct stat st {};
-        if (::fstat(::fileno(file), &st) == 0 && S_ISREG(st.st_mode)) size_ = static_cast<std::uint64_t>(st.st_size);
-        file_ = file;
-    }
-    void add(std::size_t n) noexcept { read_ += n; }
-    /// At the end of the file; throws io_error when the size moved.
-    void finish() const {
-        if (size_ == kNotRegular) return;
-        struct stat st {};
-        const bool stat_ok = ::fstat(::fileno(file_), &st) == 0;
-        const auto now = stat_ok ? static_cast<std::uint64_t>(st.st_size) : size_;
-        if (read_ != size_ || now != size_)
-            throw io_error(path_,
-                           "changed size while being read (" + std::to_string(size_) + " bytes when opened, " +
-                               std::to_string(read_) + " read, " + std::to_string(now) +
-                               " now): read it again once it is complete",
-                           EIO);
-    }
-
-private:
-    static constexpr std::uint64_t kNotRegular = ~std::uint64_t{0};
-    std::string path_;
-    std::FILE* file_ = nullptr;
-    std::uint64_t size_ = kNotRegular;
-    std::uint64_t read_ = 0;
-};
 
 /// The format of `path` by extension (.csv; .jsonl, .ndjson, .json), else by
 /// the first significant byte of `text` ('{' or '[': JSON Lines).
@@ -108,16 +72,12 @@ void scan_file(const std::string& path, Format format, std::size_t chunk_bytes, 
         const std::size_t cut = eof ? buffer.size() : safe_cut(buffer, is_csv);
         if (cut == 0 && !eof) {
             if (buffer.size() > max_line) {
-                // No record ends within the limit: reject it, and skip to the next newline.
-                const std::size_t line = is_csv ? csv.line() : lines_before + 1;
-                on_error(line, "", RejectCode::too_long,
-                         "the line is longer than the limit of " + std::to_string(max_line) + " bytes (max_line_bytes)");
+                // No record ends within the limit: reject it; the next pass drops it up to its newline.
+                on_error(is_csv ? csv.line() : lines_before + 1, "", RejectCode::too_long,
+                         too_long_message(std::nullopt, max_line));
                 if (is_csv) csv.skip_line();
                 else ++lines_before;
                 skipping = true;
-                const std::size_t nl = buffer.find('\n');
-                if (nl == std::string::npos) buffer.clear();
-                else buffer.erase(0, nl + 1), skipping = false;
                 first = false;
                 want = std::max<std::size_t>(chunk_bytes, 1);
                 continue;

@@ -298,18 +298,19 @@ inline bool scan_flat_object_fast(std::string_view line, RecordFields& fields) {
     }
 }
 
-/// Calls `on_record(fields, line)` for each JSON object line and
-/// `on_error(line, field, code, message)` for each unusable line.  Blank lines
-/// are not records.
 /// A line (or CSV record) longer than this is rejected `too_long` unread.
 inline constexpr std::size_t kDefaultMaxLineBytes = std::size_t{1} << 20;
 
-/// The rejection message of a line over the limit.
-inline std::string too_long_message(std::size_t length, std::size_t limit) {
-    return "the line is " + std::to_string(length) + " bytes, longer than the limit of " + std::to_string(limit) +
-           " (max_line_bytes)";
+/// The rejection message of a line over the limit (of `length` bytes, when known).
+inline std::string too_long_message(std::optional<std::size_t> length, std::size_t limit) {
+    return length ? "the line is " + std::to_string(*length) + " bytes, longer than the limit of " +
+                        std::to_string(limit) + " (max_line_bytes)"
+                  : "the line is longer than the limit of " + std::to_string(limit) + " bytes (max_line_bytes)";
 }
 
+/// Calls `on_record(fields, line)` for each JSON object line and
+/// `on_error(line, field, code, message)` for each unusable line.  Blank lines
+/// are not records; a line over `max_line` bytes is rejected `too_long`.
 template <class OnRecord, class OnError>
 void scan_jsonl(std::string_view text, OnRecord&& on_record, OnError&& on_error, std::size_t lines_before = 0,
                 bool at_file_start = true, std::size_t max_line = kDefaultMaxLineBytes) {
@@ -432,6 +433,12 @@ inline bool split_csv_record(std::string_view text, std::size_t& pos, std::size_
 /// `safe_cut`): the header from the first piece, then data rows.
 class CsvScanner {
 public:
+    std::size_t max_line = kDefaultMaxLineBytes;  ///< a longer record is rejected too_long
+    /// The line the next record starts on.
+    [[nodiscard]] std::size_t line() const noexcept { return line_; }
+    /// Passes over a record the caller skipped (one that ended at a newline).
+    void skip_line() noexcept { ++line_; }
+
     /// Scans `text`; `at_file_start` skips a byte-order mark and reads the header.
     template <class OnRecord, class OnError>
     void feed(std::string_view text, bool at_file_start, OnRecord&& on_record, OnError&& on_error) {
@@ -524,15 +531,6 @@ private:
 
     bool header_done_ = false;
     std::size_t line_ = 1;
-
-public:
-    std::size_t max_line = kDefaultMaxLineBytes;  ///< a longer record is rejected too_long
-    /// The line the next record starts on.
-    [[nodiscard]] std::size_t line() const noexcept { return line_; }
-    /// Passes over a record the caller skipped (one that ended at a newline).
-    void skip_line() noexcept { ++line_; }
-
-private:
     std::vector<std::optional<Field>> columns_;
     std::optional<FieldError> header_error_;
     std::vector<std::string> cells_;

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <stdexcept>
 
+#include <sys/stat.h>
+
 #include <iconv.h>
 
 namespace yanxiu::detail {
@@ -23,6 +25,39 @@ std::string_view to_string(Encoding e) noexcept {
 }
 
 namespace {
+
+/// Remembers a file's size when opened, and fails a read that ends on a
+/// different count or size: a file still being written (or cut) gives
+/// partial data that would look like a whole, smaller file.
+class SizeCheck {
+public:
+    SizeCheck(std::FILE* file, const std::string& path) : path_(path) {
+        struct stat st {};
+        if (::fstat(::fileno(file), &st) == 0 && S_ISREG(st.st_mode)) size_ = static_cast<std::uint64_t>(st.st_size);
+        file_ = file;
+    }
+    void add(std::size_t n) noexcept { read_ += n; }
+    /// At the end of the file; throws io_error when the size moved.
+    void finish() const {
+        if (size_ == kNotRegular) return;
+        struct stat st {};
+        const bool stat_ok = ::fstat(::fileno(file_), &st) == 0;
+        const auto now = stat_ok ? static_cast<std::uint64_t>(st.st_size) : size_;
+        if (read_ != size_ || now != size_)
+            throw io_error(path_,
+                           "changed size while being read (" + std::to_string(size_) + " bytes when opened, " +
+                               std::to_string(read_) + " read, " + std::to_string(now) +
+                               " now): read it again once it is complete",
+                           EIO);
+    }
+
+private:
+    static constexpr std::uint64_t kNotRegular = ~std::uint64_t{0};
+    std::string path_;
+    std::FILE* file_ = nullptr;
+    std::uint64_t size_ = kNotRegular;
+    std::uint64_t read_ = 0;
+};
 
 /// A converter to UTF-8, closed on destruction.
 struct Converter {
