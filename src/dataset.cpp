@@ -86,7 +86,6 @@ void Dataset::reject(std::string_view file, std::size_t line, std::string_view f
                      std::string message) {
     last_rejection_ = Rejection{std::string(file), line, std::string(field), code, std::move(message)};
     if (checking_) return;
-    ++rejection_total_;
     ++rejection_counts_[static_cast<std::size_t>(code)];
     if (on_rejection) on_rejection(*last_rejection_);
     if (rejections_.size() < rejections_kept) rejections_.push_back(*last_rejection_);

@@ -267,8 +267,6 @@ public:
     [[nodiscard]] const std::array<std::size_t, std::size(kRejectCodes)>& rejection_counts() const noexcept {
         return rejection_counts_;
     }
-    /// How many rejections were made in all (kept or not).
-    [[nodiscard]] std::size_t rejection_total() const noexcept { return rejection_total_; }
     /// Files read that were not UTF-8, with the encoding they were read
     /// in ("UTF-16LE", "UTF-16BE", "GB18030"): converted to UTF-8 as read.
     [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& decoded_files() const noexcept {
@@ -358,7 +356,6 @@ private:
     detail::IdIndex events_without_id_;             // content -> event, for records without an id
     std::vector<Rejection> rejections_;
     std::array<std::size_t, std::size(kRejectCodes)> rejection_counts_{};
-    std::size_t rejection_total_ = 0;
     std::optional<Rejection> last_rejection_;
     std::vector<std::pair<std::string, std::string>> decoded_files_;
     bool checking_ = false;  // inside check_event: rejections are not counted or kept

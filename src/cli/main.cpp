@@ -295,10 +295,6 @@ int cmd_validate(const Args& args) {
     return kOk;
 }
 
-std::uint64_t parse_whole(const std::string& text, const std::string& option, std::uint64_t low, std::uint64_t high);
-/// --max-line-bytes, --max-field-bytes onto a dataset.
-void apply_limits(const Args& args, yanxiu::Dataset& data);
-
 /// Rejections kept in memory (for messages); every one is counted, and
 /// streamed to --rejects as it is made, so a file of bad lines needs no
 /// memory per line.
@@ -399,6 +395,18 @@ void print_summary(const char* what, const yanxiu::ReadSummary& s) {
                  s.rejected, s.duplicates);
 }
 
+/// A whole number option within [low, high].
+std::uint64_t parse_whole(const std::string& text, const std::string& option, std::uint64_t low, std::uint64_t high) {
+    std::uint64_t value = 0;
+    bool ok = !text.empty() && text.size() <= 19;
+    for (char c : text) ok = ok && c >= '0' && c <= '9';
+    if (ok) value = std::stoull(text);
+    if (!ok || value < low || value > high)
+        throw UsageError(option + " needs a whole number from " + std::to_string(low) + " to " + std::to_string(high));
+    return value;
+}
+
+/// --max-line-bytes, --max-field-bytes onto a dataset.
 void apply_limits(const Args& args, yanxiu::Dataset& data) {
     if (auto n = args.get("max-line-bytes"))
         data.max_line_bytes = static_cast<std::size_t>(parse_whole(*n, "--max-line-bytes", 64, std::uint64_t{1} << 30));
@@ -497,17 +505,6 @@ private:
     bool on_;
     bool shown_ = false;
 };
-
-/// A whole number option within [low, high].
-std::uint64_t parse_whole(const std::string& text, const std::string& option, std::uint64_t low, std::uint64_t high) {
-    std::uint64_t value = 0;
-    bool ok = !text.empty() && text.size() <= 19;
-    for (char c : text) ok = ok && c >= '0' && c <= '9';
-    if (ok) value = std::stoull(text);
-    if (!ok || value < low || value > high)
-        throw UsageError(option + " needs a whole number from " + std::to_string(low) + " to " + std::to_string(high));
-    return value;
-}
 
 /// --lang zh|en (default zh).
 yanxiu::Lang parse_lang_option(const Args& args) {
