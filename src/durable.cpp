@@ -71,6 +71,13 @@ std::uint32_t crc(std::string_view bytes) {
     return static_cast<std::uint32_t>(c);
 }
 
+/// A CRC as the 8 hex digits the files hold.
+std::string hex8(std::uint32_t value) {
+    char hex[9];
+    std::snprintf(hex, sizeof hex, "%08x", value);
+    return std::string(hex, 8);
+}
+
 /// One framed line: "CRC KIND JSON\n".
 void frame(std::string& out, char kind, std::string_view json) {
     const std::size_t at = out.size();
@@ -78,9 +85,7 @@ void frame(std::string& out, char kind, std::string_view json) {
     out += kind;
     out += ' ';
     out.append(json.data(), json.size());
-    char hex[9];
-    std::snprintf(hex, sizeof hex, "%08x", crc(std::string_view(out).substr(at + 9)));
-    std::memcpy(&out[at], hex, 8);
+    out.replace(at, 8, hex8(crc(std::string_view(out).substr(at + 9))));
     out += '\n';
 }
 
@@ -422,11 +427,7 @@ struct DurableLedger::Impl final : Journal {
 
     void open() {
         const auto started = std::chrono::steady_clock::now();
-        fingerprint = [&] {
-            char hex[9];
-            std::snprintf(hex, sizeof hex, "%08x", crc(program.to_json().dump()));
-            return std::string(hex);
-        }();
+        fingerprint = hex8(crc(program.to_json().dump()));
         ledger.set_park_limit(options.park_limit);
         take_lock();
         std::vector<std::uint64_t> snapshots, logs;
@@ -556,15 +557,21 @@ struct DurableLedger::Impl final : Journal {
         auto adding = enter();
         check_healthy();
         auto result = add();
-        std::uint64_t target;
-        {
-            std::lock_guard<std::mutex> lock(log_mutex);
-            target = appended;  // covers a duplicate of a record still on its way to disk, too
-        }
+        const std::uint64_t target = appended_so_far();  // covers a duplicate of a record still on its way, too
         adding.unlock();
+        settle(target);
+        return result;
+    }
+
+    [[nodiscard]] std::uint64_t appended_so_far() {
+        std::lock_guard<std::mutex> lock(log_mutex);
+        return appended;
+    }
+
+    /// Returns once record `target` is durable, checkpointing if the log has grown past its bound.
+    void settle(std::uint64_t target) {
         wait_durable(target);
         maybe_checkpoint();
-        return result;
     }
 
     void maybe_checkpoint() {
@@ -708,15 +715,7 @@ Update DurableLedger::add_unsynced(const Record& event) {
     return impl_->ledger.add(event);
 }
 
-void DurableLedger::sync() {
-    std::uint64_t target;
-    {
-        std::lock_guard<std::mutex> lock(impl_->log_mutex);
-        target = impl_->appended;
-    }
-    impl_->wait_durable(target);
-    impl_->maybe_checkpoint();
-}
+void DurableLedger::sync() { impl_->settle(impl_->appended_so_far()); }
 
 std::optional<Outcome> DurableLedger::outcome(std::string_view id, Instant as_of) {
     return impl_->ledger.outcome(id, as_of);

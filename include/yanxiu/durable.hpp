@@ -62,8 +62,8 @@ struct DurableOptions {
     SyncPolicy sync = SyncPolicy::always;
     std::chrono::milliseconds sync_interval{100};  ///< for SyncPolicy::interval
     /// A checkpoint (new snapshot, new log) is written once the log is larger
-    /// than this, by the add that crosses it (other adds wait meanwhile), and
-    /// on open.  0: only when `checkpoint()` is called.
+    /// than this: by the add that crosses it (other adds wait meanwhile), or
+    /// on open if the log replayed is.  0: only when `checkpoint()` is called.
     std::uint64_t checkpoint_bytes = std::uint64_t{256} << 20;
     std::size_t shards = 16;                   ///< see ShardedLedger
     std::size_t park_limit = kDefaultParkLimit;  ///< see Ledger::set_park_limit
