@@ -114,6 +114,13 @@ std::string_view message(RejectCode code, Lang lang) noexcept {
         case RejectCode::unknown_exam: return pick(lang, "考试不在本次培训方案中", "the exam is not one of the programme's");
         case RejectCode::outside_window: return pick(lang, "认定学时的日期不在研修时间内", "a manual credit dated outside the training window");
         case RejectCode::too_long: return pick(lang, "记录或字段过长", "a line or a field is too long");
+        case RejectCode::unknown_key: return pick(lang, "含有 xAPI 规范未定义的属性", "a property xAPI does not define");
+        case RejectCode::empty_value: return pick(lang, "属性值为空（null 或空对象）", "a property is null or an empty object");
+        case RejectCode::bad_iri: return pick(lang, "不是有效的 IRI 标识", "not a valid IRI");
+        case RejectCode::bad_uuid: return pick(lang, "不是有效的 UUID", "not a valid UUID");
+        case RejectCode::bad_actor: return pick(lang, "学习者（或小组）标识不符合规范", "the agent or group is not identified as xAPI requires");
+        case RejectCode::bad_score: return pick(lang, "成绩不在允许范围内", "a score is outside its allowed range");
+        case RejectCode::bad_value: return pick(lang, "属性值不在允许的取值或格式内", "a value is not one the specification allows");
     }
     return "";
 }

@@ -171,6 +171,13 @@ enum class RejectCode : std::uint8_t {
     unknown_exam,              ///< an exam record naming an exam the programme does not declare
     outside_window,            ///< a manual credit dated outside the training window
     too_long,                  ///< a line or a field longer than the reader's limit
+    unknown_key,               ///< xAPI: a property the specification does not define there
+    empty_value,               ///< xAPI: null or an empty object outside extensions
+    bad_iri,                   ///< xAPI: not an IRI (or an mbox that is not mailto:)
+    bad_uuid,                  ///< xAPI: not a UUID in standard form
+    bad_actor,                 ///< xAPI: an agent or group without exactly one identifier, a bad member list
+    bad_score,                 ///< xAPI: scaled outside [-1, 1], raw outside [min, max], min not below max
+    bad_value,                 ///< xAPI: a value outside its enumeration or format (version, language tag, ...)
 };
 
 /// Every rejection code, in a fixed order.
@@ -181,7 +188,10 @@ inline constexpr RejectCode kRejectCodes[] = {
     RejectCode::unknown_kind,        RejectCode::duplicate_key,    RejectCode::duplicate_id,
     RejectCode::too_deep,            RejectCode::bad_utf8,         RejectCode::number_out_of_range,
     RejectCode::unknown_category,    RejectCode::unknown_sector,   RejectCode::category_sector_mismatch,
-    RejectCode::unknown_exam,        RejectCode::outside_window,   RejectCode::too_long};
+    RejectCode::unknown_exam,        RejectCode::outside_window,   RejectCode::too_long,
+    RejectCode::unknown_key,         RejectCode::empty_value,      RejectCode::bad_iri,
+    RejectCode::bad_uuid,            RejectCode::bad_actor,        RejectCode::bad_score,
+    RejectCode::bad_value};
 
 /// The stable spelling of a rejection code.
 [[nodiscard]] constexpr std::string_view to_string(RejectCode code) noexcept {
@@ -207,6 +217,13 @@ inline constexpr RejectCode kRejectCodes[] = {
         case RejectCode::unknown_exam: return "unknown_exam";
         case RejectCode::outside_window: return "outside_window";
         case RejectCode::too_long: return "too_long";
+        case RejectCode::unknown_key: return "unknown_key";
+        case RejectCode::empty_value: return "empty_value";
+        case RejectCode::bad_iri: return "bad_iri";
+        case RejectCode::bad_uuid: return "bad_uuid";
+        case RejectCode::bad_actor: return "bad_actor";
+        case RejectCode::bad_score: return "bad_score";
+        case RejectCode::bad_value: return "bad_value";
     }
     return "malformed";
 }

@@ -5,11 +5,13 @@
 #include "io/fields.hpp"
 #include "io/read.hpp"
 #include "io/scan.hpp"
+#include "io/xapi_check.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace yanxiu {
@@ -48,7 +50,9 @@ inline bool is_ws(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' |
 /// starting per line (JSON Lines or pretty-printed).
 class Splitter {
 public:
-    explicit Splitter(std::string_view text) : text_(text) {
+    /// `first_line`: the line `text` starts on (a page's statement array
+    /// inside a larger text).
+    explicit Splitter(std::string_view text, std::size_t first_line = 1) : text_(text), line_(first_line) {
         pos_ = skip_bom(text_);
         skip_ws();
         if (pos_ < text_.size() && text_[pos_] == '[') {
@@ -232,7 +236,7 @@ private:
 
     std::string_view text_;
     std::size_t pos_ = 0;
-    std::size_t line_ = 1;
+    std::size_t line_;
     std::size_t last_value_end_line_ = 0;
     bool in_array_ = false, expect_value_ = true, after_comma_ = false, closed_ = false, done_ = false;
     bool last_unterminated_ = false, lines_mode_ = false;
@@ -321,17 +325,32 @@ inline std::optional<FieldError> parse_statement(std::string_view text, nlohmann
     return std::nullopt;
 }
 
+/// The IRIs the mapping looks for.
+inline constexpr std::string_view kVoidedVerb = "http://adlnet.gov/expapi/verbs/voided";
+inline constexpr const char* kSessionId = "https://w3id.org/xapi/cmi5/context/extensions/sessionid";
+inline constexpr const char* kWaiveReason = "https://w3id.org/xapi/cmi5/result/extensions/reason";
+
 /// What one statement became in the first pass.
 struct Candidate {
     enum class Kind : std::uint8_t { ignored, rejected, event } kind = Kind::ignored;
+    enum class What : std::uint8_t { study, quiz, credit } what = What::study;
     std::size_t line = 0;
-    std::string verb;          ///< ignored: the verb's last segment
+    std::string verb;                                 ///< ignored: the verb's last segment
     FieldError error{"", RejectCode::malformed, ""};  ///< rejected
-    std::string statement_id;  ///< event: for voiding and as the event id
-    bool quiz = false;
-    std::string participant, lesson, start, end;  ///< start is `at` for a quiz
+    std::string statement_id;                         ///< event: for voiding and as the event id
+    std::string participant, lesson;
+    Instant at{};              ///< study: the session's end; quiz, credit: when
+    std::int64_t seconds = 0;  ///< study: the session's length; credit: the seconds credited
+    std::string session;       ///< study closing a cmi5 session: its registration and session id
     std::optional<double> score;
     std::optional<bool> completed;
+    std::string by, reason;  ///< credit
+};
+
+/// What the first pass learns across statements.
+struct Seen {
+    std::unordered_set<std::string> voided;             ///< targets of voiding statements
+    std::unordered_map<std::string, Instant> launches;  ///< cmi5 session -> its earliest `launched`
 };
 
 inline bool one_of(std::string_view s, std::initializer_list<std::string_view> options) {
@@ -340,152 +359,274 @@ inline bool one_of(std::string_view s, std::initializer_list<std::string_view> o
     return false;
 }
 
-/// Maps one parsed statement; `voided` collects the targets of voiding statements.
+/// The participant an agent names: account name, else the mbox address,
+/// else openid, else mbox_sha1sum.
+inline std::string agent_identity(const nlohmann::json& agent) {
+    if (const auto* name = string_member(agent, {"account", "name"})) return *name;
+    if (const auto* mbox = string_member(agent, {"mbox"})) {
+        constexpr std::string_view mailto = "mailto:";
+        return mbox->compare(0, mailto.size(), mailto) == 0 ? mbox->substr(mailto.size()) : *mbox;
+    }
+    if (const auto* openid = string_member(agent, {"openid"})) return *openid;
+    if (const auto* sha = string_member(agent, {"mbox_sha1sum"})) return *sha;
+    return {};
+}
+
+/// A quiz score on the 0-100 scale `pass_score` uses: 100 x scaled (a
+/// negative scaled score counts as 0); else raw placed in [min, max] (min
+/// taken as 0 when absent, so raw/max); else none.
+inline std::optional<double> quiz_score(const nlohmann::json& s) {
+    const auto* score = member(s, {"result", "score"});
+    if (!score) return std::nullopt;
+    auto number = [&](const char* key) -> std::optional<double> {
+        const auto* v = member(*score, {key});
+        if (!v || !v->is_number()) return std::nullopt;
+        return v->get<double>();
+    };
+    if (auto scaled = number("scaled")) return std::max(0.0, *scaled) * 100;
+    auto raw = number("raw"), max = number("max");
+    if (!raw || !max) return std::nullopt;
+    const double min = number("min").value_or(0);
+    if (!(*max > min)) return std::nullopt;  // min absent and max <= 0: no scale to place raw on
+    return std::clamp((*raw - min) / (*max - min) * 100, 0.0, 100.0);
+}
+
+/// Maps one statement that passed check_statement.
 inline Candidate map_statement(const nlohmann::json& s, const Program& program, const XapiOptions& options,
-                               std::unordered_set<std::string>& voided) {
+                               Version version, Seen& seen) {
     Candidate c;
     auto reject = [&](std::string field, RejectCode code, std::string message) {
         c.kind = Candidate::Kind::rejected;
         c.error = FieldError{std::move(field), code, std::move(message)};
         return c;
     };
-    const auto* verb_id = string_member(s, {"verb", "id"});
-    if (!verb_id) {
-        if (member(s, {"verb", "id"})) return reject("verb.id", RejectCode::bad_type, "verb.id must be a string");
-        return reject("verb.id", RejectCode::missing_field, "a statement needs verb.id");
-    }
-    const std::string verb(last_segment(*verb_id));
+    const std::string& verb_id = s["verb"]["id"].get_ref<const std::string&>();
+    const std::string verb(last_segment(verb_id));
     auto ignore = [&] {
         c.kind = Candidate::Kind::ignored;
         c.verb = verb;
         return c;
     };
-    if (verb == "voided") {
-        if (const auto* target = string_member(s, {"object", "id"})) voided.insert(*target);
+    if (verb_id == kVoidedVerb) {
+        seen.voided.insert(s["object"]["id"].get<std::string>());
         return ignore();
     }
+    // A participant is one person doing an activity: a group as actor, or an
+    // agent, a statement or a SubStatement as object, maps to nothing.
+    const auto* actor_type = string_member(s["actor"], {"objectType"});
+    const auto* object_type = string_member(s["object"], {"objectType"});
+    if ((actor_type && *actor_type == "Group") || (object_type && *object_type != "Activity")) return ignore();
+
+    // The statement's time: its timestamp, else when the LRS stored it.
+    std::optional<Instant> at;
+    const char* time_field = member(s, {"timestamp"}) ? "timestamp" : "stored";
+    if (const auto* when = string_member(s, {time_field})) {
+        std::string error;
+        at = parse_xapi_timestamp(*when, version, program.time_zone(), &error);
+        if (!at) return reject(time_field, RejectCode::bad_timestamp, detail::quote_value(*when) + ": " + error);
+    }
+
+    // cmi5: statements of one launch share a registration and a session id.
+    std::string session;
+    const auto* registration = string_member(s, {"context", "registration"});
+    const auto* session_id = member(s, {"context", "extensions", kSessionId});
+    if (registration && session_id && session_id->is_string() && !session_id->get_ref<const std::string&>().empty())
+        session = *registration + ' ' + session_id->get<std::string>();
+    if (verb == "launched" && !session.empty()) {
+        if (at) {
+            auto [it, inserted] = seen.launches.emplace(session, *at);
+            if (!inserted && *at < it->second) it->second = *at;
+        }
+        return ignore();
+    }
+
     const auto* type = string_member(s, {"object", "definition", "type"});
     const std::string_view type_tail = type ? last_segment(*type) : std::string_view{};
     const bool assessment = one_of(type_tail, {"assessment", "attempt", "cmi.interaction"});
     const auto* duration = member(s, {"result", "duration"});
-    bool quiz = false, study = false;
-    if (one_of(verb, {"passed", "failed", "scored"}) || (verb == "completed" && assessment))
-        quiz = true;
-    else if (duration && one_of(verb, {"terminated", "completed", "experienced", "attended", "paused"}))
-        study = true;
-    if (!quiz && !study) return ignore();
-    c.quiz = quiz;
+    if (verb == "waived") c.what = Candidate::What::credit;
+    else if (one_of(verb, {"passed", "failed", "scored"}) || (verb == "completed" && (assessment || !session.empty())))
+        c.what = Candidate::What::quiz;
+    else if (duration && one_of(verb, {"terminated", "abandoned", "completed", "experienced", "attended", "paused"}))
+        c.what = Candidate::What::study;
+    else
+        return ignore();
 
-    if (const auto* id = member(s, {"id"})) {
-        if (!id->is_string()) return reject("id", RejectCode::bad_type, "the statement id must be a string");
-        c.statement_id = id->get<std::string>();
-    }
-    const auto* actor = member(s, {"actor"});
-    if (!actor || !actor->is_object()) return reject("actor", RejectCode::missing_field, "a statement needs an actor");
-    if (const auto* name = string_member(*actor, {"account", "name"})) {
-        c.participant = *name;
-    } else if (const auto* mbox = string_member(*actor, {"mbox"})) {
-        constexpr std::string_view mailto = "mailto:";
-        c.participant = mbox->compare(0, mailto.size(), mailto) == 0 ? mbox->substr(mailto.size()) : *mbox;
-    } else if (const auto* openid = string_member(*actor, {"openid"})) {
-        c.participant = *openid;
-    } else {
-        return reject("actor", RejectCode::missing_field, "the actor has no account name, mbox or openid");
-    }
-    const auto* object_id = member(s, {"object", "id"});
-    if (!object_id) return reject("object.id", RejectCode::missing_field, "a statement needs object.id");
-    if (!object_id->is_string()) return reject("object.id", RejectCode::bad_type, "object.id must be a string");
-    c.lesson = lesson_of(object_id->get_ref<const std::string&>(), options);
+    if (const auto* id = string_member(s, {"id"})) c.statement_id = *id;
+    c.participant = agent_identity(s["actor"]);
+    if (c.participant.empty()) return reject("actor", RejectCode::missing_field, "the actor's identifier is empty");
+    c.lesson = lesson_of(s["object"]["id"].get_ref<const std::string&>(), options);
     if (c.lesson.empty())
         return reject("object.id", RejectCode::missing_field, "the object id names no lesson under the lesson mapping");
+    if (!at) return reject("timestamp", RejectCode::missing_field, "the statement has neither timestamp nor stored");
+    c.at = *at;
 
-    const char* time_field = "timestamp";
-    const auto* when = member(s, {"timestamp"});
-    if (!when || when->is_null()) time_field = "stored", when = member(s, {"stored"});
-    if (!when || when->is_null()) return reject("timestamp", RejectCode::missing_field, "the statement has no timestamp");
-    if (!when->is_string()) return reject(time_field, RejectCode::bad_type, std::string(time_field) + " must be a string");
-    std::string error;
-    auto at = parse_instant(when->get_ref<const std::string&>(), program.time_zone(), &error);
-    if (!at) return reject(time_field, RejectCode::bad_timestamp, detail::quote_value(when->get<std::string>()) + ": " + error);
-
-    if (study) {
-        if (!duration->is_string())
-            return reject("result.duration", RejectCode::bad_type, "result.duration must be an ISO 8601 string");
+    if (c.what == Candidate::What::study) {
         std::string why;
-        auto length = parse_duration(duration->get_ref<const std::string&>(), &why);
-        // xAPI durations are ISO 8601 only; a plain number of seconds is ours, not theirs.
-        if (length && duration->get_ref<const std::string&>().front() != 'P')
-            length.reset(), why = "expected an ISO 8601 duration such as PT45M";
+        auto length = parse_iso_duration(duration->get_ref<const std::string&>(), &why);
         if (!length) return reject("result.duration", RejectCode::bad_duration, why);
-        if (*length > kMaxSession)
+        if (length->calendar())
+            return reject("result.duration", RejectCode::session_too_long,
+                          "a duration with years or months is longer than 24 hours");
+        if (length->seconds > static_cast<double>(kMaxSession.count()))
             return reject("result.duration", RejectCode::session_too_long, "a study session may last at most 24 hours");
-        c.start = format_instant_utc(*at - *length);
-        c.end = format_instant_utc(*at);
-        return c.kind = Candidate::Kind::event, c;
+        c.seconds = static_cast<std::int64_t>(std::floor(length->seconds));
+        if (one_of(verb, {"terminated", "abandoned"})) c.session = std::move(session);
+    } else if (c.what == Candidate::What::quiz) {
+        c.score = quiz_score(s);
+        if (const auto* completion = member(s, {"result", "completion"})) c.completed = completion->get<bool>();
+    } else {
+        // A waived AU: a manual credit of the lesson's catalogue length, by
+        // whoever the LRS names as the statement's authority.
+        const Lesson* lesson = program.find_lesson(c.lesson);
+        if (!lesson || lesson->length.count() <= 0)
+            return reject("object.id", RejectCode::unknown_lesson,
+                          "a waived lesson is credited with its catalogue length, and " + detail::quote_value(c.lesson) +
+                              " has none in the programme");
+        c.seconds = lesson->length.count();
+        if (const auto* authority = member(s, {"authority"})) {
+            const auto* members = member(*authority, {"member"});
+            c.by = agent_identity(members && members->is_array() && !members->empty() ? (*members)[0] : *authority);
+        }
+        if (c.by.empty()) c.by = "xapi";
+        if (const auto* reason = string_member(s, {"result", "extensions", kWaiveReason})) c.reason = *reason;
+        else c.reason = "waived";
     }
-    c.start = format_instant_utc(*at);
-    const auto* scaled = member(s, {"result", "score", "scaled"});
-    const auto* raw = member(s, {"result", "score", "raw"});
-    const auto* max = member(s, {"result", "score", "max"});
-    if (scaled && !scaled->is_null()) {
-        if (!scaled->is_number()) return reject("result.score.scaled", RejectCode::bad_type, "the scaled score must be a number");
-        c.score = scaled->get<double>() * 100;
-    } else if (raw && max && raw->is_number() && max->is_number() && max->get<double>() > 0) {
-        c.score = raw->get<double>() / max->get<double>() * 100;
-    }
-    if (const auto* completion = member(s, {"result", "completion"}); completion && !completion->is_null()) {
-        if (!completion->is_boolean())
-            return reject("result.completion", RejectCode::bad_type, "result.completion must be true or false");
-        c.completed = completion->get<bool>();
-    }
-    return c.kind = Candidate::Kind::event, c;
+    c.kind = Candidate::Kind::event;
+    return c;
 }
 
 /// The event record a mapped statement stands for.
 void candidate_record(const Candidate& c, Record& fields) {
     fields.clear();
-    fields.set(Field::kind, c.quiz ? "quiz" : "study");
+    using What = Candidate::What;
+    fields.set(Field::kind, c.what == What::study ? "study" : c.what == What::quiz ? "quiz" : "credit");
     if (!c.statement_id.empty()) fields.set(Field::id, c.statement_id);
     fields.set(Field::participant, c.participant);
     fields.set(Field::lesson, c.lesson);
-    if (c.quiz) {
-        fields.set(Field::at, c.start);
+    if (c.what == What::study) {
+        fields.set(Field::start, format_instant_utc(c.at - Seconds{c.seconds}));
+        fields.set(Field::end, format_instant_utc(c.at));
+        return;
+    }
+    fields.set(Field::at, format_instant_utc(c.at));
+    if (c.what == What::quiz) {
         if (c.score) fields.slot(Field::score).set_number(*c.score);
         if (c.completed) fields.slot(Field::completed).set_boolean(*c.completed);
     } else {
-        fields.set(Field::start, c.start);
-        fields.set(Field::end, c.end);
+        fields.slot(Field::seconds).set_integer(c.seconds);
+        fields.set(Field::by, c.by);
+        fields.set(Field::reason, c.reason);
     }
+}
+
+/// Where a StatementResult's `statements` array lies in a page's text: the
+/// offsets of its `[` and one past its `]`, if the object has that key at
+/// its top level with an array value.  A scan, not a parse: the page's
+/// statements are parsed one by one, each with its own line.
+inline std::optional<std::pair<std::size_t, std::size_t>> statements_array(std::string_view page) {
+    std::size_t depth = 0;
+    bool in_string = false, key_is_statements = false, expect_value = false;
+    std::size_t string_start = 0;
+    for (std::size_t i = 0; i < page.size(); ++i) {
+        const char d = page[i];
+        if (in_string) {
+            if (d == '\\') ++i;
+            else if (d == '"') {
+                in_string = false;
+                if (depth == 1 && !expect_value) key_is_statements = page.substr(string_start, i - string_start) == "statements";
+            }
+            continue;
+        }
+        if (is_ws(d)) continue;
+        if (depth == 1 && expect_value) {
+            expect_value = false;
+            if (key_is_statements) {
+                if (d != '[') return std::nullopt;
+                // Find the matching ']'.
+                std::size_t inner = 0;
+                bool quoted = false;
+                for (std::size_t j = i; j < page.size(); ++j) {
+                    const char e = page[j];
+                    if (quoted) {
+                        if (e == '\\') ++j;
+                        else if (e == '"') quoted = false;
+                    } else if (e == '"') {
+                        quoted = true;
+                    } else if (e == '[' || e == '{') {
+                        ++inner;
+                    } else if ((e == ']' || e == '}') && --inner == 0) {
+                        return std::make_pair(i, j + 1);
+                    }
+                }
+                return std::nullopt;
+            }
+            key_is_statements = false;
+        }
+        if (d == '"') {
+            in_string = true;
+            string_start = i + 1;
+        } else if (d == ':' && depth == 1) {
+            expect_value = true;
+        } else if (d == ',' && depth == 1) {
+            key_is_statements = false;
+        } else if (d == '{' || d == '[') {
+            ++depth;
+        } else if (d == '}' || d == ']') {
+            --depth;
+        }
+    }
+    return std::nullopt;
+}
+
+/// Whether a piece of text is a StatementResult page: an object with a
+/// top-level `statements` key (a statement never has one).
+inline bool is_page(std::string_view piece) {
+    return piece.find("\"statements\"") != std::string_view::npos && statements_array(piece).has_value();
 }
 
 /// Splits `text` into statements and maps each (the one mapping both
 /// `read_xapi` and `xapi_events` use), in statement order: ignored ones are
 /// counted into `summary`, voided ones too, the others handed to
-/// `on_rejected(candidate)` or `on_event(candidate)`.
+/// `on_rejected(candidate)` or `on_event(candidate)`.  StatementResult pages
+/// (`{"statements": [...], "more": "..."}`) are read as their statements.
 template <class OnRejected, class OnEvent>
 void map_text(std::string_view text, const Program& program, const XapiOptions& options, XapiSummary& summary,
               OnRejected&& on_rejected, OnEvent&& on_event) {
     std::vector<Candidate> candidates;
-    std::unordered_set<std::string> voided;
-    Splitter splitter(text);
+    Seen seen;
     nlohmann::json statement;
-    while (auto piece = splitter.next()) {
-        std::optional<detail::FieldError> error = piece->error;
-        if (!error) error = parse_statement(piece->text, statement);
+    auto read_piece = [&](const Piece& piece) {
+        Candidate c;
+        std::optional<detail::FieldError> error = piece.error;
+        if (!error) error = parse_statement(piece.text, statement);
+        if (!error) error = check_statement(statement, program.time_zone());
         if (error) {
-            Candidate c;
             c.kind = Candidate::Kind::rejected;
-            c.line = piece->line;
             c.error = std::move(*error);
-            candidates.push_back(std::move(c));
+        } else {
+            c = map_statement(statement, program, options, version_of(statement), seen);
+        }
+        c.line = piece.line;
+        candidates.push_back(std::move(c));
+    };
+    Splitter splitter(text);
+    while (auto piece = splitter.next()) {
+        const bool nesting_only = !piece->error || piece->error->code == RejectCode::too_deep;
+        if (nesting_only && !piece->text.empty() && piece->text.front() == '{' && is_page(piece->text)) {
+            // A page: its statements, with lines counted from where its array starts.
+            const auto [begin, end] = *statements_array(piece->text);
+            const std::string_view before = piece->text.substr(0, begin);
+            const std::size_t first_line = piece->line + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+            ++summary.pages;
+            Splitter page(piece->text.substr(begin, end - begin), first_line);
+            while (auto inner = page.next()) read_piece(*inner);
             continue;
         }
-        Candidate c = map_statement(statement, program, options, voided);
-        c.line = piece->line;
-        candidates.push_back(std::move(c));
+        read_piece(*piece);
     }
-    // Voiding is known only once every statement is read.
-    for (const Candidate& c : candidates) {
+    // Voiding and cmi5 launches are known only once every statement is read.
+    for (Candidate& c : candidates) {
         ++summary.read;
         if (c.kind == Candidate::Kind::ignored) {
             ++summary.ignored;
@@ -493,10 +634,19 @@ void map_text(std::string_view text, const Program& program, const XapiOptions& 
         } else if (c.kind == Candidate::Kind::rejected) {
             ++summary.rejected;
             on_rejected(c);
-        } else if (!c.statement_id.empty() && voided.count(c.statement_id)) {
+        } else if (!c.statement_id.empty() && seen.voided.count(c.statement_id)) {
             ++summary.ignored;
             ++summary.voided;
         } else {
+            if (!c.session.empty()) {
+                // A cmi5 session runs from its launch for the duration its
+                // terminated/abandoned statement reports.
+                auto launch = seen.launches.find(c.session);
+                if (launch != seen.launches.end() && launch->second <= c.at) {
+                    c.at = launch->second + Seconds{c.seconds};
+                    ++summary.sessions;
+                }
+            }
             on_event(c);
         }
     }

@@ -163,7 +163,7 @@ TEST_CASE("bad inputs: 1 MB ids, a 10 MB line and 100000 brackets") {
                         "{\"kind\":\"quiz\",\"participant\":\"T1\",\"lesson\":\"L01\",\"at\":\"2023-01-10T19:40:00Z\"}\n");
     TempFile statements("statements.json", std::string(100000, '['));
     TempFile statements_lines("statements.jsonl", "{\"a\":" + std::string(100000, '[') + "\n{\"actor\":{\"mbox\":\"mailto:" +
-                                                      ten_mb + "\"},\"verb\":{\"id\":\"x/completed\"},\"object\":{\"id\":\"L01\"},\"result\":{\"duration\":\"PT1M\"},\"timestamp\":\"2023-01-10T19:30:00Z\"}\n");
+                                                      ten_mb + "@example.org\"},\"verb\":{\"id\":\"http://x/completed\"},\"object\":{\"id\":\"http://x/L01\"},\"result\":{\"duration\":\"PT1M\"},\"timestamp\":\"2023-01-10T19:30:00Z\"}\n");
 
     yanxiu::Dataset data(program);
     data.read_chunk_bytes = 1 << 20;  // lines longer than a piece

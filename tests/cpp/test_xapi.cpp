@@ -6,7 +6,9 @@
 #include <yanxiu/yanxiu.hpp>
 #include <yanxiu/io/xapi.hpp>
 
+#include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -147,7 +149,7 @@ TEST_CASE("xapi: a Moodle quiz attempt, given a timestamp, is a quiz with the sc
     CHECK(e.start == *yanxiu::parse_instant("2023-01-10T12:00:00Z", program().time_zone()));
     // Without scaled: raw / max.
     statements[0]["result"]["score"].erase("scaled");
-    statements[0]["id"] = "other-attempt";
+    statements[0]["id"] = "5d0c7e3a-1b2c-4d5e-8f70-8192a3b4c5d6";
     yanxiu::Dataset again(program());
     again.read_participants("{\"id\":\"1\",\"category\":\"other\"}\n", "p.jsonl");
     (void)yanxiu::read_xapi(again, statements.dump(), "statements.json", options);
@@ -168,10 +170,18 @@ TEST_CASE("xapi: lesson mappings") {
 
 namespace {
 
+/// A UUID standing for a short test id ("s1"): the same id gives the same UUID.
+std::string uuid(const std::string& id) {
+    char tail[13];
+    std::snprintf(tail, sizeof tail, "%012llx",
+                  static_cast<unsigned long long>(std::hash<std::string>{}(id) & 0xffffffffffffULL));
+    return std::string("00000000-0000-4000-8000-") + tail;
+}
+
 nlohmann::json statement(const std::string& id, const std::string& verb, const std::string& object,
                          const std::string& duration = "PT30M") {
-    nlohmann::json s = {{"id", id},
-                        {"actor", {{"mbox", "mailto:T1"}}},
+    nlohmann::json s = {{"id", uuid(id)},
+                        {"actor", {{"account", {{"homePage", "http://example.org"}, {"name", "T1"}}}}},
                         {"verb", {{"id", "http://adlnet.gov/expapi/verbs/" + verb}}},
                         {"object", {{"id", object}}},
                         {"timestamp", "2023-01-10T19:30:00+08:00"}};
@@ -182,7 +192,7 @@ nlohmann::json statement(const std::string& id, const std::string& verb, const s
 }  // namespace
 
 TEST_CASE("xapi: voiding works whichever statement comes first; duplicates are the Dataset's") {
-    auto void_s1 = statement("v1", "voided", "s1", "");
+    auto void_s1 = statement("v1", "voided", uuid("s1"), "");
     void_s1["object"]["objectType"] = "StatementRef";
     for (bool void_first : {true, false}) {
         INFO("voiding statement first: ", void_first);
@@ -265,17 +275,20 @@ TEST_CASE("xapi: xapi_events maps statements to the records read_xapi reads (one
     std::vector<std::string> texts;
     for (const auto& path : files) texts.push_back(slurp(path));
     // Also a small text with voiding, an ignored verb and a bad statement.
-    texts.push_back(
-        R"({"id":"a","actor":{"account":{"name":"T1"}},"verb":{"id":"x/terminated"},"object":{"id":"https://c/L01"},"result":{"duration":"PT30M"},"timestamp":"2023-01-10T20:00:00+08:00"})"
-        "\n"
-        R"({"id":"b","actor":{"account":{"name":"T1"}},"verb":{"id":"x/passed"},"object":{"id":"https://c/L01"},"result":{"score":{"scaled":0.9}},"timestamp":"2023-01-10T20:05:00+08:00"})"
-        "\n"
-        R"({"id":"c","actor":{"account":{"name":"T1"}},"verb":{"id":"x/voided"},"object":{"objectType":"StatementRef","id":"a"},"timestamp":"2023-01-11T08:00:00+08:00"})"
-        "\n"
-        R"({"id":"d","actor":{"account":{"name":"T1"}},"verb":{"id":"x/launched"},"object":{"id":"https://c/L02"},"timestamp":"2023-01-11T08:00:00+08:00"})"
-        "\n"
-        R"({"id":"e","actor":{},"verb":{"id":"x/passed"},"object":{"id":"https://c/L02"},"timestamp":"2023-01-11T08:00:00+08:00"})"
-        "\n");
+    const std::string who = R"("actor":{"account":{"homePage":"https://c","name":"T1"}})";
+    const std::string a = "00000000-0000-4000-8000-00000000000a";
+    texts.push_back("{\"id\":\"" + a + "\"," + who +
+                    R"(,"verb":{"id":"https://v/terminated"},"object":{"id":"https://c/L01"},"result":{"duration":"PT30M"},"timestamp":"2023-01-10T20:00:00+08:00"})"
+                    "\n{" + who +
+                    R"(,"verb":{"id":"https://v/passed"},"object":{"id":"https://c/L01"},"result":{"score":{"scaled":0.9}},"timestamp":"2023-01-10T20:05:00+08:00"})"
+                    "\n{" + who +
+                    R"(,"verb":{"id":"http://adlnet.gov/expapi/verbs/voided"},"object":{"objectType":"StatementRef","id":")" + a +
+                    R"("},"timestamp":"2023-01-11T08:00:00+08:00"})"
+                    "\n{" + who +
+                    R"(,"verb":{"id":"https://v/launched"},"object":{"id":"https://c/L02"},"timestamp":"2023-01-11T08:00:00+08:00"})"
+                    "\n"
+                    R"({"actor":{},"verb":{"id":"https://v/passed"},"object":{"id":"https://c/L02"},"timestamp":"2023-01-11T08:00:00+08:00"})"
+                    "\n");
     std::string actors = participants_from(files) + "{\"id\":\"T1\",\"category\":\"other\"}\n";
     for (std::size_t i = 0; i < texts.size(); ++i) {
         INFO("text ", i);

@@ -47,6 +47,8 @@ struct XapiSummary {
     std::size_t rejected = 0;    ///< unusable; each has a Rejection in the Dataset
     std::size_t duplicates = 0;  ///< the same event again (Dataset duplicate rules)
     std::size_t voided = 0;      ///< of `ignored`: statements voided by another statement
+    std::size_t pages = 0;       ///< StatementResult pages (`{"statements": [...], "more": ...}`) read
+    std::size_t sessions = 0;    ///< of `mapped`'s study: cmi5 sessions placed from their `launched`
     /// Of `ignored`, by the last segment of the verb id (voided targets not included).
     std::map<std::string, std::size_t> ignored_by_verb;
 
