@@ -15,6 +15,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -55,6 +56,7 @@ const char* const kHelp =
     "                  [--as-of INSTANT|DATE] [--out FILE] [--rejects FILE] [--strict]\n"
     "                  [--explain] [--threads N] [--max-line-bytes N] [--max-field-bytes N]\n"
     "  yanxiu report   --program ID|FILE --participants FILE --events FILE\n"
+    "                  [--xapi FILE [--xapi-lesson last_segment|whole_iri|query:PARAM]]\n"
     "                  [--as-of INSTANT|DATE] [--census FILE] [--html FILE] [--json FILE]\n"
     "                  [--csv FILE [--bom]] [--lang zh|en] [--generated-at TEXT]\n"
     "                  [--rejects FILE] [--strict] [--threads N] [--max-line-bytes N] [--max-field-bytes N]\n"
@@ -75,6 +77,7 @@ const char* const kHelp =
     "\n"
     "INSTANT is a timestamp such as 2023-01-25T12:00:00+08:00 (no offset: the\n"
     "programme's zone); a DATE such as 2023-01-25 means the end of that local day.\n"
+    "xAPI statements (--xapi) are read after --events, which they may replace.\n"
     "A line longer than --max-line-bytes (default 1048576) or a field longer than\n"
     "--max-field-bytes (default 65536) is rejected too_long.  Outputs are written\n"
     "to a temporary file and put in place only when the whole run succeeds.\n"
@@ -414,20 +417,60 @@ void apply_limits(const Args& args, yanxiu::Dataset& data) {
         data.max_field_bytes = static_cast<std::size_t>(parse_whole(*n, "--max-field-bytes", 64, std::uint64_t{1} << 30));
 }
 
+/// The records of `evaluate` and `report`: --participants, then --events
+/// and --xapi (statements may replace the events file or add to it, read
+/// after it), with --xapi-lesson.  The options are checked when made, before
+/// any output is opened; `read` reads them in that order, `print` says on
+/// stderr what each held.
+class RecordInputs {
+public:
+    explicit RecordInputs(const Args& args) : participants_path_(args.require("participants")) {
+        xapi_path_ = args.get("xapi");
+        if (xapi_path_ && xapi_path_->empty()) throw UsageError("--xapi needs a file");
+        if (!xapi_path_ || args.get("events")) events_path_ = args.require("events");
+        if (auto mapping = args.get("xapi-lesson")) {
+            if (!xapi_path_) throw UsageError("--xapi-lesson needs --xapi");
+            auto parsed = yanxiu::XapiOptions::parse(*mapping);
+            if (!parsed) throw UsageError("--xapi-lesson must be last_segment, whole_iri or query:PARAM");
+            xapi_options_ = *parsed;
+        }
+    }
+    /// Reads every input into `data`; `step` (if given) is told before each.
+    void read(yanxiu::Dataset& data, const std::function<void(const char*)>& step = {}) {
+        if (step) step("reading participants");
+        participants_ = read_input(data, participants_path_, false);
+        if (!events_path_.empty()) {
+            if (step) step("reading events");
+            events_ = read_input(data, events_path_, true, participants_path_);
+        }
+        if (xapi_path_) {
+            if (step) step("reading xAPI statements");
+            statements_ = yanxiu::read_xapi_file(data, *xapi_path_, xapi_options_);
+        }
+    }
+    /// One line per input read: participants, events, xapi.
+    void print() const {
+        print_summary("participants", participants_);
+        if (!events_path_.empty()) print_summary("events", events_);
+        if (statements_) {
+            const auto& x = *statements_;
+            std::fprintf(stderr, "xapi: read %zu = mapped %zu + ignored %zu + rejected %zu + duplicates %zu\n", x.read,
+                         x.mapped, x.ignored, x.rejected, x.duplicates);
+        }
+    }
+
+private:
+    std::string participants_path_;
+    std::string events_path_;  // "" when only --xapi gives the events
+    std::optional<std::string> xapi_path_;
+    yanxiu::XapiOptions xapi_options_;
+    yanxiu::ReadSummary participants_, events_;
+    std::optional<yanxiu::XapiSummary> statements_;
+};
+
 int cmd_evaluate(const Args& args) {
     auto program = yanxiu::Program::load(args.require("program"));
-    const std::string participants_path = args.require("participants");
-    // xAPI statements may replace the events file or add to it.
-    const auto xapi_path = args.get("xapi");
-    if (xapi_path && xapi_path->empty()) throw UsageError("--xapi needs a file");
-    const std::string events_path = xapi_path && !args.get("events") ? std::string() : args.require("events");
-    yanxiu::XapiOptions xapi_options;
-    if (auto mapping = args.get("xapi-lesson")) {
-        if (!xapi_path) throw UsageError("--xapi-lesson needs --xapi");
-        auto parsed = yanxiu::XapiOptions::parse(*mapping);
-        if (!parsed) throw UsageError("--xapi-lesson must be last_segment, whole_iri or query:PARAM");
-        xapi_options = *parsed;
-    }
+    RecordInputs inputs(args);
     yanxiu::EvaluateOptions options;
     if (auto as_of = args.get("as-of")) options.as_of = as_of_option(*as_of, program);
     if (auto threads = args.get("threads")) {
@@ -447,11 +490,7 @@ int cmd_evaluate(const Args& args) {
     yanxiu::Dataset data(program);
     apply_limits(args, data);
     RejectionStream rejected(data, rejects ? &*rejects : nullptr);
-    auto participants = read_input(data, participants_path, false);
-    yanxiu::ReadSummary events;
-    if (!events_path.empty()) events = read_input(data, events_path, true, participants_path);
-    std::optional<yanxiu::XapiSummary> statements;
-    if (xapi_path) statements = yanxiu::read_xapi_file(data, *xapi_path, xapi_options);
+    inputs.read(data);
     yanxiu::OutcomeJson format;
     format.include_lessons = args.flag("explain");  // each studied lesson's counted time and credit
     options.keep_lessons = format.include_lessons;
@@ -461,13 +500,7 @@ int cmd_evaluate(const Args& args) {
     rejected.finish();
     commit(out, rejects);  // only now: a failure before leaves the earlier files
 
-    print_summary("participants", participants);
-    if (!events_path.empty()) print_summary("events", events);
-    if (statements) {
-        const auto& x = *statements;
-        std::fprintf(stderr, "xapi: read %zu = mapped %zu + ignored %zu + rejected %zu + duplicates %zu\n", x.read,
-                     x.mapped, x.ignored, x.rejected, x.duplicates);
-    }
+    inputs.print();
     std::map<std::string, std::size_t> by_status;
     for (const auto& o : outcomes) ++by_status[std::string(yanxiu::to_string(o.status))];
     std::fprintf(stderr, "outcomes: %zu", outcomes.size());
@@ -703,8 +736,7 @@ int cmd_diff(const Args& args) {
 
 int cmd_report(const Args& args) {
     auto program = yanxiu::Program::load(args.require("program"));
-    const std::string participants_path = args.require("participants");
-    const std::string events_path = args.require("events");
+    RecordInputs inputs(args);
     const yanxiu::Lang lang = parse_lang_option(args);
     yanxiu::EvaluateOptions options;
     options.keep_lessons = false;  // a report needs the counts, not the per-lesson detail
@@ -721,13 +753,10 @@ int cmd_report(const Args& args) {
     if (auto path = args.get("rejects")) rejects.emplace(*path);
 
     Progress progress;
-    progress.step("reading participants");
     yanxiu::Dataset data(program);
     apply_limits(args, data);
     RejectionStream rejected(data, rejects ? &*rejects : nullptr);
-    read_input(data, participants_path, false);
-    progress.step("reading events");
-    read_input(data, events_path, true, participants_path);
+    inputs.read(data, [&](const char* what) { progress.step(what); });
     std::optional<yanxiu::Census> census;
     if (auto path = args.get("census")) {
         census.emplace(program);
@@ -745,7 +774,8 @@ int cmd_report(const Args& args) {
     commit(rejects);
     progress.done();
 
-    for (const auto& input : report.inputs) print_summary(input.name.c_str(), input.summary);
+    inputs.print();
+    if (census) print_summary("census", census->summary());
     if (rejected.count() && !rejects)
         std::fprintf(stderr, "%zu records rejected; write them with --rejects FILE\n", rejected.count());
     print_report_summary(report, lang);
@@ -876,8 +906,9 @@ int run(int argc, char** argv) {
             }
     }
     if (command == "report") {
-        Args args(argc, argv, 2, {"program", "participants", "events", "as-of", "census", "html", "json", "csv", "lang",
-                                  "generated-at", "threads", "rejects", "max-line-bytes", "max-field-bytes"},
+        Args args(argc, argv, 2, {"program", "participants", "events", "xapi", "xapi-lesson", "as-of", "census", "html",
+                                  "json", "csv", "lang", "generated-at", "threads", "rejects", "max-line-bytes",
+                                  "max-field-bytes"},
                   {"bom", "strict"});
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_report(args);

@@ -351,7 +351,7 @@ void bind_evaluation(py::module_& m) {
 
     py::class_<yanxiu::Rejection>(m, "Rejection", "A record that could not be used, and where it was.")
         .def_property_readonly("file", [](const yanxiu::Rejection& r) { return path_text(r.file); },
-                               "The file, or '<participants>' / '<events>' for records given in memory.")
+                               "The file, or '<participants>' / '<events>' / '<xapi>' for records given in memory.")
         .def_readonly("line", &yanxiu::Rejection::line, "The line (from 1), or the row of in-memory records.")
         .def_property_readonly("field", [](const yanxiu::Rejection& r) { return text_or_none(r.field); },
                                "The field, or None when the whole record is unusable.")

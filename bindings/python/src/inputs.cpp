@@ -3,12 +3,16 @@
 // through the one RecordConverter) and data-frame columns (numpy buffers,
 // converted once per column, then added with the GIL released).  Every path
 // ends in the same acceptance functions as the command line's readers, so the
-// same rejections and counts.
+// same rejections and counts.  xAPI statements go through the library's one
+// mapping (io/xapi.hpp): into the Dataset as `--xapi` reads them, or as
+// event records for yanxiu.read_xapi.
 
 #include "common.hpp"
 
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
+
+#include <yanxiu/io/xapi.hpp>
 
 // The datetime C API; PyDateTime_IMPORT fills a per-translation-unit table,
 // so every use of it stays in this file.
@@ -342,6 +346,63 @@ yanxiu::RecordColumn column_from_python(const py::handle& spec, std::size_t rows
     throw std::invalid_argument("column '" + name + "': unknown column kind '" + kind + "'");
 }
 
+/// The `lesson` argument of the xAPI functions: how an object id names a lesson.
+yanxiu::XapiOptions xapi_options(const std::string& lesson) {
+    if (auto options = yanxiu::XapiOptions::parse(lesson)) return *options;
+    throw py::value_error("xapi lesson mapping must be 'last_segment', 'whole_iri' or 'query:PARAM', not " +
+                          py_quoted(lesson));
+}
+
+/// A read of statements as a dict: read = mapped + ignored + rejected + duplicates.
+py::dict xapi_summary_dict(const yanxiu::XapiSummary& s) {
+    py::dict d;
+    d["read"] = s.read;
+    d["mapped"] = s.mapped;
+    d["ignored"] = s.ignored;
+    d["rejected"] = s.rejected;
+    d["duplicates"] = s.duplicates;
+    d["voided"] = s.voided;
+    py::dict by_verb;
+    for (const auto& [verb, n] : s.ignored_by_verb) by_verb[text(verb)] = n;
+    d["ignored_by_verb"] = by_verb;
+    return d;
+}
+
+/// A record's fields as a dict, in field order (absent ones left out): the
+/// dict yanxiu.evaluate would read back as the same record.
+py::dict record_dict(const yanxiu::Record& record) {
+    py::dict d;
+    for (std::size_t i = 0; i < yanxiu::kFieldCount; ++i) {
+        const FieldValue& v = record.values()[i];
+        py::str name = text(yanxiu::field_name(static_cast<Field>(i)));
+        switch (v.type) {
+            case ValueType::string: d[name] = text(v.text); break;
+            case ValueType::boolean: d[name] = py::bool_(v.boolean); break;
+            case ValueType::integer: d[name] = py::int_(v.integer); break;
+            case ValueType::unsigned_integer: d[name] = py::int_(v.unsigned_integer); break;
+            case ValueType::number: d[name] = py::float_(v.number); break;
+            case ValueType::null: d[name] = py::none(); break;
+            default: break;  // absent (or nested, which no mapped statement gives)
+        }
+    }
+    return d;
+}
+
+/// Statements mapped to event records (yanxiu::xapi_events) with the GIL
+/// released: ([(line, record dict)], [Rejection], summary dict).
+py::tuple map_statements(const yanxiu::Program& program, const py::bytes& statements, const py::object& file,
+                         const std::string& lesson) {
+    const yanxiu::XapiOptions options = xapi_options(lesson);
+    const std::string text_bytes = statements;
+    const std::string name = path_bytes(file);
+    yanxiu::XapiEvents mapped;
+    std::atomic<bool> cancel{false};  // the mapping runs to its end; Ctrl-C is raised after it
+    run_interruptible(cancel, [&] { mapped = yanxiu::xapi_events(text_bytes, name, program, options); });
+    py::list events;
+    for (const auto& e : mapped.events) events.append(py::make_tuple(e.line, record_dict(e.record)));
+    return py::make_tuple(events, py::cast(mapped.rejections), xapi_summary_dict(mapped.summary));
+}
+
 /// One evaluation's records, filled from Python, then evaluated.
 class DatasetBuilder {
 public:
@@ -387,6 +448,25 @@ public:
             else
                 data_.add_participant(fields, where, row);
         }
+    }
+
+    /// xAPI statements from a file (`path`, read as `yanxiu evaluate --xapi`
+    /// reads it) or from text (`statements`, named `<xapi>`), after any events.
+    py::dict read_xapi(const py::object& path, const py::object& statements, const std::string& lesson) {
+        const yanxiu::XapiOptions options = xapi_options(lesson);
+        yanxiu::XapiSummary summary;
+        if (!path.is_none()) {
+            const std::string bytes_path = path_bytes(path);
+            try {
+                run_interruptible(cancel_, [&] { summary = yanxiu::read_xapi_file(data_, bytes_path, options); });
+            } catch (const yanxiu::io_error& e) {
+                raise_os_error(e, py::module_::import("os").attr("fspath")(path));
+            }
+        } else {
+            const std::string text_bytes = py::bytes(statements);
+            run_interruptible(cancel_, [&] { summary = yanxiu::read_xapi(data_, text_bytes, "<xapi>", options); });
+        }
+        return xapi_summary_dict(summary);
     }
 
     void add_columns(bool events, std::size_t rows, const py::list& columns) {
@@ -489,7 +569,10 @@ void bind_inputs(py::module_& m) {
         .def("read_file", &DatasetBuilder::read_file, py::arg("events"), py::arg("path"))
         .def("add_records", &DatasetBuilder::add_records, py::arg("events"), py::arg("records"))
         .def("add_columns", &DatasetBuilder::add_columns, py::arg("events"), py::arg("rows"), py::arg("columns"))
+        .def("read_xapi", &DatasetBuilder::read_xapi, py::arg("path"), py::arg("statements"), py::arg("lesson"))
         .def("evaluate", &DatasetBuilder::evaluate, py::arg("as_of"), py::arg("threads"));
+    m.def("_xapi_events", &map_statements, py::arg("program"), py::arg("statements"), py::arg("file"),
+          py::arg("lesson"), "Statements mapped to event records (internal; see yanxiu.read_xapi).");
 }
 
 }  // namespace yanxiu_python

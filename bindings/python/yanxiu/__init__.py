@@ -8,6 +8,7 @@ The C++ library through pybind11, by the same names::
     evaluation = yanxiu.evaluate(program, "participants.jsonl", "events.jsonl", as_of="2023-01-25")
     evaluation["T001"].status          # 'completed'
     evaluation.to_frame()              # pandas, one row per participant
+    yanxiu.evaluate(program, "participants.jsonl", xapi="statements.json")  # xAPI from an LRS
 
 A bad programme raises `ProgramError` (a ValueError), an unknown programme
 `ProgramNotFound` (a LookupError); bad records never raise, they are in
@@ -41,6 +42,7 @@ from ._core import (
 from ._evaluation import OUTCOME_COLUMNS, REQUIREMENT_COLUMNS, STATUSES, Evaluation, evaluate
 from ._report import UNIT_COLUMNS, Report, report, simulate
 from ._diff import CHANGE_COLUMNS, COUNT_COLUMNS, ProgramDiff, diff
+from ._xapi import XAPI_EVENT_COLUMNS, XapiRead, read_xapi
 
 #: The library version (yanxiu::kVersion, include/yanxiu/version.hpp).
 __version__: str = _core.__version__
@@ -53,6 +55,8 @@ report.__module__ = __name__
 simulate.__module__ = __name__
 ProgramDiff.__module__ = __name__
 diff.__module__ = __name__
+XapiRead.__module__ = __name__
+read_xapi.__module__ = __name__
 
 __all__ = [
     "AddResult",
@@ -85,7 +89,10 @@ __all__ = [
     "SupportChannel",
     "Update",
     "Window",
+    "XAPI_EVENT_COLUMNS",
+    "XapiRead",
     "__version__",
     "evaluate",
     "message",
+    "read_xapi",
 ]

@@ -16,8 +16,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Union
 
-from . import _core
+from . import _core, _xapi
 from ._core import Outcome, Program, Rejection
+from ._xapi import XapiSource
 
 if TYPE_CHECKING:  # pandas is optional: needed only for DataFrames and to_frame()
     import numpy.typing as npt
@@ -50,30 +51,43 @@ _FIELDS = frozenset({"id", "unit", "sector", "category", "verified", "name", "ki
 _HTML_ROWS = 10
 
 
-def evaluate(program: Program, participants: Records, events: Records, as_of: AsOf = None,
-             threads: int = 0) -> Evaluation:
+def evaluate(program: Program, participants: Records, events: Records | None = None, as_of: AsOf = None,
+             threads: int = 0, *, xapi: XapiSource | None = None, xapi_lesson: str = "last_segment") -> Evaluation:
     """Evaluates every participant under `program`.
 
     `participants` and `events` are each a file path (JSON Lines or CSV, by
     extension, else by content), an iterable of dicts, or a pandas DataFrame.
+    `xapi` adds xAPI statements, read after `events` as the command line's
+    --xapi reads them (then `events` may be left out): a statements file
+    (a JSON array, JSON Lines or pretty-printed objects) or a list of
+    statement dicts; `xapi_lesson` says how an object id names a lesson
+    (`last_segment`, `whole_iri` or `query:PARAM`, as --xapi-lesson).
     Records that cannot be used never raise: they land in
-    `Evaluation.rejected`, named `<participants>`/`<events>` and by their
-    1-based row when given in memory.  `as_of` limits the evaluation to study
-    before it and quizzes at or before it.  `threads` = 0 uses every core
-    (as the command line's --threads, at most 1024).
-    The GIL is released while files are read and while participants are
-    evaluated.
+    `Evaluation.rejected`, named `<participants>`/`<events>`/`<xapi>` and by
+    their 1-based row when given in memory.  `as_of` limits the evaluation
+    to study before it and quizzes at or before it.  `threads` = 0 uses
+    every core (as the command line's --threads, at most 1024).
+    The GIL is released while files and statements are read and while
+    participants are evaluated.
     """
     if not isinstance(program, Program):
         raise TypeError(f"program must be a yanxiu.Program (yanxiu.Program.load(...)), "
                         f"not {type(program).__name__}")
+    if events is None and xapi is None:
+        raise TypeError("evaluate() needs events, xapi statements or both")
     if isinstance(threads, bool) or not isinstance(threads, int) or not 0 <= threads <= 1024:
         raise ValueError(f"threads must be a whole number from 0 (every core) to 1024, not {threads!r}")
+    if not isinstance(xapi_lesson, str):
+        raise TypeError(f"xapi_lesson must be a str, not {type(xapi_lesson).__name__}")
+    if xapi is None and xapi_lesson != "last_segment":
+        raise ValueError("xapi_lesson needs xapi statements")  # as --xapi-lesson needs --xapi
     as_of_seconds = _core._parse_as_of(program, as_of)
     data = _core._Dataset(program)
     _add(data, False, participants, "participants")  # participants first: events name them
-    _add(data, True, events, "events")
-    return Evaluation(data.evaluate(as_of_seconds, threads))
+    if events is not None:
+        _add(data, True, events, "events")
+    statements = None if xapi is None else _xapi._read_into(data, xapi, xapi_lesson)
+    return Evaluation(data.evaluate(as_of_seconds, threads), statements)
 
 
 def _add(data: _core._Dataset, events: bool, source: object, what: str) -> None:
@@ -140,11 +154,12 @@ class Evaluation:
     go over the outcomes; `to_frame()` gives a pandas DataFrame.
     """
 
-    __slots__ = ("_data", "_outcomes")
+    __slots__ = ("_data", "_outcomes", "_xapi")
 
-    def __init__(self, data: _core._Evaluation) -> None:
+    def __init__(self, data: _core._Evaluation, xapi: dict[str, Any] | None = None) -> None:
         self._data = data
         self._outcomes: list[Outcome] | None = None
+        self._xapi = xapi
 
     @property
     def program(self) -> Program:
@@ -171,8 +186,18 @@ class Evaluation:
     @property
     def summary(self) -> dict[str, dict[str, int]]:
         """Read counts: {"participants": {read, accepted, rejected, duplicates}, "events": {...}};
-        read = accepted + rejected + duplicates."""
+        read = accepted + rejected + duplicates.  Events count the xAPI
+        statements too, except those mapped to nothing (see `xapi`)."""
         return self._data.summary()
+
+    @property
+    def xapi(self) -> dict[str, Any] | None:
+        """What the `xapi` statements held, as the command line's `xapi:` line:
+        {read, mapped, ignored, rejected, duplicates, voided, ignored_by_verb};
+        read = mapped + ignored + rejected + duplicates.  None without `xapi`."""
+        if self._xapi is None:
+            return None
+        return {**self._xapi, "ignored_by_verb": dict(self._xapi["ignored_by_verb"])}
 
     def status_counts(self) -> dict[str, int]:
         """How many outcomes have each status (every status present, in STATUSES order)."""
