@@ -70,11 +70,9 @@ public:
         if (in_array_) {
             if (pos_ >= text_.size()) {
                 done_ = true;
-                if (expect_value_ || !closed_) {
-                    // Only report an unclosed array when no element already failed for it.
-                    if (!last_unterminated_)
-                        return Piece{{}, line_, FieldError{"", RejectCode::malformed, "the statement array is not closed"}};
-                }
+                // Only report an unclosed array when no element already failed for it.
+                if (!closed_ && !last_unterminated_)
+                    return Piece{{}, line_, FieldError{"", RejectCode::malformed, "the statement array is not closed"}};
                 return std::nullopt;
             }
             if (closed_) {
@@ -445,7 +443,8 @@ inline Candidate map_statement(const nlohmann::json& s, const Program& program, 
     const bool assessment = one_of(type_tail, {"assessment", "attempt", "cmi.interaction"});
     const auto* duration = member(s, {"result", "duration"});
     if (verb == "waived") c.what = Candidate::What::credit;
-    else if (one_of(verb, {"passed", "failed", "scored"}) || (verb == "completed" && (assessment || !session.empty())))
+    else if (one_of(verb, {"passed", "failed", "scored", "evaluated"}) ||
+             (verb == "completed" && (assessment || !session.empty())))
         c.what = Candidate::What::quiz;
     else if (duration && one_of(verb, {"terminated", "abandoned", "completed", "experienced", "attended", "paused"}))
         c.what = Candidate::What::study;
@@ -696,6 +695,11 @@ XapiEvents xapi_events(std::string_view text, std::string_view file, const Progr
             out.events.push_back(std::move(event));
         });
     return out;
+}
+
+XapiEvents xapi_events_file(const std::string& path, const Program& program, const XapiOptions& options) {
+    const std::string text = detail::read_whole_file(path);
+    return xapi_events(text, path, program, options);
 }
 
 XapiSummary read_xapi_file(Dataset& data, const std::string& path, const XapiOptions& options) {

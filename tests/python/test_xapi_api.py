@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 import yanxiu
-from xapi_statements import example_statements, write_jsonl, xapi_line
+from xapi_statements import statement_id, example_statements, write_jsonl, xapi_line
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = Path(os.environ.get("YANXIU_CLI", str(ROOT / "build" / "yanxiu")))
@@ -144,9 +144,9 @@ def test_xapi_and_events_add_up_as_one_evaluation(program, statements):
 
 
 def test_in_memory_statements_that_are_not_json_objects_are_rejected_not_raised(program, statements):
-    aware = dict(statements[1], id="dt-1",
+    aware = dict(statements[1], id="0b7c4f7e-3c1d-4a53-9a3e-2f1b6c7d8e90",
                  timestamp=datetime.fromisoformat(statements[1]["timestamp"]).astimezone(timezone.utc))
-    as_text = dict(statements[1], id="dt-1")
+    as_text = dict(statements[1], id="0b7c4f7e-3c1d-4a53-9a3e-2f1b6c7d8e90")
     items = [aware, "a string", {"id": "set-1", "result": {1, 2}}, {"id": "nan-1", "score": float("nan")}, None]
     ev = yanxiu.evaluate(program, DATA / "participants.jsonl", xapi=items)
     assert ev.xapi is not None and ev.xapi["read"] == 5 and _reconciles(ev.xapi)
@@ -212,7 +212,7 @@ def test_read_xapi_records_and_frame(program, statements):
     first = mapped.events[1]
     assert set(first) == {"id", "kind", "participant", "lesson", "start", "end"}
     assert first["kind"] == "study" and first["participant"] == "T001" and first["lesson"] == "L02"
-    assert first["id"] == "s-2"
+    assert first["id"] == statement_id("s-2")
     assert {e["kind"] for e in mapped.events} == {"study", "quiz"}
     quiz = next(e for e in mapped.events if e["kind"] == "quiz")
     assert set(quiz) <= {"id", "kind", "participant", "lesson", "at", "score", "completed"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,11 @@ def _object(lesson: str, assessment: bool = False) -> dict[str, Any]:
     if assessment:
         obj["definition"] = {"type": "http://adlnet.gov/expapi/activities/assessment"}
     return obj
+
+
+def statement_id(name: str) -> str:
+    """A statement id (a UUID, as xAPI needs) named by a short test name."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://platform.example/statements/{name}"))
 
 
 def _verb(name: str) -> dict[str, Any]:
@@ -43,19 +49,19 @@ def statements_of(events: list[dict[str, Any]]) -> list[Any]:
                 timestamp, duration = end.isoformat(), f"PT{int((end - start).total_seconds())}S"
             except ValueError:  # 30 February: the reader's to reject
                 timestamp, duration = e["end"], "PT30M"
-            out.append({"id": f"s-{n}", "actor": _actor(e["participant"]), "verb": _verb("terminated"),
+            out.append({"id": statement_id(f"s-{n}"), "actor": _actor(e["participant"]), "verb": _verb("terminated"),
                         "object": _object(e["lesson"]), "result": {"duration": duration}, "timestamp": timestamp})
         else:
             result: dict[str, Any] = {"score": {"scaled": e["score"] / 100}}
             if "completed" in e:
                 result["completion"] = e["completed"]
-            out.append({"id": f"q-{n}", "actor": _actor(e["participant"]),
+            out.append({"id": statement_id(f"q-{n}"), "actor": _actor(e["participant"]),
                         "verb": _verb("passed" if e["score"] >= 60 else "failed"),
                         "object": _object(e["lesson"], assessment=True), "result": result, "timestamp": e["at"]})
     first = out[0]
-    out.append({"id": "v-1", "actor": first["actor"], "verb": _verb("voided"),
+    out.append({"id": statement_id("v-1"), "actor": first["actor"], "verb": _verb("voided"),
                 "object": {"objectType": "StatementRef", "id": first["id"]}, "timestamp": "2023-01-20T10:00:00+08:00"})
-    out.append({"id": "i-1", "actor": first["actor"], "verb": _verb("initialized"), "object": _object("L01"),
+    out.append({"id": statement_id("i-1"), "actor": first["actor"], "verb": _verb("initialized"), "object": _object("L01"),
                 "timestamp": "2023-01-20T10:00:00+08:00"})
     out.append(json.loads(json.dumps(out[2])))  # sent twice
     out.append(42)  # not a statement

@@ -362,6 +362,8 @@ py::dict xapi_summary_dict(const yanxiu::XapiSummary& s) {
     d["rejected"] = s.rejected;
     d["duplicates"] = s.duplicates;
     d["voided"] = s.voided;
+    d["pages"] = s.pages;
+    d["sessions"] = s.sessions;
     py::dict by_verb;
     for (const auto& [verb, n] : s.ignored_by_verb) by_verb[text(verb)] = n;
     d["ignored_by_verb"] = by_verb;
@@ -390,6 +392,13 @@ py::dict record_dict(const yanxiu::Record& record) {
 
 /// Statements mapped to event records (yanxiu::xapi_events) with the GIL
 /// released: ([(line, record dict)], [Rejection], summary dict).
+/// What xapi_events gave, as (events as (line, record) pairs, rejections, summary).
+py::tuple mapped_tuple(const yanxiu::XapiEvents& mapped) {
+    py::list events;
+    for (const auto& e : mapped.events) events.append(py::make_tuple(e.line, record_dict(e.record)));
+    return py::make_tuple(events, py::cast(mapped.rejections), xapi_summary_dict(mapped.summary));
+}
+
 py::tuple map_statements(const yanxiu::Program& program, const py::bytes& statements, const py::object& file,
                          const std::string& lesson) {
     const yanxiu::XapiOptions options = xapi_options(lesson);
@@ -398,9 +407,21 @@ py::tuple map_statements(const yanxiu::Program& program, const py::bytes& statem
     yanxiu::XapiEvents mapped;
     std::atomic<bool> cancel{false};  // the mapping runs to its end; Ctrl-C is raised after it
     run_interruptible(cancel, [&] { mapped = yanxiu::xapi_events(text_bytes, name, program, options); });
-    py::list events;
-    for (const auto& e : mapped.events) events.append(py::make_tuple(e.line, record_dict(e.record)));
-    return py::make_tuple(events, py::cast(mapped.rejections), xapi_summary_dict(mapped.summary));
+    return mapped_tuple(mapped);
+}
+
+/// The same for a file, read by the library (encodings recognised, size checked).
+py::tuple map_statements_file(const yanxiu::Program& program, const py::object& path, const std::string& lesson) {
+    const yanxiu::XapiOptions options = xapi_options(lesson);
+    const std::string bytes_path = path_bytes(path);
+    yanxiu::XapiEvents mapped;
+    std::atomic<bool> cancel{false};
+    try {
+        run_interruptible(cancel, [&] { mapped = yanxiu::xapi_events_file(bytes_path, program, options); });
+    } catch (const yanxiu::io_error& e) {
+        raise_os_error(e, py::module_::import("os").attr("fspath")(path));
+    }
+    return mapped_tuple(mapped);
 }
 
 /// One evaluation's records, filled from Python, then evaluated.
@@ -573,6 +594,8 @@ void bind_inputs(py::module_& m) {
         .def("evaluate", &DatasetBuilder::evaluate, py::arg("as_of"), py::arg("threads"));
     m.def("_xapi_events", &map_statements, py::arg("program"), py::arg("statements"), py::arg("file"),
           py::arg("lesson"), "Statements mapped to event records (internal; see yanxiu.read_xapi).");
+    m.def("_xapi_events_file", &map_statements_file, py::arg("program"), py::arg("path"), py::arg("lesson"),
+          "A statements file mapped to event records (internal; see yanxiu.read_xapi).");
 }
 
 }  // namespace yanxiu_python

@@ -193,7 +193,7 @@ class Evaluation:
     @property
     def xapi(self) -> dict[str, Any] | None:
         """What the `xapi` statements held, as the command line's `xapi:` line:
-        {read, mapped, ignored, rejected, duplicates, voided, ignored_by_verb};
+        {read, mapped, ignored, rejected, duplicates, voided, pages, sessions, ignored_by_verb};
         read = mapped + ignored + rejected + duplicates.  None without `xapi`."""
         if self._xapi is None:
             return None

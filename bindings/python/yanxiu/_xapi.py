@@ -118,7 +118,7 @@ class XapiRead:
 
     @property
     def summary(self) -> dict[str, Any]:
-        """{read, mapped, ignored, rejected, duplicates, voided, ignored_by_verb}."""
+        """{read, mapped, ignored, rejected, duplicates, voided, pages, sessions, ignored_by_verb}."""
         return {**self._summary, "ignored_by_verb": dict(self._summary["ignored_by_verb"])}
 
     def __len__(self) -> int:
@@ -167,12 +167,8 @@ def read_xapi(program: Program, source: XapiSource, lesson: str = "last_segment"
     if not isinstance(lesson, str):
         raise TypeError(f"lesson must be a str, not {type(lesson).__name__}")
     if isinstance(source, (str, bytes, os.PathLike)):
-        path = os.fspath(source)
-        with open(path, "rb") as f:
-            text = f.read()
-        name: object = path
+        # Read by the library, as evaluate(xapi=path) and --xapi read it (UTF-16, GB18030 recognised).
+        events, rejected, summary = _core._xapi_events_file(program, source, lesson)
     else:
-        text = _statement_lines(source, "source")
-        name = "<xapi>"
-    events, rejected, summary = _core._xapi_events(program, text, name, lesson)
+        events, rejected, summary = _core._xapi_events(program, _statement_lines(source, "source"), "<xapi>", lesson)
     return XapiRead(events, rejected, summary, program.time_zone)

@@ -84,5 +84,8 @@ struct XapiEvents {
 /// Maps the statements of `text` (a JSON array or JSON Lines) under `program`.
 XapiEvents xapi_events(std::string_view text, std::string_view file, const Program& program,
                        const XapiOptions& options = {});
+/// Maps the statements of a file, read as `read_xapi_file` reads it (UTF-16
+/// and GB18030 recognised).  Throws io_error if it cannot be read.
+XapiEvents xapi_events_file(const std::string& path, const Program& program, const XapiOptions& options = {});
 
 }  // namespace yanxiu
