@@ -25,13 +25,14 @@ B4_TEACHERS="${B4_TEACHERS:-1000000}"
 REPEATS="${REPEATS:-3}"
 SERVICE_PARTICIPANTS="${SERVICE_PARTICIPANTS:-20000}"
 B5_TEACHERS="${B5_TEACHERS:-20000}"
-ONLY="${ONLY:-b1 b2 b3 b4 b5 service}"
+B6_STATEMENTS="${B6_STATEMENTS:-200000}"
+ONLY="${ONLY:-b1 b2 b3 b4 b5 b6 service}"
 SCRATCH="${SCRATCH:-/tmp/yanxiu-bench}"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 export SCRATCH  # service_load.sh keeps its scratch files (and state) there
 LOGS="$SCRATCH/logs"
-COMMAND="B1_TEACHERS=$B1_TEACHERS B2_TEACHERS=$B2_TEACHERS B3_TEACHERS=$B3_TEACHERS B4_TEACHERS=$B4_TEACHERS B5_TEACHERS=$B5_TEACHERS REPEATS=$REPEATS bench/run_all.sh"
-if [ "$ONLY" != "b1 b2 b3 b4 b5 service" ]; then
+COMMAND="B1_TEACHERS=$B1_TEACHERS B2_TEACHERS=$B2_TEACHERS B3_TEACHERS=$B3_TEACHERS B4_TEACHERS=$B4_TEACHERS B5_TEACHERS=$B5_TEACHERS B6_STATEMENTS=$B6_STATEMENTS REPEATS=$REPEATS bench/run_all.sh"
+if [ "$ONLY" != "b1 b2 b3 b4 b5 b6 service" ]; then
   COMMAND="$COMMAND, then ONLY=\"$ONLY\" bench/run_all.sh (those rerun, the rest kept from the full run)"
 fi
 
@@ -45,7 +46,7 @@ echo "== build (Release, $BUILD)"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DYANXIU_BUILD_BENCH=ON \
   -DYANXIU_BUILD_TESTS=OFF -DYANXIU_BUILD_EXAMPLES=OFF -DYANXIU_INSTALL=OFF >/dev/null
 cmake --build "$BUILD" -j "$(nproc)" --target yanxiu_bench_b1_batch \
-  yanxiu_bench_b3_ingest yanxiu_bench_b4_ledger yanxiu_bench_b5_durable yanxiu_cli >/dev/null
+  yanxiu_bench_b3_ingest yanxiu_bench_b4_ledger yanxiu_bench_b5_durable yanxiu_bench_b6_xapi yanxiu_cli >/dev/null
 
 mkdir -p "$LOGS"
 simulate() {  # simulate N DIR [MALFORMED_SHARE]
@@ -62,7 +63,7 @@ run() {  # run NAME COMMAND...: output to $LOGS/NAME.log, peak memory to $LOGS/N
 }
 
 wanted() { [[ " $ONLY " == *" $1 "* ]]; }
-for name in b1 b1cli b2 b3 b4 b5 service service_durable; do
+for name in b1 b1cli b2 b3 b4 b5 b6 service service_durable; do
   wanted_name="$name"; [ "$name" = b1cli ] && wanted_name=b1; [ "$name" = service_durable ] && wanted_name=service
   if ! wanted "$wanted_name" && [ ! -f "$LOGS/$name.log" ]; then
     echo "run_all.sh: ONLY skips $name but $LOGS/$name.log from an earlier run is missing" >&2
@@ -94,6 +95,8 @@ if wanted b3; then run b3 "$PYTHON" "$ROOT/bench/b3_ingest.py" "$BUILD" "$SCRATC
 if wanted b4; then run b4 "$BUILD/bench/yanxiu_bench_b4_ledger" "$SCRATCH/cohort-$B4_TEACHERS"; fi
 # The DurableLedger per fsync policy against the in-memory ledger; state under $SCRATCH (on disk).
 if wanted b5; then run b5 "$BUILD/bench/yanxiu_bench_b5_durable" "$SCRATCH/cohort-$B5_TEACHERS" "$SCRATCH" 2000; fi
+# xAPI statements: checking and mapping against parsing alone (statements generated in memory).
+if wanted b6; then run b6 "$BUILD/bench/yanxiu_bench_b6_xapi" "$B6_STATEMENTS" "$REPEATS"; fi
 # The HTTP service example under a bounded loopback load (bench/service_load.sh),
 # where cpp-httplib is installed; otherwise the log says why it was skipped.
 if wanted service; then
@@ -287,6 +290,20 @@ if b5_log:
         "",
         "```",
         b5_log.strip(),
+        "```",
+        "",
+    ]
+
+b6_log = (logs / "b6.log").read_text() if (logs / "b6.log").exists() else ""
+if b6_log:
+    lines += [
+        "## B6 — xAPI statements: checked and mapped, against parsing alone",
+        "",
+        "`yanxiu_bench_b6_xapi`: valid statements generated in memory (cmi5 `terminated` with a duration, "
+        "`passed` with a score); the baseline is nlohmann::json::parse of each line in the same run.",
+        "",
+        "```",
+        "\n".join(l for l in b6_log.strip().splitlines() if not l.startswith("RESULT ")),
         "```",
         "",
     ]

@@ -164,7 +164,13 @@ private:
         }
         if (depth != 0 && !in_array_) {
             // Not closed by the end of the text: reject its first line only and
-            // read on from the next, so one cut-off line cannot swallow the rest.
+            // read on from the next, so one cut-off line cannot swallow the
+            // rest.  Each such scan ran to the end of the text; once they have
+            // scanned it 8 times over, the rest is read line by line, so that
+            // a file of lines each opening a brace costs linear time, not
+            // quadratic.
+            failed_scan_bytes_ += pos_ - begin;
+            if (failed_scan_bytes_ > 8 * text_.size()) lines_mode_ = true;
             pos_ = begin;
             line_ = start_line;
             Piece piece = line();
@@ -236,6 +242,7 @@ private:
     std::size_t pos_ = 0;
     std::size_t line_;
     std::size_t last_value_end_line_ = 0;
+    std::size_t failed_scan_bytes_ = 0;  ///< bytes scanned by values that ran to the end unclosed
     bool in_array_ = false, expect_value_ = true, after_comma_ = false, closed_ = false, done_ = false;
     bool last_unterminated_ = false, lines_mode_ = false;
 };
@@ -288,21 +295,47 @@ inline const std::string* string_member(const nlohmann::json& j, std::initialize
     return m && m->is_string() ? &m->get_ref<const std::string&>() : nullptr;
 }
 
+/// Keys an object may have before they are checked by sorting instead of one by one.
+inline constexpr std::ptrdiff_t kLinearKeys = 32;
+
+/// The keys of the objects open while a statement is parsed, kept between
+/// statements so that parsing one allocates nothing for them.
+struct KeyScratch {
+    std::vector<std::string> keys;    ///< every open object's keys, one after another
+    std::vector<std::size_t> starts;  ///< where each open object's keys begin
+};
+
 /// Parses one statement.  Duplicate keys are refused at any depth (JSON
 /// leaves their meaning open), as in the other readers.
-inline std::optional<FieldError> parse_statement(std::string_view text, nlohmann::json& out) {
+inline std::optional<FieldError> parse_statement(std::string_view text, nlohmann::json& out, KeyScratch& scratch) {
     if (auto bad = find_invalid_utf8(text); bad != std::string_view::npos)
         return FieldError{"", RejectCode::bad_utf8, "invalid UTF-8 at byte " + std::to_string(bad)};
-    std::vector<std::unordered_set<std::string>> keys;  // one set per open object
+    scratch.keys.clear();
+    scratch.starts.clear();
     bool duplicate = false;
     auto callback = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
         using E = nlohmann::json::parse_event_t;
         if (event == E::object_start) {
-            keys.emplace_back();
+            scratch.starts.push_back(scratch.keys.size());
         } else if (event == E::object_end) {
-            if (!keys.empty()) keys.pop_back();
-        } else if (event == E::key && !keys.empty()) {
-            if (!keys.back().insert(parsed.get<std::string>()).second) duplicate = true;
+            if (!scratch.starts.empty()) {
+                const auto first = scratch.keys.begin() + static_cast<std::ptrdiff_t>(scratch.starts.back());
+                if (scratch.keys.end() - first > kLinearKeys) {
+                    // A large object's keys were not compared as they came: sort them once.
+                    std::sort(first, scratch.keys.end());
+                    if (std::adjacent_find(first, scratch.keys.end()) != scratch.keys.end()) duplicate = true;
+                }
+                scratch.keys.resize(scratch.starts.back());
+                scratch.starts.pop_back();
+            }
+        } else if (event == E::key && !scratch.starts.empty()) {
+            // An object has a handful of keys: a linear look beats a hash set,
+            // up to kLinearKeys; past that the object is checked at its end.
+            const auto& key = parsed.get_ref<const std::string&>();
+            const auto first = scratch.keys.begin() + static_cast<std::ptrdiff_t>(scratch.starts.back());
+            if (scratch.keys.end() - first < kLinearKeys && std::find(first, scratch.keys.end(), key) != scratch.keys.end())
+                duplicate = true;
+            scratch.keys.push_back(key);
         }
         return true;
     };
@@ -350,6 +383,14 @@ struct Seen {
     std::unordered_set<std::string> voided;             ///< targets of voiding statements
     std::unordered_map<std::string, Instant> launches;  ///< cmi5 session -> its earliest `launched`
 };
+
+/// A UUID in lower case: its hex digits are case-insensitive (RFC 4122 §3),
+/// so voiding, duplicates and cmi5 sessions compare them so.
+inline std::string lower_uuid(std::string s) {
+    for (char& c : s)
+        if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
 
 inline bool one_of(std::string_view s, std::initializer_list<std::string_view> options) {
     for (auto o : options)
@@ -406,7 +447,7 @@ inline Candidate map_statement(const nlohmann::json& s, const Program& program, 
         return c;
     };
     if (verb_id == kVoidedVerb) {
-        seen.voided.insert(s["object"]["id"].get<std::string>());
+        seen.voided.insert(lower_uuid(s["object"]["id"].get<std::string>()));
         return ignore();
     }
     // A participant is one person doing an activity: a group as actor, or an
@@ -429,7 +470,7 @@ inline Candidate map_statement(const nlohmann::json& s, const Program& program, 
     const auto* registration = string_member(s, {"context", "registration"});
     const auto* session_id = member(s, {"context", "extensions", kSessionId});
     if (registration && session_id && session_id->is_string() && !session_id->get_ref<const std::string&>().empty())
-        session = *registration + ' ' + session_id->get<std::string>();
+        session = lower_uuid(*registration) + ' ' + session_id->get<std::string>();
     if (verb == "launched" && !session.empty()) {
         if (at) {
             auto [it, inserted] = seen.launches.emplace(session, *at);
@@ -451,7 +492,7 @@ inline Candidate map_statement(const nlohmann::json& s, const Program& program, 
     else
         return ignore();
 
-    if (const auto* id = string_member(s, {"id"})) c.statement_id = *id;
+    if (const auto* id = string_member(s, {"id"})) c.statement_id = lower_uuid(*id);
     c.participant = agent_identity(s["actor"]);
     if (c.participant.empty()) return reject("actor", RejectCode::missing_field, "the actor's identifier is empty");
     c.lesson = lesson_of(s["object"]["id"].get_ref<const std::string&>(), options);
@@ -519,67 +560,85 @@ void candidate_record(const Candidate& c, Record& fields) {
     }
 }
 
-/// Where a StatementResult's `statements` array lies in a page's text: the
-/// offsets of its `[` and one past its `]`, if the object has that key at
-/// its top level with an array value.  A scan, not a parse: the page's
-/// statements are parsed one by one, each with its own line.
-inline std::optional<std::pair<std::size_t, std::size_t>> statements_array(std::string_view page) {
+/// One past the bracket closing the one at `open` (strings skipped), or npos.
+inline std::size_t close_of(std::string_view text, std::size_t open) {
     std::size_t depth = 0;
-    bool in_string = false, key_is_statements = false, expect_value = false;
-    std::size_t string_start = 0;
-    for (std::size_t i = 0; i < page.size(); ++i) {
-        const char d = page[i];
-        if (in_string) {
-            if (d == '\\') ++i;
-            else if (d == '"') {
-                in_string = false;
-                if (depth == 1 && !expect_value) key_is_statements = page.substr(string_start, i - string_start) == "statements";
-            }
-            continue;
-        }
-        if (is_ws(d)) continue;
-        if (depth == 1 && expect_value) {
-            expect_value = false;
-            if (key_is_statements) {
-                if (d != '[') return std::nullopt;
-                // Find the matching ']'.
-                std::size_t inner = 0;
-                bool quoted = false;
-                for (std::size_t j = i; j < page.size(); ++j) {
-                    const char e = page[j];
-                    if (quoted) {
-                        if (e == '\\') ++j;
-                        else if (e == '"') quoted = false;
-                    } else if (e == '"') {
-                        quoted = true;
-                    } else if (e == '[' || e == '{') {
-                        ++inner;
-                    } else if ((e == ']' || e == '}') && --inner == 0) {
-                        return std::make_pair(i, j + 1);
-                    }
-                }
-                return std::nullopt;
-            }
-            key_is_statements = false;
-        }
-        if (d == '"') {
-            in_string = true;
-            string_start = i + 1;
-        } else if (d == ':' && depth == 1) {
-            expect_value = true;
-        } else if (d == ',' && depth == 1) {
-            key_is_statements = false;
-        } else if (d == '{' || d == '[') {
+    bool quoted = false;
+    for (std::size_t j = open; j < text.size(); ++j) {
+        const char e = text[j];
+        if (quoted) {
+            if (e == '\\') ++j;
+            else if (e == '"') quoted = false;
+        } else if (e == '"') {
+            quoted = true;
+        } else if (e == '[' || e == '{') {
             ++depth;
-        } else if (d == '}' || d == ']') {
-            --depth;
+        } else if ((e == ']' || e == '}') && --depth == 0) {
+            return j + 1;
         }
     }
-    return std::nullopt;
+    return std::string_view::npos;
 }
 
-/// Whether a piece of text is a StatementResult page: an object with a
-/// top-level `statements` key (a statement never has one).
+/// Where a StatementResult's `statements` array lies in a page's text: the
+/// offsets of its `[` and one past its `]`, if the object is a page: its
+/// keys are `statements` (once, an array) and `more`, nothing else.  A scan, not a parse: the page's
+/// statements are parsed one by one, each with its own line.
+inline std::optional<std::pair<std::size_t, std::size_t>> statements_array(std::string_view page) {
+    // Walks the top-level members: a key, ':', then its value skipped whole.
+    std::size_t i = 0;
+    auto skip_ws = [&] {
+        while (i < page.size() && is_ws(page[i])) ++i;
+    };
+    // The closing quote of a string whose text starts at `from`, or npos.
+    auto string_end = [&](std::size_t from) {
+        while (from < page.size() && page[from] != '"') from += page[from] == '\\' ? 2 : 1;
+        return from < page.size() ? from : std::string_view::npos;
+    };
+    skip_ws();
+    if (i >= page.size() || page[i] != '{') return std::nullopt;
+    ++i;
+    std::optional<std::pair<std::size_t, std::size_t>> found;
+    while (true) {
+        skip_ws();
+        if (i >= page.size() || page[i] != '"') return std::nullopt;
+        const std::size_t key_start = ++i;
+        i = string_end(i);
+        if (i == std::string_view::npos) return std::nullopt;
+        const std::string_view key = page.substr(key_start, i - key_start);
+        const bool wanted = key == "statements";
+        if (!wanted && key != "more") return std::nullopt;  // a page has statements and more, nothing else
+        if (wanted && found) return std::nullopt;            // statements twice: not a page (read as a statement, refused)
+        ++i;
+        skip_ws();
+        if (i >= page.size() || page[i] != ':') return std::nullopt;
+        ++i;
+        skip_ws();
+        if (i >= page.size()) return std::nullopt;
+        const std::size_t value = i;
+        if (page[i] == '[' || page[i] == '{') {
+            i = close_of(page, i);
+            if (i == std::string_view::npos) return std::nullopt;
+        } else if (page[i] == '"') {
+            i = string_end(i + 1);
+            if (i == std::string_view::npos) return std::nullopt;
+            ++i;
+        } else {
+            while (i < page.size() && page[i] != ',' && page[i] != '}' && !is_ws(page[i])) ++i;
+        }
+        if (wanted) {
+            if (page[value] != '[') return std::nullopt;
+            found = std::make_pair(value, i);
+        }
+        skip_ws();
+        if (i < page.size() && page[i] == '}') return found;
+        if (i >= page.size() || page[i] != ',') return std::nullopt;
+        ++i;
+    }
+}
+
+/// Whether a piece of text is a StatementResult page (a statement with a
+/// `statements` key is not one: it is read, and refused `unknown_key`).
 inline bool is_page(std::string_view piece) {
     return piece.find("\"statements\"") != std::string_view::npos && statements_array(piece).has_value();
 }
@@ -594,11 +653,12 @@ void map_text(std::string_view text, const Program& program, const XapiOptions& 
               OnRejected&& on_rejected, OnEvent&& on_event) {
     std::vector<Candidate> candidates;
     Seen seen;
+    KeyScratch scratch;
     nlohmann::json statement;
     auto read_piece = [&](const Piece& piece) {
         Candidate c;
         std::optional<detail::FieldError> error = piece.error;
-        if (!error) error = parse_statement(piece.text, statement);
+        if (!error) error = parse_statement(piece.text, statement, scratch);
         if (!error) error = check_statement(statement, program.time_zone());
         if (error) {
             c.kind = Candidate::Kind::rejected;

@@ -61,8 +61,10 @@ bool is_uuid(std::string_view s) noexcept {
         const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
         if (dash ? s[i] != '-' : !is_hex(s[i])) return false;
     }
-    // RFC 4122's variant: the first hex digit of the fourth group is 8, 9, a or b.
-    return std::string_view("89abAB").find(s[19]) != std::string_view::npos;
+    // RFC 4122's variant: the first hex digit of the fourth group is 8, 9, a
+    // or b; or the nil UUID, all zeros (RFC 4122 §4.1.7).
+    return std::string_view("89abAB").find(s[19]) != std::string_view::npos ||
+           s == "00000000-0000-0000-0000-000000000000";
 }
 
 bool is_language_tag(std::string_view s) noexcept {
@@ -125,7 +127,7 @@ std::optional<IsoDuration> parse_iso_duration(std::string_view s, std::string* e
         return std::nullopt;
     };
     if (s.size() < 2 || s[0] != 'P') return fail("an ISO 8601 duration starts with P, such as PT45M");
-    if (s.size() > 64) return fail("an ISO 8601 duration of more than 64 characters");
+    if (s.size() > 256) return fail("an ISO 8601 duration of more than 256 characters");
     IsoDuration d;
     // Designators in the order they may appear; `T` splits the date part from the time part.
     static constexpr std::string_view date_units = "YMWD", time_units = "HMS";
@@ -279,31 +281,46 @@ Version version_of(const json& statement) {
 
 namespace {
 
+/// Where a value lies in the statement (`result.score.scaled`,
+/// `member[2].mbox`), linked to its parent and made into text only when a
+/// check fails, so that a valid statement costs no strings.
+struct Path {
+    static constexpr std::size_t kNoIndex = static_cast<std::size_t>(-1);
+    const Path* parent = nullptr;
+    std::string_view key;          ///< a member name (empty for the root or an element)
+    std::size_t index = kNoIndex;  ///< an array element's index
+
+    [[nodiscard]] std::string str() const {
+        std::string s = parent ? parent->str() : std::string();
+        if (index != kNoIndex) return s + "[" + std::to_string(index) + "]";
+        if (key.empty()) return s;
+        return s.empty() ? std::string(key) : s + "." + std::string(key);
+    }
+};
+
 /// The walk over one statement; `fail` records the first problem.
 class Checker {
 public:
     Checker(Version version, const TimeZone& zone) : version_(version), zone_(zone) {}
 
     std::optional<FieldError> run(const json& s) {
-        statement(s, "", false);
+        statement(s, Path{}, false);
         return std::move(error_);
     }
 
 private:
     using Keys = std::initializer_list<std::string_view>;
 
-    bool fail(const std::string& field, RejectCode code, std::string message) {
-        if (!error_) error_ = FieldError{field, code, std::move(message)};
+    bool fail(const Path& field, RejectCode code, std::string message) {
+        if (!error_) error_ = FieldError{field.str(), code, std::move(message)};
         return false;
     }
-    static std::string join(const std::string& path, std::string_view key) {
-        return path.empty() ? std::string(key) : path + "." + std::string(key);
-    }
-    static std::string index(const std::string& path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }
+    static Path join(const Path& path, std::string_view key) { return Path{&path, key, Path::kNoIndex}; }
+    static Path index(const Path& path, std::size_t i) { return Path{&path, {}, i}; }
 
     /// An object whose keys are all in `allowed` and whose values are
     /// neither null nor empty objects.
-    bool object(const json& j, const std::string& path, Keys allowed, const char* what) {
+    bool object(const json& j, const Path& path, Keys allowed, const char* what) {
         if (!j.is_object()) return fail(path, RejectCode::bad_type, std::string(what) + " must be an object");
         if (j.empty()) return fail(path, RejectCode::empty_value, std::string(what) + " must not be empty");
         for (auto it = j.begin(); it != j.end(); ++it) {
@@ -327,32 +344,32 @@ private:
         auto it = j.find(key);
         return it == j.end() ? nullptr : &*it;
     }
-    bool string(const json& j, const std::string& path, const char* what) {
+    bool string(const json& j, const Path& path, const char* what) {
         if (!j.is_string()) return fail(path, RejectCode::bad_type, std::string(what) + " must be a string");
         return true;
     }
-    bool iri(const json& j, const std::string& path, const char* what) {
+    /// A string that `valid` accepts, else `code` with what was `expected`.
+    bool formatted(const json& j, const Path& path, const char* what, bool (*valid)(std::string_view) noexcept,
+                   RejectCode code, const char* expected) {
         if (!string(j, path, what)) return false;
-        if (!is_iri(j.get_ref<const std::string&>()))
-            return fail(path, RejectCode::bad_iri,
-                        quote_value(j.get_ref<const std::string&>()) + " is not an IRI (it needs a scheme such as https:)");
+        if (!valid(j.get_ref<const std::string&>()))
+            return fail(path, code, quote_value(j.get_ref<const std::string&>()) + " is not " + expected);
         return true;
     }
-    bool uuid(const json& j, const std::string& path, const char* what) {
-        if (!string(j, path, what)) return false;
-        if (!is_uuid(j.get_ref<const std::string&>()))
-            return fail(path, RejectCode::bad_uuid,
-                        quote_value(j.get_ref<const std::string&>()) + " is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
-        return true;
+    bool iri(const json& j, const Path& path, const char* what) {
+        return formatted(j, path, what, is_iri, RejectCode::bad_iri, "an IRI (it needs a scheme such as https:)");
     }
-    bool timestamp(const json& j, const std::string& path) {
+    bool uuid(const json& j, const Path& path, const char* what) {
+        return formatted(j, path, what, is_uuid, RejectCode::bad_uuid, "a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+    }
+    bool timestamp(const json& j, const Path& path) {
         if (!string(j, path, "a timestamp")) return false;
         std::string why;
         if (!parse_xapi_timestamp(j.get_ref<const std::string&>(), version_, zone_, &why))
             return fail(path, RejectCode::bad_timestamp, quote_value(j.get_ref<const std::string&>()) + ": " + why);
         return true;
     }
-    bool language_map(const json& j, const std::string& path) {
+    bool language_map(const json& j, const Path& path) {
         if (!j.is_object()) return fail(path, RejectCode::bad_type, "a language map must be an object");
         for (auto it = j.begin(); it != j.end(); ++it) {
             if (!is_language_tag(it.key()))
@@ -362,7 +379,7 @@ private:
         }
         return true;
     }
-    bool extensions(const json& j, const std::string& path) {
+    bool extensions(const json& j, const Path& path) {
         if (!j.is_object()) return fail(path, RejectCode::bad_type, "extensions must be an object");
         for (auto it = j.begin(); it != j.end(); ++it)
             if (!is_iri(it.key()))
@@ -374,15 +391,16 @@ private:
     // --- agents and groups -------------------------------------------------
 
     /// Checks the inverse functional identifiers present; returns how many.
-    std::optional<int> identifiers(const json& a, const std::string& path) {
+    std::optional<int> identifiers(const json& a, const Path& path) {
         int count = 0;
         if (const auto* mbox = get(a, "mbox")) {
             ++count;
             if (!string(*mbox, join(path, "mbox"), "mbox")) return std::nullopt;
             const auto& m = mbox->get_ref<const std::string&>();
+            // mailto: and one address: one '@' with text on both sides, no query (?subject=...).
             const auto at = m.find('@');
             if (m.compare(0, 7, "mailto:") != 0 || at == std::string::npos || at == 7 || at + 1 == m.size() ||
-                !is_iri(m))
+                m.find('@', at + 1) != std::string::npos || m.find('?') != std::string::npos || !is_iri(m))
                 return fail(join(path, "mbox"), RejectCode::bad_iri,
                             quote_value(m) + " is not a mailto: IRI (mailto:name@example.com)"),
                        std::nullopt;
@@ -402,7 +420,7 @@ private:
         }
         if (const auto* account = get(a, "account")) {
             ++count;
-            const std::string at = join(path, "account");
+            const Path at = join(path, "account");
             if (!object(*account, at, {"homePage", "name"}, "an account")) return std::nullopt;
             const auto* home = get(*account, "homePage");
             const auto* name = get(*account, "name");
@@ -415,7 +433,7 @@ private:
     }
 
     /// An Agent (`group_allowed`: or a Group, told apart by objectType).
-    bool actor(const json& a, const std::string& path, bool group_allowed, const char* what) {
+    bool actor(const json& a, const Path& path, bool group_allowed, const char* what) {
         if (!a.is_object()) return fail(path, RejectCode::bad_type, std::string(what) + " must be an object");
         const auto* type = get(a, "objectType");
         if (type && !string(*type, join(path, "objectType"), "objectType")) return false;
@@ -437,7 +455,7 @@ private:
                             std::to_string(*count) + ")");
         return true;
     }
-    bool group(const json& g, const std::string& path) {
+    bool group(const json& g, const Path& path) {
         if (!object(g, path, {"objectType", "name", "mbox", "mbox_sha1sum", "openid", "account", "member"}, "a group"))
             return false;
         if (const auto* name = get(g, "name"); name && !string(*name, join(path, "name"), "name")) return false;
@@ -448,7 +466,7 @@ private:
                         "a group has at most one of mbox, mbox_sha1sum, openid, account (it has " + std::to_string(*count) + ")");
         const auto* member = get(g, "member");
         if (member) {
-            const std::string at = join(path, "member");
+            const Path at = join(path, "member");
             if (!member->is_array()) return fail(at, RejectCode::bad_type, "member must be an array of agents");
             for (std::size_t i = 0; i < member->size(); ++i)
                 if (!actor((*member)[i], index(at, i), false, "a group member")) return false;
@@ -459,7 +477,7 @@ private:
     }
 
     /// A Group where only a group may stand (context.team, a contextGroup).
-    bool named_group(const json& g, const std::string& path, const char* what) {
+    bool named_group(const json& g, const Path& path, const char* what) {
         const auto* type = g.is_object() ? get(g, "objectType") : nullptr;
         if (!type || *type != "Group")
             return fail(path, RejectCode::bad_actor, std::string(what) + " must be a Group (objectType Group)");
@@ -468,11 +486,11 @@ private:
 
     // --- objects -----------------------------------------------------------
 
-    bool components(const json& list, const std::string& path) {
+    bool components(const json& list, const Path& path) {
         if (!list.is_array()) return fail(path, RejectCode::bad_type, "interaction components must be an array");
         std::set<std::string> ids;
         for (std::size_t i = 0; i < list.size(); ++i) {
-            const std::string at = index(path, i);
+            const Path at = index(path, i);
             if (!object(list[i], at, {"id", "description"}, "an interaction component")) return false;
             const auto* id = get(list[i], "id");
             if (!id) return fail(join(at, "id"), RejectCode::missing_field, "an interaction component needs an id");
@@ -483,7 +501,7 @@ private:
         }
         return true;
     }
-    bool definition(const json& d, const std::string& path) {
+    bool definition(const json& d, const Path& path) {
         if (!object(d, path,
                     {"name", "description", "type", "moreInfo", "extensions", "interactionType",
                      "correctResponsesPattern", "choices", "scale", "source", "target", "steps"},
@@ -506,7 +524,7 @@ private:
                             quote_value(v) + " is not an xAPI interaction type");
         }
         if (const auto* pattern = get(d, "correctResponsesPattern")) {
-            const std::string at = join(path, "correctResponsesPattern");
+            const Path at = join(path, "correctResponsesPattern");
             if (!interaction) return fail(join(path, "interactionType"), RejectCode::missing_field,
                                           "correctResponsesPattern needs an interactionType");
             if (!pattern->is_array()) return fail(at, RejectCode::bad_type, "correctResponsesPattern must be an array of strings");
@@ -517,15 +535,17 @@ private:
             if (const auto* c = get(d, key); c && !components(*c, join(path, key))) return false;
         return true;
     }
-    bool activity(const json& a, const std::string& path) {
+    bool activity(const json& a, const Path& path) {
         if (!object(a, path, {"objectType", "id", "definition"}, "an activity")) return false;
+        if (const auto* type = get(a, "objectType"); type && *type != "Activity")
+            return fail(join(path, "objectType"), RejectCode::bad_value, "an activity's objectType is Activity");
         const auto* id = get(a, "id");
         if (!id) return fail(join(path, "id"), RejectCode::missing_field, "an activity needs an id");
         if (!iri(*id, join(path, "id"), "an activity id")) return false;
         if (const auto* d = get(a, "definition"); d && !definition(*d, join(path, "definition"))) return false;
         return true;
     }
-    bool statement_ref(const json& r, const std::string& path) {
+    bool statement_ref(const json& r, const Path& path) {
         if (!object(r, path, {"objectType", "id"}, "a statement reference")) return false;
         const auto* type = get(r, "objectType");
         if (!type || *type != "StatementRef")
@@ -535,7 +555,7 @@ private:
         return uuid(*id, join(path, "id"), "a statement reference id");
     }
     /// The statement's object; `sub` inside a SubStatement.
-    bool object_of(const json& o, const std::string& path, bool sub) {
+    bool object_of(const json& o, const Path& path, bool sub) {
         if (!o.is_object()) return fail(path, RejectCode::bad_type, "object must be an object");
         const auto* type = get(o, "objectType");
         if (type && !string(*type, join(path, "objectType"), "objectType")) return false;
@@ -553,11 +573,11 @@ private:
 
     // --- result and context --------------------------------------------------
 
-    bool number(const json& j, const std::string& path, const char* what) {
+    bool number(const json& j, const Path& path, const char* what) {
         if (!j.is_number()) return fail(path, RejectCode::bad_type, std::string(what) + " must be a number");
         return true;
     }
-    bool score(const json& sc, const std::string& path) {
+    bool score(const json& sc, const Path& path) {
         if (!object(sc, path, {"scaled", "raw", "min", "max"}, "a score")) return false;
         const auto* scaled = get(sc, "scaled");
         const auto* raw = get(sc, "raw");
@@ -578,7 +598,7 @@ private:
             return fail(join(path, "raw"), RejectCode::bad_score, "score.raw is above score.max");
         return true;
     }
-    bool result(const json& r, const std::string& path) {
+    bool result(const json& r, const Path& path) {
         if (!object(r, path, {"score", "success", "completion", "response", "duration", "extensions"}, "a result"))
             return false;
         if (const auto* sc = get(r, "score"); sc && !score(*sc, join(path, "score"))) return false;
@@ -597,10 +617,10 @@ private:
         if (const auto* e = get(r, "extensions"); e && !extensions(*e, join(path, "extensions"))) return false;
         return true;
     }
-    bool context_activities(const json& c, const std::string& path) {
+    bool context_activities(const json& c, const Path& path) {
         if (!object(c, path, {"parent", "grouping", "category", "other"}, "contextActivities")) return false;
         for (auto it = c.begin(); it != c.end(); ++it) {
-            const std::string at = join(path, it.key());
+            const Path at = join(path, it.key());
             if (it->is_array()) {
                 for (std::size_t i = 0; i < it->size(); ++i)
                     if (!activity((*it)[i], index(at, i))) return false;
@@ -610,31 +630,31 @@ private:
         }
         return true;
     }
-    bool relevant_types(const json& r, const std::string& path) {
+    bool relevant_types(const json& r, const Path& path) {
         if (!r.is_array() || r.empty()) return fail(path, RejectCode::bad_type, "relevantTypes must be a non-empty array of IRIs");
         for (std::size_t i = 0; i < r.size(); ++i)
             if (!iri(r[i], index(path, i), "a relevant type")) return false;
         return true;
     }
-    bool context_members(const json& list, const std::string& path, bool agents) {
+    bool context_members(const json& list, const Path& path, bool agents) {
         const char* type = agents ? "contextAgent" : "contextGroup";
         const char* inner = agents ? "agent" : "group";
         if (!list.is_array()) return fail(path, RejectCode::bad_type, std::string(agents ? "contextAgents" : "contextGroups") + " must be an array");
         for (std::size_t i = 0; i < list.size(); ++i) {
-            const std::string at = index(path, i);
+            const Path at = index(path, i);
             if (!object(list[i], at, {"objectType", inner, "relevantTypes"}, type)) return false;
             const auto* t = get(list[i], "objectType");
             if (!t || *t != type)
                 return fail(join(at, "objectType"), RejectCode::bad_value, std::string("objectType must be ") + type);
             const auto* who = get(list[i], inner);
-            const std::string who_path = join(at, inner);
+            const Path who_path = join(at, inner);
             if (!who) return fail(who_path, RejectCode::missing_field, std::string(type) + " needs " + inner);
             if (agents ? !actor(*who, who_path, false, "agent") : !named_group(*who, who_path, "group")) return false;
             if (const auto* r = get(list[i], "relevantTypes"); r && !relevant_types(*r, join(at, "relevantTypes"))) return false;
         }
         return true;
     }
-    bool context(const json& c, const std::string& path, const json& statement_object) {
+    bool context(const json& c, const Path& path, const json& statement_object) {
         const bool v2 = version_ == Version::v2_0;
         const bool ok = v2 ? object(c, path,
                                     {"registration", "instructor", "team", "contextActivities", "revision", "platform",
@@ -662,12 +682,10 @@ private:
                 return fail(join(path, key), RejectCode::unknown_key,
                             std::string("context.") + key + " is only allowed when the object is an Activity");
         }
-        if (const auto* l = get(c, "language")) {
-            if (!string(*l, join(path, "language"), "context.language")) return false;
-            if (!is_language_tag(l->get_ref<const std::string&>()))
-                return fail(join(path, "language"), RejectCode::bad_value,
-                            quote_value(l->get_ref<const std::string&>()) + " is not an RFC 5646 language tag");
-        }
+        if (const auto* l = get(c, "language");
+            l && !formatted(*l, join(path, "language"), "context.language", is_language_tag, RejectCode::bad_value,
+                            "an RFC 5646 language tag"))
+            return false;
         if (const auto* s = get(c, "statement"); s && !statement_ref(*s, join(path, "statement"))) return false;
         if (const auto* e = get(c, "extensions"); e && !extensions(*e, join(path, "extensions"))) return false;
         if (v2) {
@@ -678,10 +696,10 @@ private:
         }
         return true;
     }
-    bool attachments(const json& list, const std::string& path) {
+    bool attachments(const json& list, const Path& path) {
         if (!list.is_array()) return fail(path, RejectCode::bad_type, "attachments must be an array");
         for (std::size_t i = 0; i < list.size(); ++i) {
-            const std::string at = index(path, i);
+            const Path at = index(path, i);
             const json& a = list[i];
             if (!object(a, at, {"usageType", "display", "description", "contentType", "length", "sha2", "fileUrl"},
                         "an attachment"))
@@ -694,13 +712,20 @@ private:
             if (const auto* d = get(a, "description"); d && !language_map(*d, join(at, "description"))) return false;
             const json& type = *get(a, "contentType");
             if (!string(type, join(at, "contentType"), "contentType")) return false;
+            // type/subtype, then parameters (`; charset=ascii`) if any.
             const auto& t = type.get_ref<const std::string&>();
-            const auto slash = t.find('/');
-            if (slash == std::string::npos || slash == 0 || slash + 1 == t.size() ||
-                t.find_first_of(" \t\r\n") != std::string::npos)
+            const std::string_view media = std::string_view(t).substr(0, t.find(';'));
+            const auto slash = media.find('/');
+            if (slash == std::string::npos || slash == 0 || slash + 1 == media.size() ||
+                media.find_first_of(" \t\r\n") != std::string::npos)
                 return fail(join(at, "contentType"), RejectCode::bad_value, quote_value(t) + " is not a media type (type/subtype)");
             const json& length = *get(a, "length");
-            if (!length.is_number_integer() || (length.is_number_integer() && !length.is_number_unsigned() && length.get<std::int64_t>() < 0))
+            // A whole number of octets (27.0 is 27: JSON has no integer type).
+            const bool whole = length.is_number_unsigned() ||
+                               (length.is_number_integer() && length.get<std::int64_t>() >= 0) ||
+                               (length.is_number_float() && length.get<double>() >= 0 &&
+                                std::floor(length.get<double>()) == length.get<double>());
+            if (!whole)
                 return fail(join(at, "length"), RejectCode::bad_type, "length must be a whole number of octets");
             const json& sha = *get(a, "sha2");
             if (!string(sha, join(at, "sha2"), "sha2")) return false;
@@ -715,7 +740,7 @@ private:
 
     // --- the statement ---------------------------------------------------------
 
-    bool statement(const json& s, const std::string& path, bool sub) {
+    bool statement(const json& s, const Path& path, bool sub) {
         const bool ok = sub ? object(s, path, {"objectType", "actor", "verb", "object", "result", "context", "timestamp", "attachments"},
                                      "a SubStatement")
                             : object(s, path, {"id", "actor", "verb", "object", "result", "context", "timestamp", "stored",
@@ -742,7 +767,7 @@ private:
         if (!iri(*verb_id, join(path, "verb.id"), "verb.id")) return false;
         if (const auto* d = get(verb, "display"); d && !language_map(*d, join(path, "verb.display"))) return false;
         if (!object_of(s["object"], join(path, "object"), sub)) return false;
-        if (*verb_id == "http://adlnet.gov/expapi/verbs/voided") {
+        if (!sub && *verb_id == "http://adlnet.gov/expapi/verbs/voided") {  // a SubStatement voids nothing
             const auto* type = get(s["object"], "objectType");
             if (!type || *type != "StatementRef")
                 return fail(join(path, "object.objectType"), RejectCode::bad_value,

@@ -108,6 +108,17 @@ TEST_CASE("xapi_valid: the base statement and the valid forms the old reader ref
              s["context"]["contextAgents"] = json::parse(
                  R"([{"objectType":"contextAgent","agent":{"mbox":"mailto:tutor@example.cn"},"relevantTypes":["https://example.cn/tutor"]}])");
          }},
+        {"a media type with parameters", [](json& s) {
+             s["attachments"] = json::parse(
+                 R"([{"usageType":"http://id.tincanapi.com/attachment/supporting_media","display":{"en-US":"a"},"contentType":"text/plain; charset=ascii","length":27.0,"sha2":"495395e777cd98da653df9615d09c0fd6bb2f8d4788394cd53c56a3bfdcd848a"}])");
+         }},
+        {"the nil UUID", [](json& s) { s["id"] = "00000000-0000-0000-0000-000000000000"; }},
+        {"a long duration", [](json& s) { s["result"]["duration"] = "PT0." + std::string(100, '0') + "1S"; }},
+        {"a SubStatement with the voided verb", [](json& s) {
+             s["context"].erase("revision");
+             s["object"] = json::parse(
+                 R"({"objectType":"SubStatement","actor":{"mbox":"mailto:a@example.cn"},"verb":{"id":"http://adlnet.gov/expapi/verbs/voided"},"object":{"id":"https://o/x"}})");
+         }},
         {"a SubStatement object", [](json& s) {
              s["context"].erase("revision");
              s["object"] = json::parse(
@@ -183,6 +194,14 @@ TEST_CASE("xapi_invalid: what an LRS must reject is rejected, naming the field a
              s["object"] = json::parse(R"({"objectType":"SubStatement","actor":{"mbox":"mailto:a@example.cn"},"verb":{"id":"https://v/x"},"object":{"objectType":"SubStatement"}})");
          }, "bad_value object.object.objectType"},
         {"no actor", [](json& s) { s.erase("actor"); }, "missing_field actor"},
+        {"a context activity's objectType", [](json& s) {
+             s["context"]["contextActivities"]["parent"][0]["objectType"] = "activity";
+         }, "bad_value context.contextActivities.parent[0].objectType"},
+        {"mbox with two addresses", [](json& s) { s["actor"] = {{"mbox", "mailto:a@b@c"}}; }, "bad_iri actor.mbox"},
+        {"mbox with a query", [](json& s) { s["actor"] = {{"mbox", "mailto:a@b.cn?subject=hi"}}; }, "bad_iri actor.mbox"},
+        {"a media type without a subtype", [](json& s) {
+             s["attachments"] = json::parse(R"([{"usageType":"https://u/x","display":{"en":"x"},"contentType":"text","length":1,"sha2":"495395e777cd98da653df9615d09c0fd6bb2f8d4788394cd53c56a3bfdcd848a"}])");
+         }, "bad_value attachments[0].contentType"},
         {"group authority of three", [](json& s) {
              s["authority"] = json::parse(R"({"objectType":"Group","member":[{"mbox":"mailto:a@x.cn"},{"mbox":"mailto:b@x.cn"},{"mbox":"mailto:c@x.cn"}]})");
          }, "bad_actor authority"},
@@ -551,4 +570,61 @@ TEST_CASE("xapi_fixtures: every fixture file reconciles, and the ADL templates' 
         REQUIRE(!s.is_discarded());
         CHECK(problem(s) == "");
     }
+}
+
+TEST_CASE("xapi_invalid: a key twice in one object is refused, in a small object and past 32 keys") {
+    for (int keys : {3, 40, 5000}) {
+        INFO(keys, " extension keys");
+        std::string extensions;
+        for (int k = 0; k < keys; ++k) extensions += "\"https://e.cn/k" + std::to_string(k) + "\":1,";
+        const std::string repeated = extensions + "\"https://e.cn/k1\":2";  // k1 again, last
+        for (const auto& body : {extensions.substr(0, extensions.size() - 1), repeated}) {
+            json s = base();
+            s.erase("result");
+            std::string text = s.dump();
+            text.insert(text.size() - 1, ",\"result\":{\"duration\":\"PT30M\",\"extensions\":{" + body + "}}");
+            yanxiu::Dataset data(program());
+            auto summary = read(data, text);
+            const bool twice = body == repeated;
+            CHECK(summary.rejected == (twice ? 1u : 0u));
+            if (twice) CHECK(data.rejections()[0].code == yanxiu::RejectCode::duplicate_key);
+        }
+    }
+}
+
+TEST_CASE("xapi_pages: a statement with a statements key is a statement, refused, never a page") {
+    json s = base();
+    s["statements"] = json::array({base()});
+    yanxiu::Dataset data(program());
+    auto summary = read(data, s.dump());
+    CHECK(summary.pages == 0);
+    CHECK(summary.read == 1);
+    CHECK(summary.rejected == 1);
+    REQUIRE(data.rejections().size() == 1);
+    CHECK(data.rejections()[0].code == yanxiu::RejectCode::unknown_key);
+}
+
+TEST_CASE("xapi_voiding: statement ids are compared without regard to case, as UUIDs are") {
+    json target = base();
+    target["id"] = "EC231277-B27B-4C15-8291-D29225B2B8F7";
+    json voiding = base();
+    voiding["id"] = "1c231277-b27b-4c15-8291-d29225b2b8f7";
+    voiding["verb"]["id"] = "http://adlnet.gov/expapi/verbs/voided";
+    voiding["object"] = {{"objectType", "StatementRef"}, {"id", "ec231277-b27b-4c15-8291-d29225b2b8f7"}};
+    voiding["context"].erase("revision");
+    yanxiu::Dataset data(program());
+    auto summary = read(data, target.dump() + "\n" + voiding.dump() + "\n");
+    CHECK(summary.voided == 1);
+    CHECK(summary.mapped == 0);
+}
+
+TEST_CASE("xapi_hostile: 200,000 lines that each open a brace are rejected one by one in linear time") {
+    // Each unclosed '{' used to be scanned to the end of the text again.
+    std::string text;
+    for (int i = 0; i < 200000; ++i) text += "{\n";
+    yanxiu::Dataset data(program());
+    auto summary = read(data, text);
+    CHECK(summary.read == 200000);
+    CHECK(summary.rejected == 200000);
+    CHECK(summary.reconciles());
 }
