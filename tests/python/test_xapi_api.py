@@ -312,17 +312,19 @@ def _actor_id(actor: Any) -> str | None:
     return None
 
 
-def _shared_files() -> list[Path]:
-    if not SHARED_XAPI.is_dir():
-        return []
-    files = sorted(SHARED_XAPI.glob("datasim/*.json"))
-    files += sorted(SHARED_XAPI.glob("moodle-logstore_xapi/tests/mod_quiz/**/statements.json"))[:3]
+def _real_files() -> list[Path]:
+    """Real statements: the repository's own fixtures (Open edX, cmi5), and the
+    shared datasim and Moodle files where they are checked out."""
+    fixtures = ROOT / "tests" / "data" / "xapi"
+    files = sorted(fixtures.glob("openedx/*.json"))[:12] + sorted(fixtures.glob("cmi5/17-abandoned_session/*.json"))
+    if SHARED_XAPI.is_dir():
+        files += sorted(SHARED_XAPI.glob("datasim/*.json"))
+        files += sorted(SHARED_XAPI.glob("moodle-logstore_xapi/tests/mod_quiz/**/statements.json"))[:3]
     return files
 
 
 @needs_cli
-@pytest.mark.skipif(not _shared_files(), reason=f"no statements in {SHARED_XAPI}")
-@pytest.mark.parametrize("path", _shared_files(), ids=lambda p: str(p.relative_to(SHARED_XAPI)))
+@pytest.mark.parametrize("path", _real_files(), ids=lambda p: str(p.relative_to(ROOT.parent)))
 def test_real_statements_evaluate_as_on_the_command_line(path, tmp_path):
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
