@@ -34,3 +34,4 @@
 #include <yanxiu/render/report_json.hpp>
 #include <yanxiu/render/report_csv.hpp>
 #include <yanxiu/render/report_html.hpp>
+#include <yanxiu/certificate.hpp>

@@ -19,6 +19,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,7 @@ constexpr int kOk = 0;
 constexpr int kFailure = 1;
 constexpr int kUsage = 2;
 constexpr int kStrictRejections = 3;
+constexpr int kNotVerified = 4;  ///< verify: some record failed
 
 /// The programme `demo` runs, and `simulate` simulates unless told otherwise.
 constexpr const char* kDemoProgram = "hunan-2023-mh-winter";
@@ -73,6 +75,18 @@ const char* const kHelp =
     "  yanxiu demo     [--out DIR] [--participants N] [--lang zh|en]\n"
     "                                        simulate a Hunan cohort (20000, into yanxiu-demo/),\n"
     "                                        evaluate it, write report.html, report.json, outcomes.jsonl\n"
+    "  yanxiu keygen   --out KEY [--force]    an Ed25519 key pair: KEY (secret, mode 0600) and KEY.pub\n"
+    "  yanxiu certify  --program ID|FILE --participants FILE --events FILE --key KEY --out FILE\n"
+    "                  [--xapi FILE [--xapi-lesson ...]] [--as-of INSTANT|DATE] [--issued-at INSTANT]\n"
+    "                  [--previous FILE] [--threads N]\n"
+    "                                        one signed certificate per certified teacher; with\n"
+    "                                        --previous, unchanged ones kept, changed ones reissued\n"
+    "                                        with supersedes (the output holds both)\n"
+    "  yanxiu verify   --pub KEY.pub FILE... [--revoked FILE]\n"
+    "                                        checks every record: canonical form, signature, not\n"
+    "                                        twice, not revoked, not superseded (exit 4 if any fails)\n"
+    "  yanxiu revoke   --key KEY --id ID --reason TEXT --out FILE [--at INSTANT]\n"
+    "                                        appends a signed revocation of certificate ID to FILE\n"
     "  yanxiu version\n"
     "\n"
     "INSTANT is a timestamp such as 2023-01-25T12:00:00+08:00 (no offset: the\n"
@@ -81,7 +95,8 @@ const char* const kHelp =
     "A line longer than --max-line-bytes (default 1048576) or a field longer than\n"
     "--max-field-bytes (default 65536) is rejected too_long.  Outputs are written\n"
     "to a temporary file and put in place only when the whole run succeeds.\n"
-    "Exit status: 0 ok, 1 programme or I/O error, 2 usage error, 3 rejections with --strict.\n";
+    "Exit status: 0 ok, 1 programme or I/O error, 2 usage error, 3 rejections with --strict,\n"
+    "4 a record failed verify.\n";
 
 /// Parsed `--name value` options and positional arguments.
 struct Args {
@@ -783,6 +798,99 @@ int cmd_report(const Args& args) {
     return kOk;
 }
 
+int cmd_keygen(const Args& args) {
+    const std::string path = args.require("out");
+    const auto key = yanxiu::SigningKey::generate();
+    key.save(path, args.flag("force"));
+    std::fprintf(stderr, "keygen: wrote %s (secret, mode 0600) and %s.pub (key id %s)\n", path.c_str(), path.c_str(),
+                 key.public_key().id().c_str());
+    return kOk;
+}
+
+/// The whole text of a file, or a runtime_error naming it.
+std::string read_text_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error(path + ": cannot read" + errno_text(errno));
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+int cmd_certify(const Args& args) {
+    auto program = yanxiu::Program::load(args.require("program"));
+    RecordInputs inputs(args);
+    const auto key = yanxiu::SigningKey::load(args.require("key"));
+    yanxiu::EvaluateOptions options;
+    options.keep_lessons = false;
+    if (auto as_of = args.get("as-of")) options.as_of = as_of_option(*as_of, program);
+    if (auto threads = args.get("threads")) options.threads = static_cast<unsigned>(parse_whole(*threads, "--threads", 0, 1024));
+    yanxiu::CertifyOptions certify_options;
+    if (auto at = args.get("issued-at")) {
+        std::string why;
+        certify_options.issued_at = yanxiu::parse_instant(*at, program.time_zone(), &why);
+        if (!certify_options.issued_at) throw UsageError("--issued-at: " + why);
+    }
+    std::vector<yanxiu::Certificate> previous;
+    if (auto path = args.get("previous")) previous = yanxiu::read_certificates(read_text_file(*path), *path);
+    Output out(args.require("out"));
+
+    yanxiu::Dataset data(program);
+    apply_limits(args, data);
+    inputs.read(data);
+    const yanxiu::Evaluation evaluation = yanxiu::evaluate(data, options);
+    const auto certificates = yanxiu::certify(evaluation, data, key, previous, certify_options);
+    for (const auto& c : certificates) out.stream() << c.line() << '\n';
+    commit(out);
+    inputs.print();
+    std::size_t certified = 0, superseding = 0;
+    for (const auto& o : evaluation.outcomes) certified += o.certificate;
+    for (std::size_t i = previous.size(); i < certificates.size(); ++i) superseding += !certificates[i].supersedes.empty();
+    std::fprintf(stderr, "certify: %zu certified; %zu kept from --previous, %zu issued (%zu superseding), key %s\n",
+                 certified, previous.size(), certificates.size() - previous.size(), superseding,
+                 key.public_key().id().c_str());
+    return kOk;
+}
+
+int cmd_verify(const Args& args) {
+    const auto key = yanxiu::PublicKey::load(args.require("pub"));
+    if (args.positional.empty()) throw UsageError("verify needs a certificates FILE");
+    std::vector<std::pair<std::string, std::string>> files, revoked;
+    for (const auto& path : args.positional) files.emplace_back(path, read_text_file(path));
+    if (auto path = args.get("revoked")) revoked.emplace_back(*path, read_text_file(*path));
+    const auto result = yanxiu::verify(key, files, revoked);
+    for (const auto& issue : result.issues)
+        std::printf("%s:%zu: %s%s%s\n", issue.file.c_str(), issue.line, issue.id.empty() ? "" : issue.id.c_str(),
+                    issue.id.empty() ? "" : ": ", issue.why.c_str());
+    std::fprintf(stderr, "verify: %zu records, %zu valid, %zu failed\n", result.records, result.valid,
+                 result.issues.size());
+    return result.ok() ? kOk : kNotVerified;
+}
+
+int cmd_revoke(const Args& args) {
+    const auto key = yanxiu::SigningKey::load(args.require("key"));
+    const std::string id = args.require("id"), reason = args.require("reason"), path = args.require("out");
+    if (id.empty()) throw UsageError("--id needs a certificate id");
+    yanxiu::Instant at = std::chrono::time_point_cast<yanxiu::Seconds>(std::chrono::system_clock::now());
+    if (auto text = args.get("at")) {
+        std::string why;
+        auto parsed = yanxiu::parse_instant(*text, *yanxiu::find_zone("UTC"), &why);
+        if (!parsed) throw UsageError("--at: " + why);
+        at = *parsed;
+    }
+    std::string before;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+        before = read_text_file(path);
+        if (!before.empty() && before.back() != '\n') before += '\n';
+    }
+    const auto r = yanxiu::revoke(id, reason, at, key);
+    Output out(path);  // the file with one more line, put in place whole
+    out.stream() << before << r.line() << '\n';
+    commit(out);
+    std::fprintf(stderr, "revoke: %s revoked in %s\n", id.c_str(), path.c_str());
+    return kOk;
+}
+
 int cmd_simulate(const Args& args) {
     yanxiu::SimulationOptions options;
     options.participants = parse_whole(args.require("participants"), "--participants", 1, 10000000);
@@ -912,6 +1020,27 @@ int run(int argc, char** argv) {
                   {"bom", "strict"});
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_report(args);
+    }
+    if (command == "keygen") {
+        Args args(argc, argv, 2, {"out"}, {"force"});
+        if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
+        return cmd_keygen(args);
+    }
+    if (command == "certify") {
+        Args args(argc, argv, 2, {"program", "participants", "events", "xapi", "xapi-lesson", "as-of", "issued-at", "key",
+                                  "out", "previous", "threads", "max-line-bytes", "max-field-bytes"},
+                  {});
+        if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
+        return cmd_certify(args);
+    }
+    if (command == "verify") {
+        Args args(argc, argv, 2, {"pub", "revoked"}, {});
+        return cmd_verify(args);
+    }
+    if (command == "revoke") {
+        Args args(argc, argv, 2, {"key", "id", "reason", "out", "at"}, {});
+        if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
+        return cmd_revoke(args);
     }
     if (command == "diff") {
         Args args(argc, argv, 2, {"participants", "events", "as-of", "json", "limit", "threads"}, {});

@@ -1,0 +1,517 @@
+// Certificates, keys, revocations and their verification (include/yanxiu/certificate.hpp).
+// Every cryptographic step is libsodium's: Ed25519 (crypto_sign_*), SHA-256
+// (crypto_hash_sha256), base64 and the random seed.
+
+#include <yanxiu/certificate.hpp>
+#include <yanxiu/dataset.hpp>
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace yanxiu {
+
+namespace {
+
+constexpr std::string_view kSecretHeader = "yanxiu-ed25519-secret 1";
+constexpr std::string_view kPublicHeader = "yanxiu-ed25519-public 1";
+
+void init_sodium() {
+    static const int ready = sodium_init();
+    if (ready < 0) throw KeyError("libsodium could not be initialised");
+}
+
+std::string base64(const unsigned char* data, std::size_t size) {
+    std::string out(sodium_base64_ENCODED_LEN(size, sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(out.data(), out.size(), data, size, sodium_base64_VARIANT_ORIGINAL);
+    out.resize(std::strlen(out.c_str()));
+    return out;
+}
+
+/// Decodes base64 of exactly `size` bytes into `out`; false otherwise.
+bool unbase64(std::string_view text, unsigned char* out, std::size_t size) {
+    std::size_t written = 0;
+    if (sodium_base642bin(out, size, text.data(), text.size(), nullptr, &written, nullptr,
+                          sodium_base64_VARIANT_ORIGINAL) != 0)
+        return false;
+    return written == size;
+}
+
+/// The base64 body of a key file with `header`, or a KeyError naming `source`.
+std::string key_body(std::string_view text, std::string_view header, std::string_view source) {
+    std::istringstream in{std::string(text)};
+    std::string first, body;
+    std::getline(in, first);
+    std::getline(in, body);
+    while (!body.empty() && (body.back() == '\r' || body.back() == ' ')) body.pop_back();
+    if (!first.empty() && first.back() == '\r') first.pop_back();
+    if (first != header)
+        throw KeyError(std::string(source) + ": not a yanxiu key file (expected a first line '" + std::string(header) + "')");
+    return body;
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw KeyError(path + ": cannot read: " + std::strerror(errno));
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+void write_new(const std::string& path, const std::string& text, mode_t mode, bool overwrite) {
+    const int flags = O_WRONLY | O_CREAT | (overwrite ? O_TRUNC : O_EXCL);
+    const int fd = ::open(path.c_str(), flags, mode);
+    if (fd < 0)
+        throw KeyError(path + (errno == EEXIST ? ": exists (not overwritten)" : ": cannot write: " + std::string(std::strerror(errno))));
+    const bool ok = ::fchmod(fd, mode) == 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                    ::fsync(fd) == 0;
+    const int saved = errno;
+    ::close(fd);
+    if (!ok) throw KeyError(path + ": cannot write: " + std::strerror(saved));
+}
+
+/// Crockford base32 of the first bytes of `digest`, `digits` long.
+std::string base32(const unsigned char* digest, std::size_t digits) {
+    static constexpr char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    std::string out;
+    std::uint32_t buffer = 0;
+    int bits = 0;
+    for (std::size_t i = 0; out.size() < digits; ++i) {
+        buffer = (buffer << 8) | digest[i];
+        bits += 8;
+        while (bits >= 5 && out.size() < digits) {
+            out += alphabet[(buffer >> (bits - 5)) & 31];
+            bits -= 5;
+        }
+    }
+    return out;
+}
+
+std::array<unsigned char, crypto_hash_sha256_BYTES> sha256(std::string_view data) {
+    init_sodium();
+    std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
+    crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(data.data()), data.size());
+    return digest;
+}
+
+/// Credited hours as a decimal: two places, trailing zeros dropped down to one.
+std::string hours_text(double hours) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.2f", hours);
+    std::string s = buffer;
+    while (s.size() > 1 && s.back() == '0' && s[s.size() - 2] != '.') s.pop_back();
+    return s;
+}
+
+std::string string_field(const nlohmann::json& j, const char* key, bool required, std::string* why, bool& ok) {
+    auto it = j.find(key);
+    if (it == j.end()) {
+        if (required) {
+            ok = false;
+            if (why) *why = std::string("no ") + key;
+        }
+        return {};
+    }
+    if (!it->is_string()) {
+        ok = false;
+        if (why) *why = std::string(key) + " is not a string";
+        return {};
+    }
+    return it->get<std::string>();
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view data) {
+    const auto digest = sha256(data);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char b : digest) out += hex[b >> 4], out += hex[b & 15];
+    return out;
+}
+
+std::string canonical(const nlohmann::json& value) {
+    // nlohmann::json keeps object keys in a std::map: sorted by bytes.
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+}
+
+// --- keys ---------------------------------------------------------------------
+
+PublicKey PublicKey::parse(std::string_view text, std::string_view source) {
+    PublicKey key;
+    if (!unbase64(key_body(text, kPublicHeader, source), key.bytes_.data(), key.bytes_.size()))
+        throw KeyError(std::string(source) + ": the key is not 32 bytes of base64");
+    return key;
+}
+
+PublicKey PublicKey::load(const std::string& path) { return parse(slurp(path), path); }
+
+std::string PublicKey::text() const {
+    return std::string(kPublicHeader) + "\n" + base64(bytes_.data(), bytes_.size()) + "\n";
+}
+
+std::string PublicKey::id() const {
+    return sha256_hex(std::string_view(reinterpret_cast<const char*>(bytes_.data()), bytes_.size())).substr(0, 16);
+}
+
+bool PublicKey::verify(std::string_view message, std::string_view signature) const {
+    init_sodium();
+    unsigned char sig[crypto_sign_BYTES];
+    if (!unbase64(signature, sig, sizeof sig)) return false;
+    return crypto_sign_verify_detached(sig, reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                                       bytes_.data()) == 0;
+}
+
+SigningKey::~SigningKey() {
+    sodium_memzero(seed_.data(), seed_.size());
+    sodium_memzero(secret_.data(), secret_.size());
+}
+
+void SigningKey::derive() {
+    init_sodium();
+    crypto_sign_seed_keypair(public_.bytes_.data(), secret_.data(), seed_.data());
+}
+
+SigningKey SigningKey::generate() {
+    init_sodium();
+    SigningKey key;
+    randombytes_buf(key.seed_.data(), key.seed_.size());
+    key.derive();
+    return key;
+}
+
+SigningKey SigningKey::parse(std::string_view text, std::string_view source) {
+    SigningKey key;
+    if (!unbase64(key_body(text, kSecretHeader, source), key.seed_.data(), key.seed_.size()))
+        throw KeyError(std::string(source) + ": the secret is not a 32-byte seed in base64");
+    key.derive();
+    return key;
+}
+
+SigningKey SigningKey::load(const std::string& path) { return parse(slurp(path), path); }
+
+std::string SigningKey::secret_text() const {
+    return std::string(kSecretHeader) + "\n" + base64(seed_.data(), seed_.size()) + "\n";
+}
+
+void SigningKey::save(const std::string& path, bool overwrite) const {
+    if (!overwrite) {
+        struct stat st {};
+        if (::stat((path + ".pub").c_str(), &st) == 0) throw KeyError(path + ".pub: exists (not overwritten)");
+    }
+    write_new(path, secret_text(), 0600, overwrite);
+    write_new(path + ".pub", public_.text(), 0644, overwrite);
+}
+
+std::string SigningKey::sign(std::string_view message) const {
+    init_sodium();
+    unsigned char sig[crypto_sign_BYTES];
+    crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                         secret_.data());
+    return base64(sig, sizeof sig);
+}
+
+// --- certificates ---------------------------------------------------------------
+
+nlohmann::json Certificate::to_json() const {
+    nlohmann::json j = {{"type", "certificate"},
+                        {"v", 1},
+                        {"id", id},
+                        {"code", code},
+                        {"programme", {{"id", programme_id}, {"version", programme_version}, {"sha256", programme_sha256}}},
+                        {"participant", participant},
+                        {"unit", unit},
+                        {"category", category},
+                        {"hours", hours},
+                        {"seconds", seconds},
+                        {"lessons", lessons},
+                        {"completed_at", completed_at},
+                        {"issued_at", issued_at},
+                        {"key", key}};
+    if (!name.empty()) j["name"] = name;
+    if (!supersedes.empty()) j["supersedes"] = supersedes;
+    if (!sig.empty()) j["sig"] = sig;
+    return j;
+}
+
+std::string Certificate::signed_bytes() const {
+    auto j = to_json();
+    j.erase("sig");
+    return canonical(j);
+}
+
+std::optional<Certificate> Certificate::from_json(const nlohmann::json& j, std::string* why) {
+    if (!j.is_object() || j.value("type", "") != "certificate") {
+        if (why) *why = "not a certificate record";
+        return std::nullopt;
+    }
+    static const std::set<std::string> keys = {"type",     "v",        "id",     "code", "programme", "participant",
+                                               "unit",     "category", "hours",  "seconds", "lessons", "completed_at",
+                                               "issued_at", "key",     "name",   "supersedes", "sig"};
+    for (auto it = j.begin(); it != j.end(); ++it)
+        if (!keys.count(it.key())) {
+            if (why) *why = "unknown key " + it.key();
+            return std::nullopt;
+        }
+    if (!j.contains("v") || j["v"] != 1) {
+        if (why) *why = "not version 1";
+        return std::nullopt;
+    }
+    bool ok = true;
+    Certificate c;
+    c.id = string_field(j, "id", true, why, ok);
+    c.code = string_field(j, "code", true, why, ok);
+    c.participant = string_field(j, "participant", true, why, ok);
+    c.unit = string_field(j, "unit", true, why, ok);
+    c.category = string_field(j, "category", true, why, ok);
+    c.hours = string_field(j, "hours", true, why, ok);
+    c.completed_at = string_field(j, "completed_at", true, why, ok);
+    c.issued_at = string_field(j, "issued_at", true, why, ok);
+    c.key = string_field(j, "key", true, why, ok);
+    c.name = string_field(j, "name", false, why, ok);
+    c.supersedes = string_field(j, "supersedes", false, why, ok);
+    c.sig = string_field(j, "sig", false, why, ok);
+    const auto programme = j.find("programme");
+    if (programme == j.end() || !programme->is_object()) {
+        if (why) *why = "no programme";
+        return std::nullopt;
+    }
+    c.programme_id = string_field(*programme, "id", true, why, ok);
+    c.programme_version = string_field(*programme, "version", true, why, ok);
+    c.programme_sha256 = string_field(*programme, "sha256", true, why, ok);
+    const auto seconds = j.find("seconds");
+    const auto lessons = j.find("lessons");
+    if (seconds == j.end() || !seconds->is_number_integer() || lessons == j.end() || !lessons->is_number_integer()) {
+        if (why) *why = "seconds and lessons must be whole numbers";
+        return std::nullopt;
+    }
+    c.seconds = seconds->get<std::int64_t>();
+    c.lessons = lessons->get<int>();
+    if (!ok) return std::nullopt;
+    return c;
+}
+
+std::vector<Certificate> certify(const Evaluation& evaluation, const Dataset& data, const SigningKey& key,
+                                 const std::vector<Certificate>& previous, const CertifyOptions& options) {
+    const Program& program = *evaluation.program;
+    const std::string programme_sha = sha256_hex(program.to_json().dump());
+    // The latest previous certificate of each participant (a later one supersedes an earlier).
+    std::map<std::string, const Certificate*> latest;
+    for (const auto& c : previous) latest[c.participant] = &c;
+    std::vector<Certificate> out = previous;
+    for (const Outcome& o : evaluation.outcomes) {
+        if (!o.certificate || !o.completed_at) continue;
+        Certificate c;
+        c.programme_id = program.id();
+        c.programme_version = program.version();
+        c.programme_sha256 = programme_sha;
+        c.participant = o.participant;
+        if (auto row = data.find_participant(o.participant)) c.name = data.participants()[*row].name;
+        c.unit = o.unit;
+        c.category = o.category;
+        c.hours = hours_text(o.hours_credited);
+        c.seconds = o.seconds_credited.count();
+        c.lessons = o.lessons_credited;
+        c.completed_at = format_instant(*o.completed_at, program.time_zone());
+        c.issued_at = format_instant(options.issued_at.value_or(*o.completed_at), program.time_zone());
+        // The id names the programme, the participant and the figures: the
+        // same figures give the same id, changed ones a new id.
+        const std::string basis = c.programme_id + '\n' + c.programme_version + '\n' + c.participant + '\n' + c.unit +
+                                  '\n' + c.category + '\n' + c.hours + '\n' + std::to_string(c.seconds) + '\n' +
+                                  std::to_string(c.lessons) + '\n' + c.completed_at;
+        c.id = "YX" + base32(sha256(basis).data(), 16);
+        const std::string code = base32(sha256("code\n" + c.id).data(), 12);
+        c.code = code.substr(0, 4) + "-" + code.substr(4, 4) + "-" + code.substr(8, 4);
+        c.key = key.public_key().id();
+        auto before = latest.find(c.participant);
+        if (before != latest.end()) {
+            if (before->second->id == c.id) continue;  // unchanged: the issued record stands
+            c.supersedes = before->second->id;
+        }
+        c.sig = key.sign(c.signed_bytes());
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+// --- revocations ---------------------------------------------------------------
+
+nlohmann::json Revocation::to_json() const {
+    nlohmann::json j = {{"type", "revocation"}, {"v", 1}, {"id", id}, {"reason", reason}, {"revoked_at", revoked_at},
+                        {"key", key}};
+    if (!sig.empty()) j["sig"] = sig;
+    return j;
+}
+
+std::string Revocation::signed_bytes() const {
+    auto j = to_json();
+    j.erase("sig");
+    return canonical(j);
+}
+
+std::optional<Revocation> Revocation::from_json(const nlohmann::json& j, std::string* why) {
+    if (!j.is_object() || j.value("type", "") != "revocation" || !j.contains("v") || j["v"] != 1) {
+        if (why) *why = "not a revocation record";
+        return std::nullopt;
+    }
+    for (auto it = j.begin(); it != j.end(); ++it)
+        if (!std::set<std::string>{"type", "v", "id", "reason", "revoked_at", "key", "sig"}.count(it.key())) {
+            if (why) *why = "unknown key " + it.key();
+            return std::nullopt;
+        }
+    bool ok = true;
+    Revocation r;
+    r.id = string_field(j, "id", true, why, ok);
+    r.reason = string_field(j, "reason", true, why, ok);
+    r.revoked_at = string_field(j, "revoked_at", true, why, ok);
+    r.key = string_field(j, "key", true, why, ok);
+    r.sig = string_field(j, "sig", true, why, ok);
+    if (!ok) return std::nullopt;
+    return r;
+}
+
+Revocation revoke(const std::string& id, const std::string& reason, Instant at, const SigningKey& key) {
+    Revocation r;
+    r.id = id;
+    r.reason = reason;
+    r.revoked_at = format_instant_utc(at);
+    r.key = key.public_key().id();
+    r.sig = key.sign(r.signed_bytes());
+    return r;
+}
+
+// --- verification -----------------------------------------------------------------
+
+namespace {
+
+/// Each non-empty line of `text` with its number.
+template <class F>
+void each_line(std::string_view text, F&& f) {
+    std::size_t line = 0;
+    for (std::size_t at = 0; at < text.size();) {
+        std::size_t end = text.find('\n', at);
+        if (end == std::string_view::npos) end = text.size();
+        ++line;
+        std::string_view l = text.substr(at, end - at);
+        if (!l.empty()) f(line, l);
+        at = end + 1;
+    }
+}
+
+/// A parsed record and whether its line is its canonical form.
+std::optional<nlohmann::json> parse_line(std::string_view line, std::string& why) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded()) {
+        why = "not JSON";
+        return std::nullopt;
+    }
+    std::string again;
+    try {
+        again = canonical(j);
+    } catch (const nlohmann::json::exception&) {
+        why = "not UTF-8";
+        return std::nullopt;
+    }
+    if (again != line) {
+        why = "not in canonical form (keys sorted, no spaces): the line was changed";
+        return std::nullopt;
+    }
+    return j;
+}
+
+}  // namespace
+
+VerifyResult verify(const PublicKey& key, const std::vector<std::pair<std::string, std::string>>& files,
+                    const std::vector<std::pair<std::string, std::string>>& revocations) {
+    VerifyResult result;
+    const std::string key_id = key.id();
+    // Valid revocations first.
+    std::map<std::string, std::string> revoked;  // id -> reason
+    for (const auto& [name, text] : revocations) {
+        each_line(text, [&](std::size_t line, std::string_view l) {
+            std::string why;
+            auto j = parse_line(l, why);
+            std::optional<Revocation> r;
+            if (j) r = Revocation::from_json(*j, &why);
+            if (r && (r->key != key_id || !key.verify(r->signed_bytes(), r->sig)))
+                r.reset(), why = "revocation not signed by this key";
+            if (!r) {
+                result.issues.push_back({name, line, "", why});
+                return;
+            }
+            revoked.emplace(r->id, r->reason);
+        });
+    }
+    struct Seen {
+        std::string file;
+        std::size_t line;
+        Certificate certificate;
+    };
+    std::vector<Seen> good;
+    std::map<std::string, std::size_t> by_id;  // id -> index into good
+    for (const auto& [name, text] : files) {
+        each_line(text, [&](std::size_t line, std::string_view l) {
+            ++result.records;
+            std::string why;
+            auto j = parse_line(l, why);
+            std::optional<Certificate> c;
+            if (j) c = Certificate::from_json(*j, &why);
+            if (c && c->key != key_id) c.reset(), why = "signed by another key (" + j->value("key", "?") + ")";
+            if (c && (c->sig.empty() || !key.verify(c->signed_bytes(), c->sig))) c.reset(), why = "bad signature";
+            if (!c) {
+                result.issues.push_back({name, line, j && j->is_object() ? j->value("id", "") : "", why});
+                return;
+            }
+            if (auto it = by_id.find(c->id); it != by_id.end()) {
+                result.issues.push_back({name, line, c->id,
+                                         "the same certificate again (first at " + good[it->second].file + ":" +
+                                             std::to_string(good[it->second].line) + ")"});
+                return;
+            }
+            by_id.emplace(c->id, good.size());
+            good.push_back({name, line, std::move(*c)});
+        });
+    }
+    std::map<std::string, std::string> superseded;  // old id -> new id
+    for (const auto& s : good)
+        if (!s.certificate.supersedes.empty()) superseded.emplace(s.certificate.supersedes, s.certificate.id);
+    for (const auto& s : good) {
+        const auto& c = s.certificate;
+        if (auto r = revoked.find(c.id); r != revoked.end()) {
+            result.issues.push_back({s.file, s.line, c.id, "revoked: " + r->second});
+        } else if (auto n = superseded.find(c.id); n != superseded.end()) {
+            result.issues.push_back({s.file, s.line, c.id, "superseded by " + n->second});
+        } else {
+            ++result.valid;
+        }
+    }
+    std::sort(result.issues.begin(), result.issues.end(), [](const VerifyIssue& a, const VerifyIssue& b) {
+        return std::tie(a.file, a.line) < std::tie(b.file, b.line);
+    });
+    return result;
+}
+
+std::vector<Certificate> read_certificates(std::string_view text, std::string_view file) {
+    std::vector<Certificate> out;
+    each_line(text, [&](std::size_t line, std::string_view l) {
+        auto j = nlohmann::json::parse(l, nullptr, false);
+        std::string why = "not JSON";
+        std::optional<Certificate> c;
+        if (!j.is_discarded()) c = Certificate::from_json(j, &why);
+        if (!c) throw std::runtime_error(std::string(file) + ":" + std::to_string(line) + ": " + why);
+        out.push_back(std::move(*c));
+    });
+    return out;
+}
+
+}  // namespace yanxiu

@@ -1,0 +1,155 @@
+// Certificates (certificate.hpp): keys, canonical signed records, stable
+// ids, reissue with supersedes, revocation, and every way verification fails.
+
+#include <doctest/doctest.h>
+#include <yanxiu/certificate.hpp>
+#include <yanxiu/yanxiu.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const yanxiu::Program& program() {
+    static const auto p = yanxiu::Program::from_json(
+        R"({"extends": "moe-2023-mh-winter", "id": "cert-test", "version": "1",
+            "categories": {"homeroom": {"min_lessons": 2}}})");
+    return p;
+}
+
+std::string events(int lessons) {
+    std::string out;
+    for (int l = 1; l <= lessons; ++l) {
+        const std::string id = "L0" + std::to_string(l);
+        out += R"({"kind":"study","participant":"T1","lesson":")" + id +
+               R"(","start":"2023-01-1)" + std::to_string(l) + R"(T19:00:00+08:00","duration":"PT45M"})" "\n";
+        out += R"({"kind":"quiz","participant":"T1","lesson":")" + id + R"(","at":"2023-01-1)" + std::to_string(l) +
+               R"(T20:00:00+08:00","score":90})" "\n";
+    }
+    return out;
+}
+
+std::vector<yanxiu::Certificate> certify(int lessons, const yanxiu::SigningKey& key,
+                                         const std::vector<yanxiu::Certificate>& previous = {}) {
+    yanxiu::Dataset data(program());
+    data.read_participants(
+        "{\"id\":\"T1\",\"unit\":\"长沙市\",\"category\":\"homeroom\",\"name\":\"张三\"}\n"
+        "{\"id\":\"T2\",\"unit\":\"长沙市\",\"category\":\"homeroom\"}\n",
+        "p.jsonl");
+    data.read_events(events(lessons), "e.jsonl");
+    return yanxiu::certify(yanxiu::evaluate(data), data, key, previous);
+}
+
+std::string file_of(const std::vector<yanxiu::Certificate>& certificates) {
+    std::string out;
+    for (const auto& c : certificates) out += c.line() + "\n";
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("certificate: keys round-trip through their files and sign what the public key verifies") {
+    const auto key = yanxiu::SigningKey::generate();
+    const auto again = yanxiu::SigningKey::parse(key.secret_text());
+    CHECK(again.public_key().id() == key.public_key().id());
+    const auto pub = yanxiu::PublicKey::parse(key.public_key().text());
+    const auto sig = key.sign("message");
+    CHECK(pub.verify("message", sig));
+    CHECK(!pub.verify("messagE", sig));
+    CHECK(!yanxiu::PublicKey::parse(yanxiu::SigningKey::generate().public_key().text()).verify("message", sig));
+    CHECK_THROWS_AS((void)yanxiu::PublicKey::parse("not a key\n"), yanxiu::KeyError);
+    CHECK_THROWS_AS((void)yanxiu::SigningKey::parse(key.public_key().text()), yanxiu::KeyError);
+    CHECK(yanxiu::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+
+    const fs::path dir = fs::temp_directory_path() / "yanxiu-cert-keys";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    key.save((dir / "key").string());
+    CHECK((fs::status(dir / "key").permissions() & fs::perms::group_read) == fs::perms::none);
+    CHECK(yanxiu::SigningKey::load((dir / "key").string()).public_key().id() == key.public_key().id());
+    CHECK_THROWS_AS(key.save((dir / "key").string()), yanxiu::KeyError);  // never overwritten silently
+    fs::remove_all(dir);
+}
+
+TEST_CASE("certificate: one signed canonical record per certified teacher, the same bytes every run") {
+    const auto key = yanxiu::SigningKey::generate();
+    const auto certificates = certify(2, key);
+    REQUIRE(certificates.size() == 1);  // T2 studied nothing
+    const auto& c = certificates[0];
+    CHECK(c.participant == "T1");
+    CHECK(c.name == "张三");
+    CHECK(c.lessons == 2);
+    CHECK(c.seconds == 5400);
+    CHECK(c.hours == "2.0");
+    CHECK(c.id.size() == 18);
+    CHECK(c.code.size() == 14);
+    CHECK(c.issued_at == c.completed_at);
+    CHECK(c.line() == yanxiu::canonical(nlohmann::json::parse(c.line())));
+    CHECK(file_of(certify(2, key)) == file_of(certificates));  // deterministic
+    const auto result = yanxiu::verify(key.public_key(), {{"certs.jsonl", file_of(certificates)}});
+    CHECK(result.ok());
+    CHECK(result.valid == 1);
+}
+
+TEST_CASE("certificate: new records reissue only changed figures, superseding the old id, never rewriting it") {
+    const auto key = yanxiu::SigningKey::generate();
+    const auto first = certify(2, key);
+    const auto same = certify(2, key, first);
+    CHECK(file_of(same) == file_of(first));  // nothing changed: nothing added
+    const auto more = certify(3, key, first);
+    REQUIRE(more.size() == 2);
+    CHECK(more[0].line() == first[0].line());
+    CHECK(more[1].supersedes == first[0].id);
+    CHECK(more[1].id != first[0].id);
+    const auto result = yanxiu::verify(key.public_key(), {{"certs.jsonl", file_of(more)}});
+    CHECK(result.valid == 1);
+    REQUIRE(result.issues.size() == 1);
+    CHECK(result.issues[0].line == 1);
+    CHECK(result.issues[0].why == "superseded by " + more[1].id);
+}
+
+TEST_CASE("certificate: tampering, a wrong key, duplicates and revocations fail verification, naming the line") {
+    const auto key = yanxiu::SigningKey::generate();
+    const auto certificates = certify(2, key);
+    const std::string good = file_of(certificates);
+    SUBCASE("every byte changed in turn") {
+        const std::string line = certificates[0].line();
+        for (std::size_t i = 0; i < line.size(); ++i) {
+            std::string bad = line;
+            bad[i] = static_cast<char>(bad[i] == 'A' ? 'B' : 'A');
+            if (bad == line) continue;
+            const auto result = yanxiu::verify(key.public_key(), {{"c", bad + "\n"}});
+            CHECK_MESSAGE(!result.ok(), "byte ", i);
+        }
+    }
+    SUBCASE("a space added, keys reordered") {
+        auto j = nlohmann::json::parse(certificates[0].line());
+        const auto result = yanxiu::verify(key.public_key(), {{"c", j.dump(1) + "\n"}});
+        CHECK(!result.ok());
+    }
+    SUBCASE("another key") {
+        const auto other = yanxiu::SigningKey::generate();
+        const auto result = yanxiu::verify(other.public_key(), {{"c", good}});
+        REQUIRE(result.issues.size() == 1);
+        CHECK(result.issues[0].why.find("another key") != std::string::npos);
+    }
+    SUBCASE("the same record twice") {
+        const auto result = yanxiu::verify(key.public_key(), {{"c", good + good}});
+        REQUIRE(result.issues.size() == 1);
+        CHECK(result.issues[0].line == 2);
+    }
+    SUBCASE("revoked") {
+        const auto r = yanxiu::revoke(certificates[0].id, "issued in error", yanxiu::Instant{}, key);
+        const auto result = yanxiu::verify(key.public_key(), {{"c", good}}, {{"revoked.jsonl", r.line() + "\n"}});
+        REQUIRE(result.issues.size() == 1);
+        CHECK(result.issues[0].why == "revoked: issued in error");
+        // A revocation signed by another key revokes nothing (and is itself reported).
+        const auto forged = yanxiu::revoke(certificates[0].id, "forged", yanxiu::Instant{}, yanxiu::SigningKey::generate());
+        const auto f = yanxiu::verify(key.public_key(), {{"c", good}}, {{"revoked.jsonl", forged.line() + "\n"}});
+        CHECK(f.valid == 1);
+        REQUIRE(f.issues.size() == 1);
+        CHECK(f.issues[0].file == "revoked.jsonl");
+    }
+}
