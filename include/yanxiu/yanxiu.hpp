@@ -35,3 +35,4 @@
 #include <yanxiu/render/report_csv.hpp>
 #include <yanxiu/render/report_html.hpp>
 #include <yanxiu/certificate.hpp>
+#include <yanxiu/render/certificate_html.hpp>

@@ -78,7 +78,7 @@ const char* const kHelp =
     "  yanxiu keygen   --out KEY [--force]    an Ed25519 key pair: KEY (secret, mode 0600) and KEY.pub\n"
     "  yanxiu certify  --program ID|FILE --participants FILE --events FILE --key KEY --out FILE\n"
     "                  [--xapi FILE [--xapi-lesson ...]] [--as-of INSTANT|DATE] [--issued-at INSTANT]\n"
-    "                  [--previous FILE] [--threads N]\n"
+    "                  [--previous FILE] [--html DIR [--verify-url URL]] [--threads N]\n"
     "                                        one signed certificate per certified teacher; with\n"
     "                                        --previous, unchanged ones kept, changed ones reissued\n"
     "                                        with supersedes (the output holds both)\n"
@@ -833,6 +833,10 @@ int cmd_certify(const Args& args) {
     std::vector<yanxiu::Certificate> previous;
     if (auto path = args.get("previous")) previous = yanxiu::read_certificates(read_text_file(*path), *path);
     Output out(args.require("out"));
+    const auto html_dir = args.get("html");
+    const std::string verify_url = args.get("verify-url").value_or("");
+    if (!html_dir && args.get("verify-url")) throw UsageError("--verify-url needs --html");
+    if (html_dir) std::filesystem::create_directories(*html_dir);
 
     yanxiu::Dataset data(program);
     apply_limits(args, data);
@@ -840,6 +844,14 @@ int cmd_certify(const Args& args) {
     const yanxiu::Evaluation evaluation = yanxiu::evaluate(data, options);
     const auto certificates = yanxiu::certify(evaluation, data, key, previous, certify_options);
     for (const auto& c : certificates) out.stream() << c.line() << '\n';
+    if (html_dir) {
+        // One printable page per certificate, named by its id.
+        for (const auto& c : certificates) {
+            Output page((std::filesystem::path(*html_dir) / (c.id + ".html")).string());
+            page.stream() << yanxiu::certificate_html(c, program, verify_url);
+            page.commit();
+        }
+    }
     commit(out);
     inputs.print();
     std::size_t certified = 0, superseding = 0;
@@ -1028,7 +1040,7 @@ int run(int argc, char** argv) {
     }
     if (command == "certify") {
         Args args(argc, argv, 2, {"program", "participants", "events", "xapi", "xapi-lesson", "as-of", "issued-at", "key",
-                                  "out", "previous", "threads", "max-line-bytes", "max-field-bytes"},
+                                  "out", "previous", "html", "verify-url", "threads", "max-line-bytes", "max-field-bytes"},
                   {});
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_certify(args);

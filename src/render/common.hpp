@@ -10,6 +10,23 @@
 
 namespace yanxiu::render {
 
+/// Escapes text for HTML content and attribute values.
+[[nodiscard]] inline std::string escape(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&#39;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
 /// `x` with exactly `places` decimals.
 [[nodiscard]] inline std::string fixed(double x, int places) {
     char buffer[64];

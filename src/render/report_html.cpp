@@ -17,6 +17,7 @@ namespace yanxiu {
 namespace {
 
 using render::denominator_label;
+using render::escape;
 using render::fixed;
 using render::unit_label;
 
@@ -31,22 +32,6 @@ struct Words {
 /// The page's style sheet, compiled in from src/render/report.css.
 std::string_view style() { return detail::kEmbeddedStyles.find("report"); }
 
-/// Escapes text for HTML content and attribute values.
-std::string escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
 
 /// The first `n` code points of UTF-8 text, with "…" when cut.
 std::string clip(std::string_view s, std::size_t n) {

@@ -153,3 +153,20 @@ TEST_CASE("certificate: tampering, a wrong key, duplicates and revocations fail 
         CHECK(f.issues[0].file == "revoked.jsonl");
     }
 }
+
+TEST_CASE("certificate: a printable page with the verification code and a QR code of the verification URL") {
+    const auto key = yanxiu::SigningKey::generate();
+    auto certificates = certify(2, key);
+    REQUIRE(certificates.size() == 1);
+    certificates[0].name = "张<三>";  // escaped, never markup
+    const std::string page = yanxiu::certificate_html(certificates[0], program(), "https://cert.example.cn/v/{code}");
+    CHECK(page.find("学时记录证书") != std::string::npos);
+    CHECK(page.find(certificates[0].code) != std::string::npos);
+    CHECK(page.find("张&lt;三&gt;") != std::string::npos);
+    CHECK(page.find("<svg") != std::string::npos);
+    CHECK(page.find("https://cert.example.cn/v/" + certificates[0].code) != std::string::npos);  // the QR's label
+    CHECK(page.find("http", page.find("</svg>")) == std::string::npos);  // nothing fetched from the network
+    CHECK(yanxiu::certificate_qr_text(certificates[0], "") == certificates[0].code);
+    const std::string svg = yanxiu::qr_svg("HELLO");
+    CHECK(svg.find("viewBox=\"0 0 29 29\"") != std::string::npos);  // version 1: 21 modules and a quiet zone of 4
+}
