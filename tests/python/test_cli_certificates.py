@@ -1,0 +1,134 @@
+"""Certificates through the command line (issue 16): keygen, certify a
+simulated cohort, verify, tamper, a wrong key, revocation, reissue, and the
+same bytes on every run and thread count."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CLI = Path(os.environ.get("YANXIU_CLI", str(REPO / "build" / "yanxiu")))
+PROGRAM = "hunan-2023-mh-winter"
+
+pytestmark = pytest.mark.skipif(not CLI.exists(), reason=f"yanxiu CLI not found at {CLI}")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(CLI), *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("cohort")
+    assert run("simulate", "--participants", "2000", "--seed", "7", "--out", str(d / "c")).returncode == 0
+    assert run("keygen", "--out", str(d / "office")).returncode == 0
+    assert run("keygen", "--out", str(d / "other")).returncode == 0
+    return {"dir": d, "participants": d / "c" / "participants.jsonl", "events": d / "c" / "events.jsonl",
+            "key": d / "office", "pub": d / "office.pub", "other": d / "other.pub"}
+
+
+def certify(cohort: dict[str, Path], out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run("certify", "--program", PROGRAM, "--participants", str(cohort["participants"]),
+               "--events", str(cohort["events"]), "--key", str(cohort["key"]), "--out", str(out), *extra)
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_keygen_writes_a_private_secret_and_never_overwrites(cohort):
+    mode = stat.S_IMODE(os.stat(cohort["key"]).st_mode)
+    assert mode == 0o600
+    again = run("keygen", "--out", str(cohort["key"]))
+    assert again.returncode == 1 and "exists" in again.stderr
+
+
+def test_one_certificate_per_completed_outcome_and_the_same_bytes_every_run(cohort, tmp_path):
+    assert certify(cohort, tmp_path / "a.jsonl").returncode == 0
+    assert certify(cohort, tmp_path / "b.jsonl", "--threads", "1").returncode == 0
+    assert certify(cohort, tmp_path / "c.jsonl", "--threads", "2").returncode == 0
+    a = (tmp_path / "a.jsonl").read_bytes()
+    assert a == (tmp_path / "b.jsonl").read_bytes() == (tmp_path / "c.jsonl").read_bytes()
+    done = run("evaluate", "--program", PROGRAM, "--participants", str(cohort["participants"]),
+               "--events", str(cohort["events"]), "--out", str(tmp_path / "o.jsonl"))
+    outcomes = lines(tmp_path / "o.jsonl")
+    certified = {o["participant"] for o in outcomes if o["certificate"]}
+    records = lines(tmp_path / "a.jsonl")
+    assert done.returncode in (0, 3)
+    assert {r["participant"] for r in records} == certified and len(records) == len(certified) > 0
+    by_id = {o["participant"]: o for o in outcomes}
+    for r in records:
+        o = by_id[r["participant"]]
+        assert r["lessons"] == o["lessons_credited"] and r["seconds"] == o["seconds_credited"]
+        assert r["completed_at"] == o["completed_at"] == r["issued_at"]
+    verified = run("verify", "--pub", str(cohort["pub"]), str(tmp_path / "a.jsonl"))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_tampering_a_wrong_key_reordering_and_duplicates_fail_naming_the_line(cohort, tmp_path):
+    good = tmp_path / "certs.jsonl"
+    assert certify(cohort, good).returncode == 0
+    text = good.read_text(encoding="utf-8").splitlines(keepends=True)
+    cases = {
+        "hours": text[:2] + [text[2].replace('"hours":"', '"hours":"1')] + text[3:],
+        "space": text[:2] + [text[2].replace('","', '", "', 1)] + text[3:],
+        "duplicate": text + [text[0]],
+        "truncated": text[:2] + [text[2][:-20] + "\n"] + text[3:],
+    }
+    for name, content in cases.items():
+        bad = tmp_path / f"{name}.jsonl"
+        bad.write_text("".join(content), encoding="utf-8")
+        done = run("verify", "--pub", str(cohort["pub"]), str(bad))
+        assert done.returncode == 4, name
+        line = len(text) + 1 if name == "duplicate" else 3
+        assert done.stdout.startswith(f"{bad}:{line}:"), (name, done.stdout)
+    # Swapping two lines keeps each record valid: the file is a set of records.
+    swapped = tmp_path / "swapped.jsonl"
+    swapped.write_text("".join([text[1], text[0]] + text[2:]), encoding="utf-8")
+    assert run("verify", "--pub", str(cohort["pub"]), str(swapped)).returncode == 0
+    wrong = run("verify", "--pub", str(cohort["other"]), str(good))
+    assert wrong.returncode == 4 and "another key" in wrong.stdout
+    assert len(wrong.stdout.splitlines()) == len(text)
+
+
+def test_revocation_and_reissue(cohort, tmp_path):
+    certs = tmp_path / "certs.jsonl"
+    assert certify(cohort, certs, "--as-of", "2023-01-25").returncode == 0
+    early = lines(certs)
+    revoked = tmp_path / "revoked.jsonl"
+    done = run("revoke", "--key", str(cohort["key"]), "--id", early[0]["id"], "--reason", "issued in error",
+               "--out", str(revoked), "--at", "2023-02-01T00:00:00Z")
+    assert done.returncode == 0, done.stderr
+    checked = run("verify", "--pub", str(cohort["pub"]), str(certs), "--revoked", str(revoked))
+    assert checked.returncode == 4 and checked.stdout == f"{certs}:1: {early[0]['id']}: revoked: issued in error\n"
+    # Later records: those whose figures changed are reissued, superseding; the rest kept byte for byte.
+    later = tmp_path / "later.jsonl"
+    assert certify(cohort, later, "--previous", str(certs)).returncode == 0
+    before, after = certs.read_text(encoding="utf-8"), later.read_text(encoding="utf-8")
+    assert after.startswith(before)
+    added = lines(later)[len(early):]
+    assert added and all(r.get("supersedes") or r["participant"] not in {e["participant"] for e in early} for r in added)
+    superseded = {r["supersedes"] for r in added if r.get("supersedes")}
+    result = run("verify", "--pub", str(cohort["pub"]), str(later))
+    assert result.returncode == (4 if superseded else 0)
+    assert sum("superseded by" in line for line in result.stdout.splitlines()) == len(superseded)
+    # Certifying again with the same records adds nothing.
+    again = tmp_path / "again.jsonl"
+    assert certify(cohort, again, "--previous", str(later)).returncode == 0
+    assert again.read_bytes() == later.read_bytes()
+
+
+def test_html_pages_carry_the_code_and_a_qr_code(cohort, tmp_path):
+    pages = tmp_path / "pages"
+    assert certify(cohort, tmp_path / "certs.jsonl", "--html", str(pages),
+                   "--verify-url", "https://cert.example.cn/v/{code}").returncode == 0
+    records = lines(tmp_path / "certs.jsonl")
+    assert sorted(p.name for p in pages.iterdir()) == sorted(r["id"] + ".html" for r in records)
+    page = (pages / (records[0]["id"] + ".html")).read_text(encoding="utf-8")
+    assert records[0]["code"] in page and "<svg" in page and "学时记录证书" in page
