@@ -35,4 +35,5 @@
 #include <yanxiu/render/report_csv.hpp>
 #include <yanxiu/render/report_html.hpp>
 #include <yanxiu/certificate.hpp>
+#include <yanxiu/provenance.hpp>
 #include <yanxiu/render/certificate_html.hpp>

@@ -87,6 +87,8 @@ const char* const kHelp =
     "                                        twice, not revoked, not superseded (exit 4 if any fails)\n"
     "  yanxiu revoke   --key KEY --id ID --reason TEXT --out FILE [--at INSTANT]\n"
     "                                        appends a signed revocation of certificate ID to FILE\n"
+    "  yanxiu provenance FILE...             checks an output against its FILE.provenance.json: the\n"
+    "                                        inputs and the output as they were (exit 4 if not)\n"
     "  yanxiu version\n"
     "\n"
     "INSTANT is a timestamp such as 2023-01-25T12:00:00+08:00 (no offset: the\n"
@@ -252,6 +254,11 @@ public:
         temporaries::remove(slot_);
     }
     std::ostream& stream() { return *out_; }
+    /// The file as given ("" for stdout), and where its bytes are until `commit`.
+    [[nodiscard]] const std::string& path() const noexcept { return path_; }
+    [[nodiscard]] const std::string& written() const noexcept { return temp_.empty() ? path_ : temp_; }
+    /// Whether this is a regular file (not stdout or a device), which gets a provenance sidecar.
+    [[nodiscard]] bool is_file() const noexcept { return !temp_.empty(); }
     /// Finishes writing (a file stays a temporary until `commit`).  Throws on a write error.
     void close() {
         errno = 0;
@@ -463,6 +470,21 @@ public:
             statements_ = yanxiu::read_xapi_file(data, *xapi_path_, xapi_options_);
         }
     }
+    /// The inputs as provenance records: path, size, SHA-256, what reading gave.
+    [[nodiscard]] std::vector<yanxiu::ProvenanceFile> files() const {
+        std::vector<yanxiu::ProvenanceFile> out;
+        out.push_back(yanxiu::hash_file("participants", participants_path_, participants_));
+        if (!events_path_.empty()) out.push_back(yanxiu::hash_file("events", events_path_, events_));
+        if (xapi_path_) {
+            yanxiu::ReadSummary s;
+            s.read = statements_->read;
+            s.accepted = statements_->mapped;
+            s.rejected = statements_->rejected;
+            s.duplicates = statements_->duplicates;
+            out.push_back(yanxiu::hash_file("xapi", *xapi_path_, s));
+        }
+        return out;
+    }
     /// One line per input read: participants, events, xapi.
     void print() const {
         print_summary("participants", participants_);
@@ -482,6 +504,21 @@ private:
     yanxiu::ReadSummary participants_, events_;
     std::optional<yanxiu::XapiSummary> statements_;
 };
+
+/// Writes `output`'s provenance sidecar (FILE.provenance.json) to commit
+/// with it: `provenance` with the output's own size and SHA-256.  An output
+/// to stdout or a device has none.
+void sidecar_for(std::optional<Output>& sidecar, Output& output, yanxiu::Provenance provenance, const char* role) {
+    if (!output.is_file()) return;
+    output.close();
+    yanxiu::ProvenanceFile self = yanxiu::hash_file(role, output.written());
+    self.path = output.path();
+    provenance.output = self;
+    sidecar.emplace(yanxiu::sidecar_path(output.path()));
+    sidecar->stream() << provenance.to_json().dump(1) << '\n';
+}
+
+yanxiu::Instant now_instant() { return std::chrono::time_point_cast<yanxiu::Seconds>(std::chrono::system_clock::now()); }
 
 int cmd_evaluate(const Args& args) {
     auto program = yanxiu::Program::load(args.require("program"));
@@ -513,7 +550,15 @@ int cmd_evaluate(const Args& args) {
     const auto& outcomes = evaluation.outcomes;
     write_outcomes(out, evaluation, format);
     rejected.finish();
-    commit(out, rejects);  // only now: a failure before leaves the earlier files
+    const auto provenance = [&] {
+        auto p = yanxiu::provenance_of(program, options.as_of, now_instant());
+        p.inputs = inputs.files();
+        return p;
+    }();
+    std::optional<Output> out_sidecar, rejects_sidecar;
+    sidecar_for(out_sidecar, out, provenance, "outcomes");
+    if (rejects) sidecar_for(rejects_sidecar, *rejects, provenance, "rejections");
+    commit(out, rejects, out_sidecar, rejects_sidecar);  // only now: a failure before leaves the earlier files
 
     inputs.print();
     std::map<std::string, std::size_t> by_status;
@@ -844,6 +889,11 @@ int cmd_certify(const Args& args) {
     const yanxiu::Evaluation evaluation = yanxiu::evaluate(data, options);
     const auto certificates = yanxiu::certify(evaluation, data, key, previous, certify_options);
     for (const auto& c : certificates) out.stream() << c.line() << '\n';
+    auto provenance = yanxiu::provenance_of(program, options.as_of, now_instant());
+    provenance.inputs = inputs.files();
+    if (auto path = args.get("previous")) provenance.inputs.push_back(yanxiu::hash_file("previous", *path));
+    std::optional<Output> sidecar;
+    sidecar_for(sidecar, out, provenance, "certificates");
     if (html_dir) {
         // One printable page per certificate, named by its id.
         for (const auto& c : certificates) {
@@ -852,7 +902,7 @@ int cmd_certify(const Args& args) {
             page.commit();
         }
     }
-    commit(out);
+    commit(out, sidecar);
     inputs.print();
     std::size_t certified = 0, superseding = 0;
     for (const auto& o : evaluation.outcomes) certified += o.certificate;
@@ -901,6 +951,19 @@ int cmd_revoke(const Args& args) {
     commit(out);
     std::fprintf(stderr, "revoke: %s revoked in %s\n", id.c_str(), path.c_str());
     return kOk;
+}
+
+int cmd_provenance(const Args& args) {
+    if (args.positional.empty()) throw UsageError("provenance needs a FILE (an output or its .provenance.json)");
+    bool ok = true;
+    for (const auto& path : args.positional) {
+        const auto check = yanxiu::check_provenance(path);
+        for (const auto& problem : check.problems) std::printf("%s: %s\n", path.c_str(), problem.c_str());
+        std::fprintf(stderr, "provenance: %s: %zu files checked, %zu changed or missing\n", path.c_str(), check.files,
+                     check.problems.size());
+        ok = ok && check.ok();
+    }
+    return ok ? kOk : kNotVerified;
 }
 
 int cmd_simulate(const Args& args) {
@@ -1032,6 +1095,10 @@ int run(int argc, char** argv) {
                   {"bom", "strict"});
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_report(args);
+    }
+    if (command == "provenance") {
+        Args args(argc, argv, 2, {}, {});
+        return cmd_provenance(args);
     }
     if (command == "keygen") {
         Args args(argc, argv, 2, {"out"}, {"force"});

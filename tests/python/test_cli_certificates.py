@@ -132,3 +132,27 @@ def test_html_pages_carry_the_code_and_a_qr_code(cohort, tmp_path):
     assert sorted(p.name for p in pages.iterdir()) == sorted(r["id"] + ".html" for r in records)
     page = (pages / (records[0]["id"] + ".html")).read_text(encoding="utf-8")
     assert records[0]["code"] in page and "<svg" in page and "学时记录证书" in page
+
+
+def test_provenance_sidecars_name_every_input_and_catch_a_changed_file(cohort, tmp_path):
+    out, rejects = tmp_path / "outcomes.jsonl", tmp_path / "rejects.jsonl"
+    done = run("evaluate", "--program", PROGRAM, "--participants", str(cohort["participants"]), "--events",
+               str(cohort["events"]), "--out", str(out), "--rejects", str(rejects), "--as-of", "2023-01-25")
+    assert done.returncode == 0, done.stderr
+    side = json.loads((tmp_path / "outcomes.jsonl.provenance.json").read_text(encoding="utf-8"))
+    assert side["library"].startswith("yanxiu ") and len(side["programme"]["sha256"]) == 64
+    assert [f["role"] for f in side["inputs"]] == ["participants", "events"]
+    assert side["inputs"][1]["records"]["read"] > 0 and side["as_of"] == "2023-01-26T00:00:00+08:00"
+    assert side["output"]["path"] == str(out) and side["output"]["bytes"] == out.stat().st_size
+    assert all(line.startswith("{") for line in out.read_text(encoding="utf-8").splitlines())  # still one record a line
+    assert run("provenance", str(out), str(rejects)).returncode == 0
+    copy = tmp_path / "outcomes-copy.jsonl"
+    copy.write_bytes(out.read_bytes() + b"\n")
+    (tmp_path / "outcomes-copy.jsonl.provenance.json").write_text(
+        (tmp_path / "outcomes.jsonl.provenance.json").read_text(encoding="utf-8").replace(str(out), str(copy)),
+        encoding="utf-8")
+    changed = run("provenance", str(copy))
+    assert changed.returncode == 4 and "(outcomes): changed" in changed.stdout
+    certs = tmp_path / "certs.jsonl"
+    assert certify(cohort, certs).returncode == 0
+    assert run("provenance", str(certs)).returncode == 0

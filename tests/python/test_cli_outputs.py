@@ -41,7 +41,8 @@ def test_a_failed_run_leaves_the_earlier_outputs(tmp_path: Path) -> None:
     failed = cli(*evaluate_args(out, DATA / "no-such-events.jsonl"))
     assert failed.returncode == 1 and "no-such-events.jsonl" in failed.stderr
     assert (out.read_bytes(), (tmp_path / "rejects.jsonl").read_bytes()) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["outcomes.jsonl", "rejects.jsonl"]  # no temporaries
+    assert sorted(p.name for p in tmp_path.iterdir()) == [  # no temporaries; each output with its provenance
+        "outcomes.jsonl", "outcomes.jsonl.provenance.json", "rejects.jsonl", "rejects.jsonl.provenance.json"]
 
     html = tmp_path / "report.html"
     report = ["report", "--program", PROGRAM, "--participants", str(DATA / "participants.jsonl"),

@@ -1,0 +1,171 @@
+// Provenance of outputs (include/yanxiu/provenance.hpp).  SHA-256 by libsodium.
+
+#include <yanxiu/provenance.hpp>
+#include <yanxiu/certificate.hpp>
+#include <yanxiu/io/error.hpp>
+#include <yanxiu/version.hpp>
+
+#include <date/tz.h>
+#include <sodium.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <sys/stat.h>
+
+namespace yanxiu {
+
+namespace {
+
+nlohmann::ordered_json file_json(const ProvenanceFile& f) {
+    nlohmann::ordered_json j = {{"role", f.role}, {"path", f.path}, {"bytes", f.bytes}, {"sha256", f.sha256}};
+    if (f.counts)
+        j["records"] = {{"read", f.counts->read},
+                        {"accepted", f.counts->accepted},
+                        {"rejected", f.counts->rejected},
+                        {"duplicates", f.counts->duplicates}};
+    return j;
+}
+
+ProvenanceFile file_from(const nlohmann::json& j) {
+    if (!j.is_object()) throw std::runtime_error("a file entry is not an object");
+    ProvenanceFile f;
+    f.role = j.at("role").get<std::string>();
+    f.path = j.at("path").get<std::string>();
+    f.bytes = j.at("bytes").get<std::uint64_t>();
+    f.sha256 = j.at("sha256").get<std::string>();
+    if (auto r = j.find("records"); r != j.end()) {
+        ReadSummary s;
+        s.read = r->at("read").get<std::size_t>();
+        s.accepted = r->at("accepted").get<std::size_t>();
+        s.rejected = r->at("rejected").get<std::size_t>();
+        s.duplicates = r->at("duplicates").get<std::size_t>();
+        f.counts = s;
+    }
+    return f;
+}
+
+/// The time zone database's version: date's, else the "# version 2025b"
+/// line Debian's tzdata.zi starts with (date reads the system zoneinfo and
+/// leaves its version empty there).
+std::string tzdb_version() {
+    try {
+        const std::string v = date::get_tzdb().version;
+        if (!v.empty() && v != "unknown") return v;
+    } catch (const std::exception&) {
+    }
+    std::ifstream zi("/usr/share/zoneinfo/tzdata.zi");
+    std::string first;
+    if (std::getline(zi, first) && first.rfind("# version ", 0) == 0) return first.substr(10);
+    return "unknown";
+}
+
+}  // namespace
+
+nlohmann::ordered_json Provenance::to_json() const {
+    nlohmann::ordered_json j = {{"library", library},
+                                {"programme", {{"id", programme_id}, {"version", programme_version}, {"sha256", programme_sha256}}},
+                                {"tzdb", tzdb},
+                                {"as_of", as_of.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(as_of)},
+                                {"generated_at", generated_at}};
+    auto files = nlohmann::ordered_json::array();
+    for (const auto& f : inputs) files.push_back(file_json(f));
+    j["inputs"] = std::move(files);
+    if (output) j["output"] = file_json(*output);
+    return j;
+}
+
+Provenance Provenance::from_json(const nlohmann::json& j) {
+    try {
+        Provenance p;
+        p.library = j.at("library").get<std::string>();
+        const auto& programme = j.at("programme");
+        p.programme_id = programme.at("id").get<std::string>();
+        p.programme_version = programme.at("version").get<std::string>();
+        p.programme_sha256 = programme.at("sha256").get<std::string>();
+        p.tzdb = j.at("tzdb").get<std::string>();
+        if (!j.at("as_of").is_null()) p.as_of = j.at("as_of").get<std::string>();
+        p.generated_at = j.at("generated_at").get<std::string>();
+        for (const auto& f : j.at("inputs")) p.inputs.push_back(file_from(f));
+        if (auto o = j.find("output"); o != j.end()) p.output = file_from(*o);
+        return p;
+    } catch (const nlohmann::json::exception& e) {
+        throw std::runtime_error(std::string("not a provenance record: ") + e.what());
+    }
+}
+
+std::string programme_sha256(const Program& program) { return sha256_hex(program.to_json().dump()); }
+
+Provenance provenance_of(const Program& program, std::optional<Instant> as_of, Instant generated_at) {
+    Provenance p;
+    p.library = std::string("yanxiu ") + kVersion;
+    p.programme_id = program.id();
+    p.programme_version = program.version();
+    p.programme_sha256 = programme_sha256(program);
+    p.tzdb = tzdb_version();
+    if (as_of) p.as_of = format_instant(*as_of, program.time_zone());
+    p.generated_at = format_instant_utc(generated_at);
+    return p;
+}
+
+ProvenanceFile hash_file(const std::string& role, const std::string& path, std::optional<ReadSummary> counts) {
+    if (sodium_init() < 0) throw std::runtime_error("libsodium could not be initialised");
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) throw io_error(path, "cannot open", errno);
+    crypto_hash_sha256_state state;
+    crypto_hash_sha256_init(&state);
+    std::vector<unsigned char> buffer(1 << 20);
+    ProvenanceFile out;
+    std::size_t n = 0;
+    while ((n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
+        crypto_hash_sha256_update(&state, buffer.data(), n);
+        out.bytes += n;
+    }
+    const bool failed = std::ferror(f) != 0;
+    const int error = errno;
+    std::fclose(f);
+    if (failed) throw io_error(path, "cannot read", error);
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&state, digest);
+    static constexpr char hex[] = "0123456789abcdef";
+    for (unsigned char b : digest) out.sha256 += hex[b >> 4], out.sha256 += hex[b & 15];
+    out.role = role;
+    out.path = path;
+    out.counts = counts;
+    return out;
+}
+
+ProvenanceCheck check_provenance(const std::string& path) {
+    std::string sidecar = path;
+    const std::string suffix = ".provenance.json";
+    if (sidecar.size() < suffix.size() || sidecar.compare(sidecar.size() - suffix.size(), suffix.size(), suffix) != 0)
+        sidecar = sidecar_path(path);
+    std::ifstream in(sidecar, std::ios::binary);
+    if (!in) throw io_error(sidecar, "cannot open", errno);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto j = nlohmann::json::parse(text.str(), nullptr, false);
+    if (j.is_discarded()) throw std::runtime_error(sidecar + ": not JSON");
+    const Provenance p = Provenance::from_json(j);
+    ProvenanceCheck check;
+    std::vector<ProvenanceFile> files = p.inputs;
+    if (p.output) files.push_back(*p.output);
+    for (const auto& f : files) {
+        ++check.files;
+        struct stat st {};
+        if (::stat(f.path.c_str(), &st) != 0) {
+            check.problems.push_back(f.path + " (" + f.role + "): missing");
+            continue;
+        }
+        const ProvenanceFile now = hash_file(f.role, f.path);
+        if (now.sha256 != f.sha256)
+            check.problems.push_back(f.path + " (" + f.role + "): changed (" + std::to_string(now.bytes) +
+                                     " bytes, SHA-256 " + now.sha256.substr(0, 12) + "…, was " +
+                                     std::to_string(f.bytes) + " bytes, " + f.sha256.substr(0, 12) + "…)");
+    }
+    return check;
+}
+
+}  // namespace yanxiu
