@@ -431,12 +431,22 @@ std::optional<nlohmann::json> parse_line(std::string_view line, std::string& why
 
 }  // namespace
 
-VerifyResult verify(const PublicKey& key, const std::vector<std::pair<std::string, std::string>>& files,
-                    const std::vector<std::pair<std::string, std::string>>& revocations) {
-    VerifyResult result;
+std::string_view to_string(CertificateStatus::State state) noexcept {
+    switch (state) {
+        case CertificateStatus::State::valid: return "valid";
+        case CertificateStatus::State::revoked: return "revoked";
+        case CertificateStatus::State::superseded: return "superseded";
+    }
+    return "valid";
+}
+
+std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
+                                                    const std::vector<std::pair<std::string, std::string>>& files,
+                                                    const std::vector<std::pair<std::string, std::string>>& revocations,
+                                                    VerifyResult& result) {
     const std::string key_id = key.id();
     // Valid revocations first.
-    std::map<std::string, std::string> revoked;  // id -> reason
+    std::map<std::string, std::pair<std::string, std::string>> revoked;  // id -> (reason, when)
     for (const auto& [name, text] : revocations) {
         each_line(text, [&](std::size_t line, std::string_view l) {
             std::string why;
@@ -449,16 +459,16 @@ VerifyResult verify(const PublicKey& key, const std::vector<std::pair<std::strin
                 result.issues.push_back({name, line, "", why});
                 return;
             }
-            revoked.emplace(r->id, r->reason);
+            revoked.emplace(r->id, std::make_pair(r->reason, r->revoked_at));
         });
     }
     struct Seen {
         std::string file;
         std::size_t line;
-        Certificate certificate;
     };
-    std::vector<Seen> good;
-    std::map<std::string, std::size_t> by_id;  // id -> index into good
+    std::vector<Seen> where;
+    std::vector<CertificateStatus> statuses;
+    std::map<std::string, std::size_t> by_id;  // id -> index
     for (const auto& [name, text] : files) {
         each_line(text, [&](std::size_t line, std::string_view l) {
             ++result.records;
@@ -474,23 +484,29 @@ VerifyResult verify(const PublicKey& key, const std::vector<std::pair<std::strin
             }
             if (auto it = by_id.find(c->id); it != by_id.end()) {
                 result.issues.push_back({name, line, c->id,
-                                         "the same certificate again (first at " + good[it->second].file + ":" +
-                                             std::to_string(good[it->second].line) + ")"});
+                                         "the same certificate again (first at " + where[it->second].file + ":" +
+                                             std::to_string(where[it->second].line) + ")"});
                 return;
             }
-            by_id.emplace(c->id, good.size());
-            good.push_back({name, line, std::move(*c)});
+            by_id.emplace(c->id, statuses.size());
+            where.push_back({name, line});
+            statuses.push_back({std::move(*c), CertificateStatus::State::valid, "", ""});
         });
     }
     std::map<std::string, std::string> superseded;  // old id -> new id
-    for (const auto& s : good)
+    for (const auto& s : statuses)
         if (!s.certificate.supersedes.empty()) superseded.emplace(s.certificate.supersedes, s.certificate.id);
-    for (const auto& s : good) {
-        const auto& c = s.certificate;
-        if (auto r = revoked.find(c.id); r != revoked.end()) {
-            result.issues.push_back({s.file, s.line, c.id, "revoked: " + r->second});
-        } else if (auto n = superseded.find(c.id); n != superseded.end()) {
-            result.issues.push_back({s.file, s.line, c.id, "superseded by " + n->second});
+    for (std::size_t i = 0; i < statuses.size(); ++i) {
+        auto& s = statuses[i];
+        if (auto r = revoked.find(s.certificate.id); r != revoked.end()) {
+            s.state = CertificateStatus::State::revoked;
+            s.detail = r->second.first;
+            s.revoked_at = r->second.second;
+            result.issues.push_back({where[i].file, where[i].line, s.certificate.id, "revoked: " + s.detail});
+        } else if (auto n = superseded.find(s.certificate.id); n != superseded.end()) {
+            s.state = CertificateStatus::State::superseded;
+            s.detail = n->second;
+            result.issues.push_back({where[i].file, where[i].line, s.certificate.id, "superseded by " + s.detail});
         } else {
             ++result.valid;
         }
@@ -498,6 +514,13 @@ VerifyResult verify(const PublicKey& key, const std::vector<std::pair<std::strin
     std::sort(result.issues.begin(), result.issues.end(), [](const VerifyIssue& a, const VerifyIssue& b) {
         return std::tie(a.file, a.line) < std::tie(b.file, b.line);
     });
+    return statuses;
+}
+
+VerifyResult verify(const PublicKey& key, const std::vector<std::pair<std::string, std::string>>& files,
+                    const std::vector<std::pair<std::string, std::string>>& revocations) {
+    VerifyResult result;
+    (void)certificate_statuses(key, files, revocations, result);
     return result;
 }
 

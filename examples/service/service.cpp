@@ -12,6 +12,9 @@
 //   GET  /participants/{id}   the live outcome [?as_of=INSTANT|DATE] [?lang=en]
 //   GET  /report              the unit report as JSON [?as_of=...] (default: now)
 //   GET  /healthz             counts, parked events, rejections by code, durability
+//   GET  /certificates/{id}   a certificate's standing (valid, revoked, superseded) with
+//                             its issue date; {id} may also be its verification code
+//                             (with --certificates FILE --pub KEY.pub [--revoked FILE])
 //
 // Binds to 127.0.0.1 only.  With --state, every accepted record is in the
 // state directory's log (yanxiu::DurableLedger) before the answer is sent:
@@ -34,7 +37,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -187,6 +192,8 @@ struct Options {
     std::size_t park_limit = yanxiu::kDefaultParkLimit;
     int shutdown_seconds = 10;
     yanxiu::XapiOptions xapi;  ///< how an xAPI object id names a lesson
+    std::vector<std::string> certificates;  ///< certificate files to answer /certificates from
+    std::string pub, revoked;               ///< the key they are checked with, revocations
 };
 
 [[noreturn]] void usage(const std::string& message) {
@@ -194,7 +201,8 @@ struct Options {
     std::fprintf(stderr,
                  "usage: yanxiu_service [--program ID|FILE] [--port N] [--state DIR] [--shards N]\n"
                  "                      [--fsync always|interval|never] [--park-limit N] [--shutdown-seconds N]\n"
-                 "                      [--xapi-lesson last_segment|whole_iri|query:PARAM]\n");
+                 "                      [--xapi-lesson last_segment|whole_iri|query:PARAM]\n"
+                 "                      [--certificates FILE --pub KEY.pub [--revoked FILE]]\n");
     std::exit(2);
 }
 
@@ -232,10 +240,19 @@ Options parse_options(int argc, char** argv) {
             auto mapping = yanxiu::XapiOptions::parse(value());
             if (!mapping) usage("--xapi-lesson: expected last_segment, whole_iri or query:PARAM");
             options.xapi = *mapping;
+        } else if (arg == "--certificates") {
+            options.certificates.push_back(value());
+        } else if (arg == "--pub") {
+            options.pub = value();
+        } else if (arg == "--revoked") {
+            options.revoked = value();
         } else {
             usage("unknown option " + arg);
         }
     }
+    if (options.certificates.empty() != options.pub.empty())
+        usage("--certificates and --pub go together (the files are checked with the key)");
+    if (!options.revoked.empty() && options.certificates.empty()) usage("--revoked needs --certificates");
     if (options.state.empty() && options.sync != yanxiu::SyncPolicy::always)
         usage("--fsync needs --state (without it nothing is written)");
     return options;
@@ -307,6 +324,65 @@ json durability_json(Store& store, const Options& options) {
                 {"park_limit", options.park_limit}};
 }
 
+/// The certificates the service answers for, checked once at start: by id
+/// and by verification code.
+class Certificates {
+public:
+    explicit Certificates(const Options& options) {
+        if (options.certificates.empty()) return;
+        const auto key = yanxiu::PublicKey::load(options.pub);
+        auto slurp = [](const std::string& path) {
+            std::ifstream in(path, std::ios::binary);
+            if (!in) throw std::runtime_error(path + ": cannot read");
+            std::stringstream s;
+            s << in.rdbuf();
+            return s.str();
+        };
+        std::vector<std::pair<std::string, std::string>> files, revoked;
+        for (const auto& path : options.certificates) files.emplace_back(path, slurp(path));
+        if (!options.revoked.empty()) revoked.emplace_back(options.revoked, slurp(options.revoked));
+        yanxiu::VerifyResult result;
+        statuses_ = yanxiu::certificate_statuses(key, files, revoked, result);
+        for (std::size_t i = 0; i < statuses_.size(); ++i) {
+            by_id_.emplace(statuses_[i].certificate.id, i);
+            by_code_.emplace(statuses_[i].certificate.code, i);
+        }
+        std::fprintf(stderr, "yanxiu_service: %zu certificates (%zu valid; %zu lines that did not verify are not served)\n",
+                     statuses_.size(), result.valid, result.records - statuses_.size());
+    }
+    [[nodiscard]] bool enabled() const noexcept { return !statuses_.empty() || !by_id_.empty(); }
+    /// The standing of a certificate by id or code, or nullptr.
+    [[nodiscard]] const yanxiu::CertificateStatus* find(const std::string& key) const {
+        if (auto it = by_id_.find(key); it != by_id_.end()) return &statuses_[it->second];
+        if (auto it = by_code_.find(key); it != by_code_.end()) return &statuses_[it->second];
+        return nullptr;
+    }
+
+private:
+    std::vector<yanxiu::CertificateStatus> statuses_;
+    std::map<std::string, std::size_t> by_id_, by_code_;
+};
+
+/// What anyone may see of a certificate: its standing and its figures (not the name).
+json certificate_json(const yanxiu::CertificateStatus& s) {
+    const auto& c = s.certificate;
+    json j = {{"id", c.id},
+              {"code", c.code},
+              {"status", std::string(yanxiu::to_string(s.state))},
+              {"issued_at", c.issued_at},
+              {"completed_at", c.completed_at},
+              {"programme", {{"id", c.programme_id}, {"version", c.programme_version}}},
+              {"unit", c.unit},
+              {"category", c.category},
+              {"hours", c.hours},
+              {"lessons", c.lessons}};
+    if (!c.supersedes.empty()) j["supersedes"] = c.supersedes;
+    if (s.state == yanxiu::CertificateStatus::State::superseded) j["superseded_by"] = s.detail;
+    if (s.state == yanxiu::CertificateStatus::State::revoked)
+        j["revoked"] = {{"reason", s.detail}, {"revoked_at", s.revoked_at}};
+    return j;
+}
+
 int run(int argc, char** argv) {
     const Options options = parse_options(argc, argv);
 
@@ -321,6 +397,7 @@ int run(int argc, char** argv) {
 
     const auto program = std::make_shared<const yanxiu::Program>(yanxiu::Program::load(options.program));
     const yanxiu::TimeZone& zone = program->time_zone();
+    const Certificates certificates(options);  // read and checked before the port opens
     Store store(*program, options);  // takes the state directory's lock, replays it, checks it is writable
     Tally tally;
     if (auto* d = store.durable()) {
@@ -463,6 +540,13 @@ int run(int argc, char** argv) {
         yanxiu::append_json_line(body, *outcome, zone, format);
         res.status = 200;
         res.set_content(body, "application/json; charset=utf-8");
+    });
+
+    server.Get(R"(/certificates/([^/]+))", [&](const httplib::Request& req, httplib::Response& res) {
+        if (options.certificates.empty()) return send_error(res, 404, "no certificates are served (--certificates)");
+        const auto* s = certificates.find(req.matches[1].str());
+        if (!s) return send_error(res, 404, "unknown certificate");
+        send_json(res, 200, certificate_json(*s));
     });
 
     server.Get("/report", [&](const httplib::Request& req, httplib::Response& res) {

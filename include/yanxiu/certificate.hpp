@@ -161,12 +161,31 @@ struct VerifyResult {
     [[nodiscard]] bool ok() const noexcept { return issues.empty(); }
 };
 
+/// Where a certificate that verified stands.
+struct CertificateStatus {
+    enum class State : std::uint8_t { valid, revoked, superseded };
+    Certificate certificate;
+    State state = State::valid;
+    std::string detail;      ///< revoked: the reason; superseded: the id that replaces it
+    std::string revoked_at;  ///< revoked: when
+};
+
+/// The spelling of a state: "valid", "revoked", "superseded".
+[[nodiscard]] std::string_view to_string(CertificateStatus::State state) noexcept;
+
 /// Verifies certificate files (each line: canonical, signed by `key`, not
 /// twice, not revoked by a valid revocation in `revocations`, not
 /// superseded by another valid certificate read).  `files` are (name,
 /// text) pairs.
 [[nodiscard]] VerifyResult verify(const PublicKey& key, const std::vector<std::pair<std::string, std::string>>& files,
                                   const std::vector<std::pair<std::string, std::string>>& revocations = {});
+
+/// The same reading, as every signed certificate's standing (for a service
+/// that answers "is this certificate valid?"); the lines that failed are in
+/// `result`.  Certificates are in the order read.
+[[nodiscard]] std::vector<CertificateStatus> certificate_statuses(
+    const PublicKey& key, const std::vector<std::pair<std::string, std::string>>& files,
+    const std::vector<std::pair<std::string, std::string>>& revocations, VerifyResult& result);
 
 /// Reads certificate lines (canonical or not) from text, for `previous`;
 /// throws std::runtime_error naming `file:line` for a line that is not one.

@@ -407,3 +407,40 @@ def test_shutdown_does_not_wait_for_a_client_that_never_finishes(tmp_path: Path)
         assert health["participants"] == 1
     finally:
         restarted.stop()
+
+
+def test_certificates_are_answered_by_id_and_by_code(cohort: dict, tmp_path: Path) -> None:
+    d = cohort["dir"]
+    run = lambda *args: subprocess.run([CLI, *args], capture_output=True, text=True, timeout=120)  # noqa: E731
+    assert run("keygen", "--out", str(tmp_path / "office")).returncode == 0
+    certs = tmp_path / "certs.jsonl"
+    early = run("certify", "--program", PROGRAM, "--participants", str(d / "participants.jsonl"), "--events",
+                str(d / "events.jsonl"), "--key", str(tmp_path / "office"), "--out", str(certs), "--as-of", "2023-01-25")
+    assert early.returncode == 0, early.stderr
+    first = [json.loads(line) for line in certs.read_text(encoding="utf-8").splitlines()]
+    later = tmp_path / "later.jsonl"
+    assert run("certify", "--program", PROGRAM, "--participants", str(d / "participants.jsonl"), "--events",
+               str(d / "events.jsonl"), "--key", str(tmp_path / "office"), "--out", str(later),
+               "--previous", str(certs)).returncode == 0
+    records = [json.loads(line) for line in later.read_text(encoding="utf-8").splitlines()]
+    replaced = {r["supersedes"]: r["id"] for r in records if r.get("supersedes")}
+    revoked = tmp_path / "revoked.jsonl"
+    kept = next(r for r in first if r["id"] not in replaced)
+    assert run("revoke", "--key", str(tmp_path / "office"), "--id", kept["id"], "--reason", "duplicate account",
+               "--out", str(revoked)).returncode == 0
+    service = Service(tmp_path / "state", "--certificates", str(later), "--pub", str(tmp_path / "office.pub"),
+                      "--revoked", str(revoked))
+    try:
+        status, body = service.request("GET", "/certificates/" + kept["id"])
+        assert status == 200 and body["status"] == "revoked" and body["revoked"]["reason"] == "duplicate account"
+        assert body["issued_at"] == kept["issued_at"] and "name" not in body
+        if replaced:
+            old, new = next(iter(replaced.items()))
+            status, body = service.request("GET", "/certificates/" + old)
+            assert status == 200 and body["status"] == "superseded" and body["superseded_by"] == new
+            status, body = service.request("GET", "/certificates/" + next(r["code"] for r in records if r["id"] == new))
+            assert status == 200 and body["status"] == "valid" and body["id"] == new
+        status, _ = service.request("GET", "/certificates/YX0000000000000000")
+        assert status == 404
+    finally:
+        service.stop()
