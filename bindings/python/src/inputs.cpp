@@ -513,6 +513,23 @@ public:
         return out;
     }
 
+    /// Evaluates, then issues certificates (canonical lines): `key` the secret
+    /// key file's text, `previous` earlier certificate lines, `issued_at` Unix seconds.
+    std::vector<std::string> certify(std::optional<std::int64_t> as_of, unsigned threads, const std::string& key,
+                                     const std::string& previous, std::optional<std::int64_t> issued_at) {
+        const auto signing = yanxiu::SigningKey::parse(key, "key");
+        const auto before = yanxiu::read_certificates(previous, "previous");
+        const EvaluationPtr evaluation = evaluate(as_of, threads);
+        yanxiu::CertifyOptions options;
+        if (issued_at) options.issued_at = yanxiu::Instant{yanxiu::Seconds{*issued_at}};
+        std::vector<std::string> lines;
+        {
+            py::gil_scoped_release release;
+            for (const auto& c : yanxiu::certify(*evaluation, data_, signing, before, options)) lines.push_back(c.line());
+        }
+        return lines;
+    }
+
 private:
     std::shared_ptr<yanxiu::Program> program_;  // outlives data_, which points to it
     yanxiu::Dataset data_;
@@ -591,7 +608,32 @@ void bind_inputs(py::module_& m) {
         .def("add_records", &DatasetBuilder::add_records, py::arg("events"), py::arg("records"))
         .def("add_columns", &DatasetBuilder::add_columns, py::arg("events"), py::arg("rows"), py::arg("columns"))
         .def("read_xapi", &DatasetBuilder::read_xapi, py::arg("path"), py::arg("statements"), py::arg("lesson"))
-        .def("evaluate", &DatasetBuilder::evaluate, py::arg("as_of"), py::arg("threads"));
+        .def("evaluate", &DatasetBuilder::evaluate, py::arg("as_of"), py::arg("threads"))
+        .def("certify", &DatasetBuilder::certify, py::arg("as_of"), py::arg("threads"), py::arg("key"),
+             py::arg("previous"), py::arg("issued_at"));
+    m.def(
+        "_keygen",
+        [](const std::string& path, bool overwrite) {
+            const auto key = yanxiu::SigningKey::generate();
+            key.save(path, overwrite);
+            return key.public_key().id();
+        },
+        py::arg("path"), py::arg("overwrite"), "Writes a key pair (internal; see yanxiu.keygen).");
+    m.def(
+        "_verify",
+        [](const std::string& pub, const std::vector<std::pair<std::string, std::string>>& files,
+           const std::vector<std::pair<std::string, std::string>>& revoked) {
+            const auto key = yanxiu::PublicKey::parse(pub, "pub");
+            yanxiu::VerifyResult result;
+            {
+                py::gil_scoped_release release;
+                result = yanxiu::verify(key, files, revoked);
+            }
+            py::list issues;
+            for (const auto& i : result.issues) issues.append(py::make_tuple(i.file, i.line, i.id, i.why));
+            return py::make_tuple(result.records, result.valid, issues);
+        },
+        py::arg("pub"), py::arg("files"), py::arg("revoked"), "Verifies certificates (internal; see yanxiu.verify).");
     m.def("_xapi_events", &map_statements, py::arg("program"), py::arg("statements"), py::arg("file"),
           py::arg("lesson"), "Statements mapped to event records (internal; see yanxiu.read_xapi).");
     m.def("_xapi_events_file", &map_statements_file, py::arg("program"), py::arg("path"), py::arg("lesson"),

@@ -42,6 +42,8 @@ void translate(std::exception_ptr p) {
         raise_program_error(g_program_not_found, e);
     } catch (const yanxiu::ProgramError& e) {
         raise_program_error(g_program_error, e);
+    } catch (const yanxiu::KeyError& e) {
+        set_error(PyExc_ValueError, e.what());  // a key file that is missing, exists already or is not a key
     } catch (const std::invalid_argument& e) {
         set_error(PyExc_ValueError, e.what());
     } catch (const std::domain_error& e) {

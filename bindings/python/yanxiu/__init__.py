@@ -43,6 +43,7 @@ from ._evaluation import OUTCOME_COLUMNS, REQUIREMENT_COLUMNS, STATUSES, Evaluat
 from ._report import UNIT_COLUMNS, Report, report, simulate
 from ._diff import CHANGE_COLUMNS, COUNT_COLUMNS, ProgramDiff, diff
 from ._xapi import XAPI_EVENT_COLUMNS, XapiRead, read_xapi
+from ._certificates import CERTIFICATE_COLUMNS, Certificate, Certificates, VerifyResult, certify, keygen, verify
 
 #: The library version (yanxiu::kVersion, include/yanxiu/version.hpp).
 __version__: str = _core.__version__
@@ -57,9 +58,18 @@ ProgramDiff.__module__ = __name__
 diff.__module__ = __name__
 XapiRead.__module__ = __name__
 read_xapi.__module__ = __name__
+for _name in (Certificate, Certificates, VerifyResult, certify, keygen, verify):
+    _name.__module__ = __name__
 
 __all__ = [
     "AddResult",
+    "CERTIFICATE_COLUMNS",
+    "Certificate",
+    "Certificates",
+    "VerifyResult",
+    "certify",
+    "keygen",
+    "verify",
     "CHANGE_COLUMNS",
     "COUNT_COLUMNS",
     "Category",
