@@ -160,4 +160,4 @@ def verify(pub: PathLike, *files: PathLike, revoked: PathLike | None = None) -> 
     texts = [(os.fsdecode(f), _text(f)) for f in files]
     revocations = [(os.fsdecode(revoked), _text(revoked))] if revoked is not None else []
     records, valid, issues = _core._verify(_text(pub), texts, revocations)
-    return VerifyResult(records, valid, [tuple(i) for i in issues])
+    return VerifyResult(records, valid, list(issues))
