@@ -447,7 +447,9 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
     const std::string key_id = key.id();
     // Valid revocations first.
     std::map<std::string, std::pair<std::string, std::string>> revoked;  // id -> (reason, when)
-    for (const auto& [name, text] : revocations) {
+    for (const auto& file : revocations) {
+        const std::string& name = file.first;  // not a structured binding: lambdas cannot capture those (C++17)
+        const std::string& text = file.second;
         each_line(text, [&](std::size_t line, std::string_view l) {
             std::string why;
             auto j = parse_line(l, why);
@@ -469,7 +471,9 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
     std::vector<Seen> where;
     std::vector<CertificateStatus> statuses;
     std::map<std::string, std::size_t> by_id;  // id -> index
-    for (const auto& [name, text] : files) {
+    for (const auto& file : files) {
+        const std::string& name = file.first;
+        const std::string& text = file.second;
         each_line(text, [&](std::size_t line, std::string_view l) {
             ++result.records;
             std::string why;
