@@ -1,7 +1,8 @@
 # Install rules (YANXIU_INSTALL), included from the top-level CMakeLists.txt:
 # the headers, the library, the built-in programmes, the CLI, and the two
 # ways to find them again: the CMake package (find_package(yanxiu), targets
-# yanxiu::yanxiu and yanxiu::core) and the pkg-config file yanxiu.pc.
+# yanxiu::yanxiu, yanxiu::core and, when built, yanxiu::pdf) and the
+# pkg-config files yanxiu.pc and yanxiu-pdf.pc.
 #
 # Everything is relative to the prefix chosen at install time
 # (cmake --install build --prefix ...), so nothing records CMAKE_INSTALL_PREFIX
@@ -28,7 +29,13 @@ if(TARGET yanxiu_cli)
 endif()
 
 # The CMake package.
-install(TARGETS yanxiu yanxiu_core EXPORT yanxiuTargets
+set(_yanxiu_installed_targets yanxiu yanxiu_core)
+set(YANXIU_PACKAGE_HAS_PDF OFF)
+if(TARGET yanxiu_pdf)
+  list(APPEND _yanxiu_installed_targets yanxiu_pdf)
+  set(YANXIU_PACKAGE_HAS_PDF ON)
+endif()
+install(TARGETS ${_yanxiu_installed_targets} EXPORT yanxiuTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -88,3 +95,8 @@ if(_yanxiu_date_imported)
 endif()
 configure_file("${PROJECT_SOURCE_DIR}/cmake/yanxiu.pc.in" "${_yanxiu_package_dir}/yanxiu.pc" @ONLY)
 install(FILES "${_yanxiu_package_dir}/yanxiu.pc" DESTINATION ${YANXIU_INSTALL_PKGCONFIGDIR})
+if(YANXIU_PACKAGE_HAS_PDF)
+  # yanxiu-pdf.pc: the certificate PDFs, on top of yanxiu.pc.
+  configure_file("${PROJECT_SOURCE_DIR}/cmake/yanxiu-pdf.pc.in" "${_yanxiu_package_dir}/yanxiu-pdf.pc" @ONLY)
+  install(FILES "${_yanxiu_package_dir}/yanxiu-pdf.pc" DESTINATION ${YANXIU_INSTALL_PKGCONFIGDIR})
+endif()

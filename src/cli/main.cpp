@@ -5,6 +5,9 @@
 #include <yanxiu/yanxiu.hpp>
 
 #include <simulate.hpp>
+#ifdef YANXIU_HAVE_PDF
+#include <yanxiu/render/certificate_pdf.hpp>
+#endif
 
 #include <nlohmann/json.hpp>
 
@@ -23,8 +26,11 @@
 #include <string>
 #include <vector>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <mutex>
+#include <thread>
 #include <type_traits>
 
 #include <fcntl.h>
@@ -78,10 +84,11 @@ const char* const kHelp =
     "  yanxiu keygen   --out KEY [--force]    an Ed25519 key pair: KEY (secret, mode 0600) and KEY.pub\n"
     "  yanxiu certify  --program ID|FILE --participants FILE --events FILE --key KEY --out FILE\n"
     "                  [--xapi FILE [--xapi-lesson ...]] [--as-of INSTANT|DATE] [--issued-at INSTANT]\n"
-    "                  [--previous FILE] [--html DIR [--verify-url URL]] [--threads N]\n"
+    "                  [--previous FILE] [--html DIR] [--pdf DIR] [--verify-url URL] [--threads N]\n"
     "                                        one signed certificate per certified teacher; with\n"
     "                                        --previous, unchanged ones kept, changed ones reissued\n"
-    "                                        with supersedes (the output holds both)\n"
+    "                                        with supersedes (the output holds both); --html/--pdf:\n"
+    "                                        one printable A4 page each, named ID.html / ID.pdf\n"
     "  yanxiu verify   --pub KEY.pub FILE... [--revoked FILE]\n"
     "                                        checks every record: canonical form, signature, not\n"
     "                                        twice, not revoked, not superseded (exit 4 if any fails)\n"
@@ -210,7 +217,7 @@ public:
             return;
         }
         namespace fs = std::filesystem;
-        static int count = 0;
+        static std::atomic<int> count{0};  // pages are written from several threads
         fs::path target(path);
         path_ = path;
         struct stat st {};
@@ -878,10 +885,14 @@ int cmd_certify(const Args& args) {
     std::vector<yanxiu::Certificate> previous;
     if (auto path = args.get("previous")) previous = yanxiu::read_certificates(read_text_file(*path), *path);
     Output out(args.require("out"));
-    const auto html_dir = args.get("html");
+    const auto html_dir = args.get("html"), pdf_dir = args.get("pdf");
     const std::string verify_url = args.get("verify-url").value_or("");
-    if (!html_dir && args.get("verify-url")) throw UsageError("--verify-url needs --html");
-    if (html_dir) std::filesystem::create_directories(*html_dir);
+    if (!html_dir && !pdf_dir && args.get("verify-url")) throw UsageError("--verify-url needs --html or --pdf");
+#ifndef YANXIU_HAVE_PDF
+    if (pdf_dir) throw UsageError("--pdf: this yanxiu was built without PDF support (YANXIU_WITH_PDF=OFF)");
+#endif
+    for (const auto& dir : {html_dir, pdf_dir})
+        if (dir) std::filesystem::create_directories(*dir);
 
     yanxiu::Dataset data(program);
     apply_limits(args, data);
@@ -894,14 +905,40 @@ int cmd_certify(const Args& args) {
     if (auto path = args.get("previous")) provenance.inputs.push_back(yanxiu::hash_file("previous", *path));
     std::optional<Output> sidecar;
     sidecar_for(sidecar, out, provenance, "certificates");
-    if (html_dir) {
-        // One printable page per certificate, named by its id.
-        for (const auto& c : certificates) {
-            Output page((std::filesystem::path(*html_dir) / (c.id + ".html")).string());
-            page.stream() << yanxiu::certificate_html(c, program, verify_url);
-            page.commit();
-        }
-    }
+    // One printable page per certificate, named by its id, each put in place
+    // whole; on --threads threads (a PDF takes some 25 ms), the first error
+    // stopping the rest.
+    const unsigned workers = std::max(1u, std::min<unsigned>(options.threads ? options.threads : std::thread::hardware_concurrency(),
+                                                             static_cast<unsigned>(std::min<std::size_t>(certificates.size(), 64))));
+    const auto write_pages = [&](const std::string& dir, const char* extension, auto&& render) {
+        std::atomic<std::size_t> next{0};
+        std::atomic<bool> failed{false};
+        std::exception_ptr error;
+        std::mutex error_mutex;
+        const auto work = [&] {
+            for (std::size_t i; !failed && (i = next++) < certificates.size();) {
+                try {
+                    Output page((std::filesystem::path(dir) / (certificates[i].id + extension)).string());
+                    page.stream() << render(certificates[i]);
+                    page.commit();
+                } catch (...) {
+                    const std::lock_guard<std::mutex> lock(error_mutex);
+                    if (!failed.exchange(true)) error = std::current_exception();
+                }
+            }
+        };
+        std::vector<std::thread> pool;
+        for (unsigned t = 1; t < workers; ++t) pool.emplace_back(work);
+        work();
+        for (auto& thread : pool) thread.join();
+        if (error) std::rethrow_exception(error);
+    };
+    if (html_dir)
+        write_pages(*html_dir, ".html", [&](const yanxiu::Certificate& c) { return yanxiu::certificate_html(c, program, verify_url); });
+#ifdef YANXIU_HAVE_PDF
+    if (pdf_dir)
+        write_pages(*pdf_dir, ".pdf", [&](const yanxiu::Certificate& c) { return yanxiu::certificate_pdf(c, program, verify_url); });
+#endif
     commit(out, sidecar);
     inputs.print();
     std::size_t certified = 0, superseding = 0;
@@ -1107,7 +1144,7 @@ int run(int argc, char** argv) {
     }
     if (command == "certify") {
         Args args(argc, argv, 2, {"program", "participants", "events", "xapi", "xapi-lesson", "as-of", "issued-at", "key",
-                                  "out", "previous", "html", "verify-url", "threads", "max-line-bytes", "max-field-bytes"},
+                                  "out", "previous", "html", "pdf", "verify-url", "threads", "max-line-bytes", "max-field-bytes"},
                   {});
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_certify(args);

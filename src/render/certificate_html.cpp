@@ -2,6 +2,7 @@
 
 #include <yanxiu/render/certificate_html.hpp>
 
+#include "render/certificate_page.hpp"
 #include "render/common.hpp"
 
 #include <qrencode.h>
@@ -40,18 +41,53 @@ std::string certificate_qr_text(const Certificate& certificate, std::string_view
     return text;
 }
 
-std::string qr_svg(std::string_view text, int size) {
+namespace render {
+
+QrModules qr_modules(std::string_view text) {
     const std::string copy(text);
     std::unique_ptr<QRcode, void (*)(QRcode*)> code(QRcode_encodeString8bit(copy.c_str(), 0, QR_ECLEVEL_M),
                                                      QRcode_free);
     if (!code) throw std::runtime_error("the QR code cannot hold " + std::to_string(text.size()) + " bytes");
-    const int width = code->width, quiet = 4, modules = width + 2 * quiet;
+    QrModules q;
+    q.width = code->width;
+    q.dark.resize(static_cast<std::size_t>(q.width) * q.width);
+    for (std::size_t i = 0; i < q.dark.size(); ++i) q.dark[i] = code->data[i] & 1;
+    return q;
+}
+
+CertificatePage certificate_page(const Certificate& c, const Program& program, std::string_view verify_url) {
+    const Category* category = program.find_category(c.category);
+    const std::string category_name = category && !category->label.zh.empty() ? category->label.zh : c.category;
+    const std::string who = c.name.empty() ? c.participant : c.name;
+    CertificatePage page;
+    page.heading = "学时记录证书";
+    page.programme = program.title().zh.empty() ? program.id() : program.title().zh;
+    page.body = who + "（" + c.unit + "，" + category_name + "）于" + chinese_date(c.completed_at) +
+                "完成本次培训，认定学习课程 " + std::to_string(c.lessons) + " 节，记录学时 " + c.hours +
+                " 学时，特发此证。";
+    page.rows = {{"证书编号", c.id},
+                 {"参训人员编号", c.participant},
+                 {"完成时间", c.completed_at},
+                 {"发证时间", c.issued_at},
+                 {"培训方案", c.programme_id + " " + c.programme_version}};
+    if (!c.supersedes.empty()) page.rows.emplace_back("替代证书", c.supersedes);
+    page.code_label = "验证码";
+    page.verify_note = "扫描二维码或输入验证码核验本证书；证书记录经 Ed25519 签名（密钥 " + c.key +
+                       "），任何改动都无法通过核验。";
+    page.qr_text = certificate_qr_text(c, verify_url);
+    return page;
+}
+
+}  // namespace render
+
+std::string qr_svg(std::string_view text, int size) {
+    const render::QrModules code = render::qr_modules(text);
+    const int quiet = render::kQrQuietZone, modules = code.width + 2 * quiet;
     // One path of unit squares, one per dark module, in module coordinates.
     std::string path;
-    for (int y = 0; y < width; ++y)
-        for (int x = 0; x < width; ++x)
-            if (code->data[y * width + x] & 1)
-                path += "M" + std::to_string(x + quiet) + " " + std::to_string(y + quiet) + "h1v1h-1z";
+    for (int y = 0; y < code.width; ++y)
+        for (int x = 0; x < code.width; ++x)
+            if (code.at(x, y)) path += "M" + std::to_string(x + quiet) + " " + std::to_string(y + quiet) + "h1v1h-1z";
     return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(size) + "\" height=\"" +
            std::to_string(size) + "\" viewBox=\"0 0 " + std::to_string(modules) + " " + std::to_string(modules) +
            "\" shape-rendering=\"crispEdges\" role=\"img\" aria-label=\"" + escape(text) +
@@ -59,13 +95,10 @@ std::string qr_svg(std::string_view text, int size) {
 }
 
 std::string certificate_html(const Certificate& c, const Program& program, std::string_view verify_url) {
-    const Category* category = program.find_category(c.category);
-    const std::string category_name = category && !category->label.zh.empty() ? category->label.zh : c.category;
-    const std::string title = program.title().zh.empty() ? program.id() : program.title().zh;
-    const std::string who = c.name.empty() ? c.participant : c.name;
+    const render::CertificatePage text = render::certificate_page(c, program, verify_url);
     std::string page;
-    page += "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>学时记录证书 " +
-            escape(c.id) + "</title>\n<style>\n"
+    page += "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + escape(text.heading) +
+            " " + escape(c.id) + "</title>\n<style>\n"
             "@page { size: A4; margin: 0; }\n"
             "html, body { margin: 0; padding: 0; }\n"
             "body { font-family: \"Noto Serif CJK SC\", \"Noto Sans CJK SC\", \"Source Han Serif SC\", serif; color: #222; }\n"
@@ -81,19 +114,12 @@ std::string certificate_html(const Certificate& c, const Program& program, std::
             ".code { font-family: monospace; font-size: 14pt; letter-spacing: 0.1em; color: #222; }\n"
             "@media screen { body { background: #eee; } .page { margin: 10mm auto; background: #fff; } }\n"
             "</style>\n</head>\n<body>\n<div class=\"page\">\n";
-    page += "<h1>学时记录证书</h1>\n<div class=\"programme\">" + escape(title) + "</div>\n";
-    page += "<p class=\"body\">" + escape(who) + "（" + escape(c.unit) + "，" + escape(category_name) + "）于" +
-            escape(chinese_date(c.completed_at)) + "完成本次培训，认定学习课程 " + std::to_string(c.lessons) +
-            " 节，记录学时 " + escape(c.hours) + " 学时，特发此证。</p>\n";
-    page += "<table>\n<tr><td>证书编号</td><td>" + escape(c.id) + "</td></tr>\n<tr><td>参训人员编号</td><td>" +
-            escape(c.participant) + "</td></tr>\n<tr><td>完成时间</td><td>" + escape(c.completed_at) +
-            "</td></tr>\n<tr><td>发证时间</td><td>" + escape(c.issued_at) + "</td></tr>\n<tr><td>培训方案</td><td>" +
-            escape(c.programme_id) + " " + escape(c.programme_version) + "</td></tr>\n";
-    if (!c.supersedes.empty()) page += "<tr><td>替代证书</td><td>" + escape(c.supersedes) + "</td></tr>\n";
-    page += "</table>\n<div class=\"verify\">" + qr_svg(certificate_qr_text(c, verify_url), 130) +
-            "<div>验证码 <span class=\"code\">" + escape(c.code) +
-            "</span><br>扫描二维码或输入验证码核验本证书；证书记录经 Ed25519 签名（密钥 " + escape(c.key) +
-            "），任何改动都无法通过核验。</div></div>\n";
+    page += "<h1>" + escape(text.heading) + "</h1>\n<div class=\"programme\">" + escape(text.programme) + "</div>\n";
+    page += "<p class=\"body\">" + escape(text.body) + "</p>\n<table>\n";
+    for (const auto& [label, value] : text.rows)
+        page += "<tr><td>" + escape(label) + "</td><td>" + escape(value) + "</td></tr>\n";
+    page += "</table>\n<div class=\"verify\">" + qr_svg(text.qr_text, 130) + "<div>" + escape(text.code_label) +
+            " <span class=\"code\">" + escape(c.code) + "</span><br>" + escape(text.verify_note) + "</div></div>\n";
     page += "</div>\n</body>\n</html>\n";
     return page;
 }

@@ -4,9 +4,13 @@
 #include <doctest/doctest.h>
 #include <yanxiu/certificate.hpp>
 #include <yanxiu/yanxiu.hpp>
+#ifdef YANXIU_HAVE_PDF
+#include <yanxiu/render/certificate_pdf.hpp>
+#endif
 
 #include <filesystem>
 #include <string>
+#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -170,3 +174,31 @@ TEST_CASE("certificate: a printable page with the verification code and a QR cod
     const std::string svg = yanxiu::qr_svg("HELLO");
     CHECK(svg.find("viewBox=\"0 0 29 29\"") != std::string::npos);  // version 1: 21 modules and a quiet zone of 4
 }
+
+#ifdef YANXIU_HAVE_PDF
+TEST_CASE("certificate: a one-page A4 PDF with the Chinese face embedded, the same bytes from any thread") {
+    const auto key = yanxiu::SigningKey::generate();
+    const auto certificates = certify(2, key);
+    REQUIRE(certificates.size() == 1);
+    const auto& c = certificates[0];
+    const std::string pdf = yanxiu::certificate_pdf(c, program(), "https://cert.example.cn/v/{code}");
+    CHECK(pdf.rfind("%PDF-1.", 0) == 0);
+    CHECK(pdf.find("/MediaBox [ 0 0 595.275591 841.889764 ]") != std::string::npos);  // A4 in points
+    CHECK(pdf.find("/Type /Pages") != std::string::npos);
+    CHECK(pdf.find("/Count 1") != std::string::npos);
+    CHECK(pdf.find("NotoSerifCJK") != std::string::npos);  // shaped in the CJK face, embedded (no tofu)
+    // No clock in the document: the same certificate gives the same bytes, on this thread or two others at once.
+    CHECK(yanxiu::certificate_pdf(c, program(), "https://cert.example.cn/v/{code}") == pdf);
+    std::string a, b;
+    std::thread one([&] { a = yanxiu::certificate_pdf(c, program(), "https://cert.example.cn/v/{code}"); });
+    std::thread two([&] { b = yanxiu::certificate_pdf(c, program(), "https://cert.example.cn/v/{code}"); });
+    one.join();
+    two.join();
+    CHECK(a == pdf);
+    CHECK(b == pdf);
+    // Another certificate is another document.
+    auto other = c;
+    other.name = "李四";
+    CHECK(yanxiu::certificate_pdf(other, program()) != pdf);
+}
+#endif

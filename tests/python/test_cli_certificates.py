@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 from pathlib import Path
@@ -132,6 +133,37 @@ def test_html_pages_carry_the_code_and_a_qr_code(cohort, tmp_path):
     assert sorted(p.name for p in pages.iterdir()) == sorted(r["id"] + ".html" for r in records)
     page = (pages / (records[0]["id"] + ".html")).read_text(encoding="utf-8")
     assert records[0]["code"] in page and "<svg" in page and "学时记录证书" in page
+
+
+def test_pdf_pages_are_a4_in_the_chinese_face_and_the_same_bytes_on_any_thread_count(tmp_path):
+    d = tmp_path / "small"
+    assert run("simulate", "--participants", "120", "--seed", "11", "--out", str(d)).returncode == 0
+    assert run("keygen", "--out", str(tmp_path / "k")).returncode == 0
+    small = {"participants": d / "participants.jsonl", "events": d / "events.jsonl", "key": tmp_path / "k"}
+    pages = {}
+    for threads in ("1", "2"):
+        out = tmp_path / f"pdf{threads}"
+        done = certify(small, tmp_path / f"certs{threads}.jsonl", "--pdf", str(out), "--threads", threads,
+                       "--verify-url", "https://cert.example.cn/v/{code}")
+        assert done.returncode == 0, done.stderr
+        pages[threads] = {p.name: p.read_bytes() for p in out.iterdir()}
+    records = lines(tmp_path / "certs1.jsonl")
+    assert records and sorted(pages["1"]) == sorted(r["id"] + ".pdf" for r in records)
+    assert pages["1"] == pages["2"]  # byte for byte, whatever the thread count
+    names = {p["id"]: p.get("name") for p in lines(small["participants"])}
+    for r in records[:3]:
+        pdf = pages["1"][r["id"] + ".pdf"]
+        assert pdf.startswith(b"%PDF-1.") and b"/MediaBox [ 0 0 595.275591 841.889764 ]" in pdf
+        assert b"/Count 1" in pdf and b"NotoSerifCJK" in pdf
+        if shutil.which("pdftotext"):
+            text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+            flat = "".join(text.decode("utf-8").split())
+            assert "学时记录证书" in flat and r["code"] in flat and r["id"] in flat
+            if names.get(r["participant"]):
+                assert names[r["participant"]] in flat
+    # Without --html or --pdf, --verify-url is a usage error.
+    wrong = certify(small, tmp_path / "x.jsonl", "--verify-url", "https://x/{code}")
+    assert wrong.returncode == 2 and "--verify-url" in wrong.stderr
 
 
 def test_provenance_sidecars_name_every_input_and_catch_a_changed_file(cohort, tmp_path):

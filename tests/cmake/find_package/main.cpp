@@ -4,6 +4,10 @@
 // expected one.
 #include <yanxiu/yanxiu.hpp>
 
+#ifdef YANXIU_CONSUMER_PDF
+#include <yanxiu/render/certificate_pdf.hpp>
+#endif
+
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -61,5 +65,19 @@ int main() {
     for (const yanxiu::Reason& reason : outcome.reasons)
         l02_waits_for_quiz |= reason.code == yanxiu::ReasonCode::quiz_missing && reason.lesson == "L02";
     expect(l02_waits_for_quiz, "L02 waits for its quiz");
+#ifdef YANXIU_CONSUMER_PDF
+    // yanxiu::pdf, found with the package: a certificate page as a PDF.
+    yanxiu::Certificate certificate;
+    certificate.id = "YX0000000000000000";
+    certificate.code = "0000-0000-0000";
+    certificate.participant = "T9";
+    certificate.name = "张三";
+    certificate.unit = "长沙市";
+    certificate.category = "mh_fulltime";
+    certificate.hours = "11.0";
+    certificate.completed_at = certificate.issued_at = "2023-01-20T20:00:00+08:00";
+    const std::string pdf = yanxiu::certificate_pdf(certificate, program);
+    expect(pdf.compare(0, 7, "%PDF-1.") == 0, "yanxiu::pdf renders a PDF");
+#endif
     return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
