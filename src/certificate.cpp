@@ -213,6 +213,14 @@ void SigningKey::save(const std::string& path, bool overwrite) const {
     write_new(path + ".pub", public_.text(), 0644, overwrite);
 }
 
+namespace {
+/// What a signature covers: a record's canonical form without its "sig".
+std::string unsigned_canonical(nlohmann::json record) {
+    record.erase("sig");
+    return canonical(record);
+}
+}  // namespace
+
 std::string SigningKey::sign(std::string_view message) const {
     init_sodium();
     unsigned char sig[crypto_sign_BYTES];
@@ -244,11 +252,7 @@ nlohmann::json Certificate::to_json() const {
     return j;
 }
 
-std::string Certificate::signed_bytes() const {
-    auto j = to_json();
-    j.erase("sig");
-    return canonical(j);
-}
+std::string Certificate::signed_bytes() const { return unsigned_canonical(to_json()); }
 
 std::optional<Certificate> Certificate::from_json(const nlohmann::json& j, std::string* why) {
     if (!j.is_object() || j.value("type", "") != "certificate") {
@@ -353,11 +357,7 @@ nlohmann::json Revocation::to_json() const {
     return j;
 }
 
-std::string Revocation::signed_bytes() const {
-    auto j = to_json();
-    j.erase("sig");
-    return canonical(j);
-}
+std::string Revocation::signed_bytes() const { return unsigned_canonical(to_json()); }
 
 std::optional<Revocation> Revocation::from_json(const nlohmann::json& j, std::string* why) {
     if (!j.is_object() || j.value("type", "") != "revocation" || !j.contains("v") || j["v"] != 1) {

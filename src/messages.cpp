@@ -452,6 +452,11 @@ constexpr std::string_view kPhrases[][2] = {
     {"{0} 达到上限", "{0}: at quota"},
     {"（上限 {0} 学时）", " (quota {0} h)"},
     {"每个模块的学时计至其上限为止；“达到上限”为该模块学时已满的人数（不含未实名认证人员）。", "A module's hours count up to its quota; 'at quota' counts the verified participants whose hours in the module reached it."},
+    {"数据来源与校验", "Provenance"},
+    {"{0}；培训方案 {1} {2}，SHA-256 {3}；时区数据库 {4}；生成于 {5}（UTC）", "{0}; programme {1} {2}, SHA-256 {3}; time zone database {4}; generated {5} (UTC)"},
+    {"；数据截至 {0}", "; as of {0}"},
+    {"{0}（{1}）：{2} 字节，SHA-256 ", "{0} ({1}): {2} bytes, SHA-256 "},
+    {"核对所列文件是否仍为生成本通报时的内容：yanxiu provenance 本文件", "To check that the files listed are still those this report was made from: yanxiu provenance THIS-FILE"},
 };
 static_assert(sizeof kPhrases / sizeof kPhrases[0] == static_cast<std::size_t>(Phrase::count_),
               "every Phrase has its wording");

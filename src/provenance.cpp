@@ -6,6 +6,7 @@
 #include <yanxiu/version.hpp>
 
 #include <date/tz.h>
+#include <nlohmann/json.hpp>
 #include <sodium.h>
 
 #include <cerrno>
@@ -13,6 +14,8 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
+#include <utility>
 #include <sys/stat.h>
 
 namespace yanxiu {
@@ -137,19 +140,80 @@ ProvenanceFile hash_file(const std::string& role, const std::string& path, std::
     return out;
 }
 
-ProvenanceCheck check_provenance(const std::string& path) {
-    std::string sidecar = path;
-    const std::string suffix = ".provenance.json";
-    if (sidecar.size() < suffix.size() || sidecar.compare(sidecar.size() - suffix.size(), suffix.size(), suffix) != 0)
-        sidecar = sidecar_path(path);
-    std::ifstream in(sidecar, std::ios::binary);
-    if (!in) throw io_error(sidecar, "cannot open", errno);
+namespace {
+
+std::string whole_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw io_error(path, "cannot open", errno);
     std::stringstream text;
     text << in.rdbuf();
-    auto j = nlohmann::json::parse(text.str(), nullptr, false);
-    if (j.is_discarded()) throw std::runtime_error(sidecar + ": not JSON");
+    return text.str();
+}
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/// Undoes render::escape (the five entities it writes).
+std::string unescape_html(std::string_view s) {
+    static constexpr std::pair<std::string_view, char> kEntities[] = {
+        {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}};
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) {
+        bool replaced = false;
+        if (s[i] == '&')
+            for (const auto& [entity, c] : kEntities)
+                if (s.compare(i, entity.size(), entity) == 0) {
+                    out += c, i += entity.size(), replaced = true;
+                    break;
+                }
+        if (!replaced) out += s[i++];
+    }
+    return out;
+}
+
+/// The provenance a file carries inside: a JSON document's "provenance"
+/// object, or an HTML report's hidden <pre id="yanxiu-provenance"> element.
+std::optional<nlohmann::json> embedded_provenance(const std::string& text) {
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (!j.is_discarded()) {
+        if (j.is_object() && j.contains("provenance") && j["provenance"].is_object()) return j["provenance"];
+        return std::nullopt;
+    }
+    static constexpr std::string_view open = "<pre hidden id=\"yanxiu-provenance\">";
+    const std::size_t at = text.find(open);
+    if (at == std::string::npos) return std::nullopt;
+    const std::size_t from = at + open.size(), to = text.find("</pre>", from);
+    if (to == std::string::npos) return std::nullopt;
+    auto inner = nlohmann::json::parse(unescape_html(std::string_view(text).substr(from, to - from)), nullptr, false);
+    if (inner.is_discarded() || !inner.is_object()) return std::nullopt;
+    return inner;
+}
+
+}  // namespace
+
+ProvenanceCheck check_provenance(const std::string& path) {
+    // A sidecar named, or the output's sidecar, or what the output carries inside.
+    std::string source = ends_with(path, ".provenance.json") ? path : sidecar_path(path);
+    struct stat st {};
+    nlohmann::json j;
+    bool embedded = false;
+    if (source != path && ::stat(source.c_str(), &st) != 0) {
+        source = path;
+        auto inside = embedded_provenance(whole_file(path));
+        if (!inside)
+            throw std::runtime_error(path + ": no " + sidecar_path(path) +
+                                     " beside it and no provenance inside (a report's JSON or HTML carries one)");
+        j = std::move(*inside);
+        embedded = true;
+    } else {
+        j = nlohmann::json::parse(whole_file(source), nullptr, false);
+        if (j.is_discarded()) throw std::runtime_error(source + ": not JSON");
+    }
     const Provenance p = Provenance::from_json(j);
     ProvenanceCheck check;
+    check.embedded = embedded;
     std::vector<ProvenanceFile> files = p.inputs;
     if (p.output) files.push_back(*p.output);
     for (const auto& f : files) {

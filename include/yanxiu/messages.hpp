@@ -188,6 +188,11 @@ enum class Phrase : std::uint8_t {
     module_at_quota,
     module_quota,
     modules_note,
+    provenance_heading,
+    provenance_summary,
+    provenance_as_of,
+    provenance_file,
+    provenance_check,
     count_
 };
 

@@ -10,7 +10,7 @@
 #include <yanxiu/program.hpp>
 #include <yanxiu/record.hpp>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -59,10 +59,13 @@ struct Provenance {
 struct ProvenanceCheck {
     std::vector<std::string> problems;
     std::size_t files = 0;  ///< files checked (inputs and the output)
+    bool embedded = false;  ///< read from inside the output (which cannot name its own SHA-256)
     [[nodiscard]] bool ok() const noexcept { return problems.empty(); }
 };
 /// Checks a sidecar (or the output it describes: `FILE` finds
-/// `FILE.provenance.json`) against the files it names.
+/// `FILE.provenance.json`) against the files it names.  Without a sidecar,
+/// the provenance a report's JSON or HTML carries inside is checked (its
+/// inputs only).  Throws std::runtime_error when there is neither.
 [[nodiscard]] ProvenanceCheck check_provenance(const std::string& path);
 
 }  // namespace yanxiu

@@ -12,6 +12,7 @@
 #include <yanxiu/evaluate.hpp>
 #include <yanxiu/outcome.hpp>
 #include <yanxiu/program.hpp>
+#include <yanxiu/provenance.hpp>
 #include <yanxiu/time.hpp>
 
 #include <nlohmann/json_fwd.hpp>
@@ -178,6 +179,11 @@ struct Report {
     std::string generated_at;
     /// Record counts of the inputs; set by the caller.
     std::vector<InputCount> inputs;
+    /// Where the report came from (library, programme SHA-256, every input
+    /// file's SHA-256 and counts, tz database, as_of, generation time); set
+    /// by a caller that read files.  The JSON carries it as "provenance",
+    /// the HTML page in its footer (and as JSON a checker can read back).
+    std::optional<Provenance> provenance;
 };
 
 

@@ -622,6 +622,18 @@ std::string generated_at(const Args& args, const yanxiu::Program& program) {
     return yanxiu::generated_at_text(program);
 }
 
+/// A report's provenance: generated when --generated-at says (so that the
+/// same inputs and --generated-at give the same bytes), else now.
+yanxiu::Provenance report_provenance(const Args& args, const yanxiu::Program& program,
+                                     std::optional<yanxiu::Instant> as_of, std::vector<yanxiu::ProvenanceFile> inputs) {
+    yanxiu::Instant at = now_instant();
+    if (auto text = args.get("generated-at"))
+        if (auto parsed = yanxiu::parse_instant(*text, program.time_zone())) at = *parsed;
+    auto p = yanxiu::provenance_of(program, as_of, at);
+    p.inputs = std::move(inputs);
+    return p;
+}
+
 /// Columns a terminal gives to text: East Asian characters take two.
 std::size_t display_width(std::string_view s) {
     std::size_t width = 0;
@@ -696,9 +708,11 @@ void print_report_summary(const yanxiu::Report& report, yanxiu::Lang lang) {
     std::printf("%s\n", ranking.c_str());
 }
 
-/// Writes a report's outputs: --html, --json, --csv (each optional).
+/// Writes a report's outputs: --html, --json, --csv (each optional).  With
+/// the report's provenance, the JSON and the page carry it and the CSV gets a
+/// sidecar (a table has nowhere else to say it).
 struct ReportOutputs {
-    std::optional<Output> html, json, csv;
+    std::optional<Output> html, json, csv, csv_sidecar;
     bool bom = false;
 
     void write(const yanxiu::Report& report, yanxiu::Lang lang) {
@@ -717,9 +731,10 @@ struct ReportOutputs {
             options.bom = bom;
             yanxiu::write_csv(csv->stream(), report, options);
             csv->close();
+            if (report.provenance) sidecar_for(csv_sidecar, *csv, *report.provenance, "report");
         }
     }
-    void commit() { ::commit(html, json, csv); }
+    void commit() { ::commit(html, json, csv, csv_sidecar); }
 };
 
 /// A value of the resolved programme for a line of text (absent: "—").
@@ -834,11 +849,16 @@ int cmd_report(const Args& args) {
     progress.step("writing the report");
     auto report = census ? yanxiu::report(evaluation, &census->rows(), &census->summary()) : yanxiu::report(evaluation);
     report.generated_at = generated_at(args, program);
+    auto files = inputs.files();
+    if (census) files.push_back(yanxiu::hash_file("census", *args.get("census"), census->summary()));
+    report.provenance = report_provenance(args, program, options.as_of, std::move(files));
     outputs.write(report, lang);
     if (census) rejected.add(census->rejections());
     rejected.finish();
+    std::optional<Output> rejects_sidecar;
+    if (rejects) sidecar_for(rejects_sidecar, *rejects, *report.provenance, "rejections");
     outputs.commit();
-    commit(rejects);
+    commit(rejects, rejects_sidecar);
     progress.done();
 
     inputs.print();
@@ -996,8 +1016,8 @@ int cmd_provenance(const Args& args) {
     for (const auto& path : args.positional) {
         const auto check = yanxiu::check_provenance(path);
         for (const auto& problem : check.problems) std::printf("%s: %s\n", path.c_str(), problem.c_str());
-        std::fprintf(stderr, "provenance: %s: %zu files checked, %zu changed or missing\n", path.c_str(), check.files,
-                     check.problems.size());
+        std::fprintf(stderr, "provenance: %s: %zu files checked, %zu changed or missing%s\n", path.c_str(), check.files,
+                     check.problems.size(), check.embedded ? " (the inputs its own provenance names)" : "");
         ok = ok && check.ok();
     }
     return ok ? kOk : kNotVerified;
@@ -1056,16 +1076,26 @@ int cmd_demo(const Args& args) {
     const yanxiu::Evaluation evaluation = yanxiu::evaluate(data, options);
 
     progress.step("writing outcomes and the report");
+    const yanxiu::Provenance provenance = report_provenance(
+        args, program, options.as_of,
+        {yanxiu::hash_file("participants", files.participants_jsonl, data.participant_summary()),
+         yanxiu::hash_file("events", files.events_jsonl, data.event_summary()),
+         yanxiu::hash_file("census", files.census_csv, census.summary())});
     {
         Output out(path("outcomes.jsonl"));
         write_outcomes(out, evaluation, {});
-        out.commit();
+        std::optional<Output> sidecar;
+        sidecar_for(sidecar, out, provenance, "outcomes");
+        commit(out, sidecar);
     }
     rejected.add(census.rejections());
     rejected.finish();
-    rejects.commit();
+    std::optional<Output> rejects_sidecar;
+    sidecar_for(rejects_sidecar, rejects, provenance, "rejections");
+    commit(rejects, rejects_sidecar);
     auto report = yanxiu::report(evaluation, &census.rows(), &census.summary());
     report.generated_at = generated_at(args, program);
+    report.provenance = provenance;
     ReportOutputs outputs;
     outputs.html.emplace(path("report.html"));
     outputs.json.emplace(path("report.json"));
@@ -1081,7 +1111,8 @@ int cmd_demo(const Args& args) {
     std::printf("\nsimulated %zu participants and %zu events, evaluated under %s in %.1f s (%zu records rejected)\n",
                 files.participants, files.events, program.id().c_str(), seconds, rejected.count());
     std::printf("written to %s/: report.html (open in a browser; prints on A4), report.json, report.csv,\n"
-                "  outcomes.jsonl, rejects.jsonl, and the simulated participants, events and census\n",
+                "  outcomes.jsonl, rejects.jsonl (each with a .provenance.json), and the simulated\n"
+                "  participants, events and census\n",
                 out_dir.c_str());
     return kOk;
 }

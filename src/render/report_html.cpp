@@ -4,6 +4,7 @@
 #include <yanxiu/render/report_html.hpp>
 
 #include <date/tz.h>
+#include <nlohmann/json.hpp>
 
 #include "embed.hpp"
 #include "render/common.hpp"
@@ -270,6 +271,26 @@ std::string line_chart(const Report& r, Lang lang) {
     }
     s += "</svg>\n";
     return s;
+}
+
+std::string provenance_html(const Provenance& p, Lang lang) {
+    const auto P = [lang](Phrase phrase, std::initializer_list<std::string_view> args = {}) {
+        return yanxiu::phrase(phrase, lang, args);
+    };
+    std::string h = "<div class=\"provenance\">\n<p><strong>" + escape(P(Phrase::provenance_heading)) + "</strong> " +
+                    escape(P(Phrase::provenance_summary, {p.library, p.programme_id, p.programme_version,
+                                                          p.programme_sha256, p.tzdb, p.generated_at}));
+    if (!p.as_of.empty()) h += escape(P(Phrase::provenance_as_of, {p.as_of}));
+    h += "</p>\n<ul>\n";
+    for (const ProvenanceFile& f : p.inputs)
+        h += "<li>" + escape(P(Phrase::provenance_file, {input_label(f.role, lang), f.path, std::to_string(f.bytes)})) +
+             "<code>" + escape(f.sha256) + "</code></li>\n";
+    h += "</ul>\n<p>" + escape(P(Phrase::provenance_check)) + "</p>\n</div>\n";
+    // The same record as JSON, for `yanxiu provenance` to check the page by:
+    // a hidden element, HTML-escaped (the page has no script of any kind).
+    h += "<pre hidden id=\"yanxiu-provenance\">" +
+         escape(p.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) + "</pre>\n";
+    return h;
 }
 
 }  // namespace
@@ -614,6 +635,7 @@ std::string to_html(const Report& r, Lang lang) {
     }
     if (!r.generated_at.empty())
         h += "<p>" + escape((P(Phrase::generated_prefix)) + r.generated_at) + "</p>\n";
+    if (r.provenance) h += provenance_html(*r.provenance, lang);
     h += "<p>" + escape(P(Phrase::generated_by)) +
          "</p>\n</footer>\n</main>\n</body>\n</html>\n";
     return h;

@@ -114,6 +114,7 @@ nlohmann::ordered_json to_json(const Report& r) {
         inputs[in.name] = {{"read", in.summary.read}, {"accepted", in.summary.accepted},
                            {"rejected", in.summary.rejected}, {"duplicates", in.summary.duplicates}};
     j["inputs"] = std::move(inputs);
+    if (r.provenance) j["provenance"] = r.provenance->to_json();
     j["census"] = r.has_census;
 
     json totals;

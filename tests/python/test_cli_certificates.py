@@ -188,3 +188,44 @@ def test_provenance_sidecars_name_every_input_and_catch_a_changed_file(cohort, t
     certs = tmp_path / "certs.jsonl"
     assert certify(cohort, certs).returncode == 0
     assert run("provenance", str(certs)).returncode == 0
+
+
+def test_report_outputs_carry_provenance_and_the_same_bytes_with_generated_at(cohort, tmp_path):
+    census = cohort["dir"] / "c" / "census.csv"
+    runs = []
+    for name in ("a", "b"):
+        d = tmp_path / name
+        d.mkdir()
+        done = run("report", "--program", PROGRAM, "--participants", str(cohort["participants"]), "--events",
+                   str(cohort["events"]), "--census", str(census), "--as-of", "2023-01-25",
+                   "--generated-at", "2023-01-26T08:00:00+08:00", "--json", str(d / "r.json"),
+                   "--html", str(d / "r.html"), "--csv", str(d / "r.csv"), "--rejects", str(d / "rj.jsonl"))
+        assert done.returncode == 0, done.stderr
+        runs.append(d)
+    a, b = runs
+    for name in ("r.json", "r.html", "r.csv"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name  # same inputs, same --generated-at
+    p = json.loads((a / "r.json").read_text(encoding="utf-8"))["provenance"]
+    assert [f["role"] for f in p["inputs"]] == ["participants", "events", "census"]
+    assert p["generated_at"] == "2023-01-26T00:00:00Z" and p["as_of"] == "2023-01-26T00:00:00+08:00"
+    assert p["inputs"][2]["records"]["accepted"] > 0 and len(p["programme"]["sha256"]) == 64
+    page = (a / "r.html").read_text(encoding="utf-8")
+    assert p["inputs"][1]["sha256"] in page and '<pre hidden id="yanxiu-provenance">' in page  # the footer, in full
+    side = json.loads((a / "r.csv.provenance.json").read_text(encoding="utf-8"))
+    assert side["output"]["sha256"] and side["inputs"] == p["inputs"]
+    assert (a / "rj.jsonl.provenance.json").exists()
+    for name in ("r.json", "r.html", "r.csv", "rj.jsonl"):
+        checked = run("provenance", str(a / name))
+        assert checked.returncode == 0, (name, checked.stdout, checked.stderr)
+    # An input changed since: every output that names it says so.
+    moved = tmp_path / "census-then.csv"
+    moved.write_bytes(census.read_bytes())
+    for name in ("r.json", "r.html", "r.csv.provenance.json"):
+        f = a / name
+        f.write_text(f.read_text(encoding="utf-8").replace(str(census), str(moved)), encoding="utf-8")
+    moved.write_bytes(census.read_bytes() + "长沙市,homeroom,1\n".encode("utf-8"))
+    for name in ("r.json", "r.html", "r.csv"):
+        changed = run("provenance", str(a / name))
+        assert changed.returncode == 4 and "(census): changed" in changed.stdout, name
+    none = run("provenance", str(cohort["participants"]))
+    assert none.returncode == 1 and "no provenance" in none.stderr

@@ -37,6 +37,27 @@ def test_report_equals_the_command_line(evaluation, tmp_path):
     for key in ("totals", "units", "daily", "census_without_participants", "participants_without_census"):
         if key in cli:
             assert mine[key] == cli[key], key
+    # The same files, hashed and counted alike: the same provenance.
+    assert report.provenance == cli["provenance"] == mine["provenance"]
+    assert [f["role"] for f in report.provenance["inputs"]] == ["participants", "events", "census"]
+    page = tmp_path / "r.html"
+    page.write_text(report.to_html(), encoding="utf-8")
+    check = yanxiu.check_provenance(page)
+    assert check.ok and check.embedded and check.files == 3
+    assert yanxiu.check_provenance(out).ok
+
+
+def test_report_provenance_only_when_every_input_is_a_file(evaluation):
+    import pandas as pd
+    program, ev = evaluation
+    assert yanxiu.report(program, ev, generated_at="x").provenance is not None
+    rows = [{"unit": "长沙市", "category": "homeroom", "expected": 3}]
+    assert yanxiu.report(program, ev, census=rows, generated_at="x").provenance is None
+    frame = pd.read_json(DATA / "participants.jsonl", lines=True, dtype=False)
+    in_memory = yanxiu.evaluate(program, frame, DATA / "events.jsonl", as_of="2023-01-25")
+    assert yanxiu.report(program, in_memory, generated_at="x").provenance is None
+    with pytest.raises(ValueError, match="no provenance"):
+        yanxiu.check_provenance(DATA / "participants.jsonl")
 
 
 def test_report_frame_html_and_census_forms(evaluation):

@@ -60,6 +60,36 @@ std::string generated_at_or_now(const yanxiu::Program& program, const std::optio
     return generated_at ? *generated_at : yanxiu::generated_at_text(program);
 }
 
+/// An input file of a report: role, path, and its counts where the Evaluation
+/// does not hold them (xAPI statements).
+using ProvenanceInput = std::tuple<std::string, std::string, std::optional<std::array<std::size_t, 4>>>;
+
+/// A report's provenance as `yanxiu report` writes it: generated at
+/// `generated_at` when it is an instant, else now.
+yanxiu::Provenance report_provenance(const yanxiu::Evaluation& evaluation, const yanxiu::Census* census,
+                                     const std::optional<std::string>& generated_at,
+                                     const std::vector<ProvenanceInput>& files) {
+    const yanxiu::Program& program = *evaluation.program;
+    yanxiu::Instant at = std::chrono::time_point_cast<yanxiu::Seconds>(std::chrono::system_clock::now());
+    if (generated_at)
+        if (auto parsed = yanxiu::parse_instant(*generated_at, program.time_zone())) at = *parsed;
+    auto p = yanxiu::provenance_of(program, evaluation.as_of, at);
+    for (const auto& [role, path, given] : files) {
+        std::optional<yanxiu::ReadSummary> counts;
+        if (given) {
+            counts.emplace();
+            counts->read = (*given)[0], counts->accepted = (*given)[1], counts->rejected = (*given)[2],
+            counts->duplicates = (*given)[3];
+        } else if (role == "census" && census) {
+            counts = census->summary();
+        } else if (const yanxiu::ReadSummary* s = evaluation.input(role)) {
+            counts = *s;
+        }
+        p.inputs.push_back(yanxiu::hash_file(role, path, counts));
+    }
+    return p;
+}
+
 }  // namespace
 
 void bind_report(py::module_& m) {
@@ -80,7 +110,8 @@ void bind_report(py::module_& m) {
         });
 
     m.def("_report", [](const EvaluationPtr& evaluation, py::handle census_input,
-                        const std::optional<std::string>& generated_at) {
+                        const std::optional<std::string>& generated_at,
+                        const std::optional<std::vector<ProvenanceInput>>& files) {
         std::optional<yanxiu::Census> census = read_census(*evaluation->program, census_input);
         std::shared_ptr<ReportData> data;
         {
@@ -89,9 +120,30 @@ void bind_report(py::module_& m) {
                                                        : yanxiu::report(*evaluation));
             data->report.generated_at = generated_at_or_now(*evaluation->program, generated_at);
             if (census) data->census_rejections = census->rejections();
+            if (files) {
+                try {
+                    data->report.provenance = report_provenance(*evaluation, census ? &*census : nullptr, generated_at, *files);
+                } catch (const yanxiu::io_error&) {
+                    // A file gone since it was read: no provenance rather than a wrong one.
+                }
+            }
         }
         return data;
-    }, py::arg("evaluation"), py::arg("census"), py::arg("generated_at"));
+    }, py::arg("evaluation"), py::arg("census"), py::arg("generated_at"), py::arg("files") = py::none());
+
+    // yanxiu.check_provenance: as `yanxiu provenance FILE`.
+    m.def("_check_provenance", [](const std::string& path) {
+        yanxiu::ProvenanceCheck check;
+        try {
+            py::gil_scoped_release release;
+            check = yanxiu::check_provenance(path);
+        } catch (const yanxiu::io_error& e) {
+            throw py::value_error(e.what());
+        } catch (const std::runtime_error& e) {
+            throw py::value_error(e.what());
+        }
+        return py::make_tuple(check.files, check.problems, check.embedded);
+    }, py::arg("path"));
 
     // Partial reports (yanxiu.dask): an evaluation's additive counts as JSON,
     // and a report from the sum of several.

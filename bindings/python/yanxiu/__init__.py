@@ -43,7 +43,8 @@ from ._evaluation import OUTCOME_COLUMNS, REQUIREMENT_COLUMNS, STATUSES, Evaluat
 from ._report import UNIT_COLUMNS, Report, report, simulate
 from ._diff import CHANGE_COLUMNS, COUNT_COLUMNS, ProgramDiff, diff
 from ._xapi import XAPI_EVENT_COLUMNS, XapiRead, read_xapi
-from ._certificates import CERTIFICATE_COLUMNS, Certificate, Certificates, VerifyResult, certify, keygen, verify
+from ._certificates import (CERTIFICATE_COLUMNS, Certificate, Certificates, ProvenanceCheck, VerifyResult, certify,
+                            check_provenance, keygen, verify)
 
 #: The library version (yanxiu::kVersion, include/yanxiu/version.hpp).
 __version__: str = _core.__version__
@@ -58,7 +59,7 @@ ProgramDiff.__module__ = __name__
 diff.__module__ = __name__
 XapiRead.__module__ = __name__
 read_xapi.__module__ = __name__
-for _name in (Certificate, Certificates, VerifyResult, certify, keygen, verify):
+for _name in (Certificate, Certificates, ProvenanceCheck, VerifyResult, certify, check_provenance, keygen, verify):
     _name.__module__ = __name__
 
 __all__ = [
@@ -66,8 +67,10 @@ __all__ = [
     "CERTIFICATE_COLUMNS",
     "Certificate",
     "Certificates",
+    "ProvenanceCheck",
     "VerifyResult",
     "certify",
+    "check_provenance",
     "keygen",
     "verify",
     "CHANGE_COLUMNS",

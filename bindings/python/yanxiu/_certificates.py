@@ -161,3 +161,27 @@ def verify(pub: PathLike, *files: PathLike, revoked: PathLike | None = None) -> 
     revocations = [(os.fsdecode(revoked), _text(revoked))] if revoked is not None else []
     records, valid, issues = _core._verify(_text(pub), texts, revocations)
     return VerifyResult(records, valid, list(issues))
+
+
+@dataclass(frozen=True)
+class ProvenanceCheck:
+    """What `check_provenance` found: `problems` names each file missing or
+    changed; `embedded` when the provenance came from inside the output (a
+    report's JSON or HTML), which cannot name its own SHA-256."""
+
+    files: int
+    problems: list[str]
+    embedded: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_provenance(path: PathLike) -> ProvenanceCheck:
+    """Checks an output against its provenance as `yanxiu provenance` does:
+    `FILE.provenance.json` beside it (or the sidecar itself), else the
+    provenance a report's JSON or HTML carries; every file it names is
+    re-hashed.  Raises ValueError when there is no provenance to check."""
+    files, problems, embedded = _core._check_provenance(os.fsdecode(path))
+    return ProvenanceCheck(files, list(problems), embedded)

@@ -87,7 +87,25 @@ def evaluate(program: Program, participants: Records, events: Records | None = N
     if events is not None:
         _add(data, True, events, "events")
     statements = None if xapi is None else _xapi._read_into(data, xapi, xapi_lesson)
-    return Evaluation(data.evaluate(as_of_seconds, threads), statements)
+    evaluation = Evaluation(data.evaluate(as_of_seconds, threads), statements)
+    # Every input a file: a report can name them (their SHA-256 and counts) as its provenance.
+    sources = [("participants", participants), ("events", events), ("xapi", xapi)]
+    given = [(role, source) for role, source in sources if source is not None]
+    if all(_is_path(source) for _, source in given):
+        evaluation._files = [(role, os.fsdecode(os.fspath(source)),  # type: ignore[arg-type]
+                              _xapi_counts(statements) if role == "xapi" else None) for role, source in given]
+    return evaluation
+
+
+def _is_path(source: object) -> bool:
+    return isinstance(source, (str, bytes, os.PathLike))
+
+
+def _xapi_counts(summary: dict[str, Any] | None) -> tuple[int, int, int, int] | None:
+    """An xAPI file's counts as a provenance names them (statements mapped count as accepted)."""
+    if summary is None:
+        return None
+    return (summary["read"], summary["mapped"], summary["rejected"], summary["duplicates"])
 
 
 def _add(data: _core._Dataset, events: bool, source: object, what: str) -> None:
@@ -154,12 +172,14 @@ class Evaluation:
     go over the outcomes; `to_frame()` gives a pandas DataFrame.
     """
 
-    __slots__ = ("_data", "_outcomes", "_xapi")
+    __slots__ = ("_data", "_outcomes", "_xapi", "_files")
 
     def __init__(self, data: _core._Evaluation, xapi: dict[str, Any] | None = None) -> None:
         self._data = data
         self._outcomes: list[Outcome] | None = None
         self._xapi = xapi
+        # (role, path, counts or None) of each input when all were files, else None.
+        self._files: list[tuple[str, str, tuple[int, int, int, int] | None]] | None = None
 
     @property
     def program(self) -> Program:

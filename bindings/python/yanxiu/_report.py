@@ -38,7 +38,9 @@ class Report:
     """A unit report: per unit and in total, by category, with a daily series.
 
     Built by the same C++ as ``yanxiu report``; ``to_dict()`` equals its
-    ``--json`` output, ``to_html()`` its ``--html`` page.
+    ``--json`` output, ``to_html()`` its ``--html`` page.  When every input
+    was a file, ``provenance`` (and the JSON and page) names each one's
+    SHA-256 and counts, as the command line's does.
     """
 
     def __init__(self, data: Any) -> None:
@@ -63,6 +65,13 @@ class Report:
     def to_csv(self, bom: bool = False) -> bytes:
         """The CSV table (UTF-8; ``bom=True`` for Excel)."""
         return bytes(self._data.to_csv(bom))
+
+    @property
+    def provenance(self) -> Optional[dict[str, Any]]:
+        """Library, programme SHA-256, every input file's SHA-256 and counts, tz
+        database, as_of and generation time; None when an input was not a file."""
+        p = self.to_dict().get("provenance")
+        return dict(p) if p is not None else None
 
     @property
     def census_rejected(self) -> list[Any]:
@@ -143,8 +152,13 @@ def report(program: Any, evaluation: Evaluation, census: CensusInput = None,
     data = evaluation._data
     if program is not None and program.id != data.program.id:
         raise ValueError(f"the evaluation was made under {data.program.id!r}, not {program.id!r}")
+    # The provenance (as `yanxiu report` writes it) when every input was a file.
+    files = getattr(evaluation, "_files", None)
+    if files is not None and census is not None:
+        files = files + [("census", os.fsdecode(os.fspath(census)), None)] \
+            if isinstance(census, (str, bytes, os.PathLike)) else None
     # generated_at None: the library's "generated at" line (SOURCE_DATE_EPOCH, else now), as the CLI's.
-    return Report(_core._report(data, _census_source(census), generated_at))
+    return Report(_core._report(data, _census_source(census), generated_at, files))
 
 
 def simulate(out_dir: Union[str, "os.PathLike[str]"], participants: int = 20000, seed: int = 1,
