@@ -8,7 +8,8 @@
 #   B1_TEACHERS=200000 B4_TEACHERS=200000 bench/run_all.sh
 #
 # Sizes: B1_TEACHERS (default 1000000), B2_TEACHERS (50000), B3_TEACHERS
-# (200000), B4_TEACHERS (1000000), SERVICE_PARTICIPANTS (20000); REPEATS (3);
+# (200000), B4_TEACHERS (1000000), B7_TEACHERS (100000) and B7_PAGES (200),
+# SERVICE_PARTICIPANTS (20000); REPEATS (3);
 # SCRATCH (where the simulated cohorts go; default /tmp/yanxiu-bench).
 # ONLY="b4 service" reruns just those and rewrites RESULTS.md with the other
 # figures taken from the logs of the previous run (the command line printed in
@@ -26,13 +27,15 @@ REPEATS="${REPEATS:-3}"
 SERVICE_PARTICIPANTS="${SERVICE_PARTICIPANTS:-20000}"
 B5_TEACHERS="${B5_TEACHERS:-20000}"
 B6_STATEMENTS="${B6_STATEMENTS:-200000}"
-ONLY="${ONLY:-b1 b2 b3 b4 b5 b6 service}"
+B7_TEACHERS="${B7_TEACHERS:-100000}"
+B7_PAGES="${B7_PAGES:-200}"
+ONLY="${ONLY:-b1 b2 b3 b4 b5 b6 b7 service}"
 SCRATCH="${SCRATCH:-/tmp/yanxiu-bench}"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 export SCRATCH  # service_load.sh keeps its scratch files (and state) there
 LOGS="$SCRATCH/logs"
-COMMAND="B1_TEACHERS=$B1_TEACHERS B2_TEACHERS=$B2_TEACHERS B3_TEACHERS=$B3_TEACHERS B4_TEACHERS=$B4_TEACHERS B5_TEACHERS=$B5_TEACHERS B6_STATEMENTS=$B6_STATEMENTS REPEATS=$REPEATS bench/run_all.sh"
-if [ "$ONLY" != "b1 b2 b3 b4 b5 b6 service" ]; then
+COMMAND="B1_TEACHERS=$B1_TEACHERS B2_TEACHERS=$B2_TEACHERS B3_TEACHERS=$B3_TEACHERS B4_TEACHERS=$B4_TEACHERS B5_TEACHERS=$B5_TEACHERS B6_STATEMENTS=$B6_STATEMENTS B7_TEACHERS=$B7_TEACHERS B7_PAGES=$B7_PAGES REPEATS=$REPEATS bench/run_all.sh"
+if [ "$ONLY" != "b1 b2 b3 b4 b5 b6 b7 service" ]; then
   COMMAND="$COMMAND, then ONLY=\"$ONLY\" bench/run_all.sh (those rerun, the rest kept from the full run)"
 fi
 
@@ -46,7 +49,7 @@ echo "== build (Release, $BUILD)"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DYANXIU_BUILD_BENCH=ON \
   -DYANXIU_BUILD_TESTS=OFF -DYANXIU_BUILD_EXAMPLES=OFF -DYANXIU_INSTALL=OFF >/dev/null
 cmake --build "$BUILD" -j "$(nproc)" --target yanxiu_bench_b1_batch \
-  yanxiu_bench_b3_ingest yanxiu_bench_b4_ledger yanxiu_bench_b5_durable yanxiu_bench_b6_xapi yanxiu_cli >/dev/null
+  yanxiu_bench_b3_ingest yanxiu_bench_b4_ledger yanxiu_bench_b5_durable yanxiu_bench_b6_xapi yanxiu_bench_b7_certify yanxiu_cli >/dev/null
 
 mkdir -p "$LOGS"
 simulate() {  # simulate N DIR [MALFORMED_SHARE]
@@ -63,7 +66,7 @@ run() {  # run NAME COMMAND...: output to $LOGS/NAME.log, peak memory to $LOGS/N
 }
 
 wanted() { [[ " $ONLY " == *" $1 "* ]]; }
-for name in b1 b1cli b2 b3 b4 b5 b6 service service_durable; do
+for name in b1 b1cli b2 b3 b4 b5 b6 b7 service service_durable; do
   wanted_name="$name"; [ "$name" = b1cli ] && wanted_name=b1; [ "$name" = service_durable ] && wanted_name=service
   if ! wanted "$wanted_name" && [ ! -f "$LOGS/$name.log" ]; then
     echo "run_all.sh: ONLY skips $name but $LOGS/$name.log from an earlier run is missing" >&2
@@ -76,6 +79,7 @@ wanted b4 && simulate "$B4_TEACHERS" "$SCRATCH/cohort-$B4_TEACHERS"
 wanted b3 && simulate "$B3_TEACHERS" "$SCRATCH/cohort-$B3_TEACHERS"
 wanted b2 && simulate "$B2_TEACHERS" "$SCRATCH/clean-$B2_TEACHERS" 0
 wanted b5 && simulate "$B5_TEACHERS" "$SCRATCH/cohort-$B5_TEACHERS"
+wanted b7 && simulate "$B7_TEACHERS" "$SCRATCH/cohort-$B7_TEACHERS"
 
 if wanted b1; then
   run b1 "$BUILD/bench/yanxiu_bench_b1_batch" "$SCRATCH/cohort-$B1_TEACHERS" "$REPEATS"
@@ -97,6 +101,8 @@ if wanted b4; then run b4 "$BUILD/bench/yanxiu_bench_b4_ledger" "$SCRATCH/cohort
 if wanted b5; then run b5 "$BUILD/bench/yanxiu_bench_b5_durable" "$SCRATCH/cohort-$B5_TEACHERS" "$SCRATCH" 2000; fi
 # xAPI statements: checking and mapping against parsing alone (statements generated in memory).
 if wanted b6; then run b6 "$BUILD/bench/yanxiu_bench_b6_xapi" "$B6_STATEMENTS" "$REPEATS"; fi
+# Certificates: certify and verify against Ed25519 alone, HTML and PDF pages.
+if wanted b7; then run b7 "$BUILD/bench/yanxiu_bench_b7_certify" "$SCRATCH/cohort-$B7_TEACHERS" "$REPEATS" "$B7_PAGES"; fi
 # The HTTP service example under a bounded loopback load (bench/service_load.sh),
 # where cpp-httplib is installed; otherwise the log says why it was skipped.
 if wanted service; then
@@ -304,6 +310,20 @@ if b6_log:
         "",
         "```",
         "\n".join(l for l in b6_log.strip().splitlines() if not l.startswith("RESULT ")),
+        "```",
+        "",
+    ]
+
+b7_log = (logs / "b7.log").read_text() if (logs / "b7.log").exists() else ""
+if b7_log:
+    lines += [
+        "## B7 — certificates: issued, verified and printed, against Ed25519 alone",
+        "",
+        "`yanxiu_bench_b7_certify`: the simulated cohort read and evaluated once; the floor is one libsodium "
+        "Ed25519 signature per certificate over its canonical bytes in the same run; pages on one thread.",
+        "",
+        "```",
+        "\n".join(l for l in b7_log.strip().splitlines() if not l.startswith("RESULT ")),
         "```",
         "",
     ]

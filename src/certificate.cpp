@@ -4,18 +4,23 @@
 
 #include <yanxiu/certificate.hpp>
 #include <yanxiu/dataset.hpp>
+#include <yanxiu/provenance.hpp>
 
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <fcntl.h>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -214,6 +219,38 @@ void SigningKey::save(const std::string& path, bool overwrite) const {
 }
 
 namespace {
+
+/// f(i) for every i in [0, n), on `threads` threads (0: every core) taking
+/// blocks of 64 in turn; the first exception is rethrown after all stop.
+template <class F>
+void parallel_for(std::size_t n, unsigned threads, F&& f) {
+    unsigned t = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+    if (n < 256) t = 1;  // not worth a thread
+    if (t <= 1) {
+        for (std::size_t i = 0; i < n; ++i) f(i);
+        return;
+    }
+    constexpr std::size_t kBlock = 64;
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::exception_ptr error;
+    std::mutex error_mutex;
+    const auto work = [&] {
+        try {
+            for (std::size_t b; !failed && (b = next.fetch_add(kBlock)) < n;)
+                for (std::size_t i = b, e = std::min(n, b + kBlock); i < e; ++i) f(i);
+        } catch (...) {
+            const std::lock_guard<std::mutex> lock(error_mutex);
+            if (!failed.exchange(true)) error = std::current_exception();
+        }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned k = 1; k < t; ++k) pool.emplace_back(work);
+    work();
+    for (auto& thread : pool) thread.join();
+    if (error) std::rethrow_exception(error);
+}
+
 /// What a signature covers: a record's canonical form without its "sig".
 std::string unsigned_canonical(nlohmann::json record) {
     record.erase("sig");
@@ -308,11 +345,12 @@ std::optional<Certificate> Certificate::from_json(const nlohmann::json& j, std::
 std::vector<Certificate> certify(const Evaluation& evaluation, const Dataset& data, const SigningKey& key,
                                  const std::vector<Certificate>& previous, const CertifyOptions& options) {
     const Program& program = *evaluation.program;
-    const std::string programme_sha = sha256_hex(program.to_json().dump());
+    const std::string programme_sha = programme_sha256(program);
     // The latest previous certificate of each participant (a later one supersedes an earlier).
     std::map<std::string, const Certificate*> latest;
     for (const auto& c : previous) latest[c.participant] = &c;
     std::vector<Certificate> out = previous;
+    const std::string key_id = key.public_key().id();
     for (const Outcome& o : evaluation.outcomes) {
         if (!o.certificate || !o.completed_at) continue;
         Certificate c;
@@ -336,15 +374,19 @@ std::vector<Certificate> certify(const Evaluation& evaluation, const Dataset& da
         c.id = "YX" + base32(sha256(basis).data(), 16);
         const std::string code = base32(sha256("code\n" + c.id).data(), 12);
         c.code = code.substr(0, 4) + "-" + code.substr(4, 4) + "-" + code.substr(8, 4);
-        c.key = key.public_key().id();
+        c.key = key_id;
         auto before = latest.find(c.participant);
         if (before != latest.end()) {
             if (before->second->id == c.id) continue;  // unchanged: the issued record stands
             c.supersedes = before->second->id;
         }
-        c.sig = key.sign(c.signed_bytes());
         out.push_back(std::move(c));
     }
+    // Signing is most of the work, and each signature stands alone
+    // (Ed25519 is deterministic: the same bytes on any number of threads).
+    const std::size_t first_new = previous.size();
+    parallel_for(out.size() - first_new, options.threads,
+                 [&](std::size_t i) { out[first_new + i].sig = key.sign(out[first_new + i].signed_bytes()); });
     return out;
 }
 
@@ -443,7 +485,7 @@ std::string_view to_string(CertificateStatus::State state) noexcept {
 std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
                                                     const std::vector<std::pair<std::string, std::string>>& files,
                                                     const std::vector<std::pair<std::string, std::string>>& revocations,
-                                                    VerifyResult& result) {
+                                                    VerifyResult& result, unsigned threads) {
     const std::string key_id = key.id();
     // Valid revocations first.
     std::map<std::string, std::pair<std::string, std::string>> revoked;  // id -> (reason, when)
@@ -471,31 +513,56 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
     std::vector<Seen> where;
     std::vector<CertificateStatus> statuses;
     std::map<std::string, std::size_t> by_id;  // id -> index
+    // Each line read and its signature checked on its own (in parallel), then
+    // taken in file order for what depends on the others (duplicates).
+    struct Checked {
+        std::string_view file;
+        std::size_t line = 0;
+        std::string_view text;
+        std::optional<Certificate> certificate;
+        std::string why, id;
+    };
+    std::vector<Checked> lines;
     for (const auto& file : files) {
-        const std::string& name = file.first;
-        const std::string& text = file.second;
-        each_line(text, [&](std::size_t line, std::string_view l) {
-            ++result.records;
-            std::string why;
-            auto j = parse_line(l, why);
-            std::optional<Certificate> c;
-            if (j) c = Certificate::from_json(*j, &why);
-            if (c && c->key != key_id) c.reset(), why = "signed by another key (" + j->value("key", "?") + ")";
-            if (c && (c->sig.empty() || !key.verify(c->signed_bytes(), c->sig))) c.reset(), why = "bad signature";
-            if (!c) {
-                result.issues.push_back({name, line, j && j->is_object() ? j->value("id", "") : "", why});
-                return;
-            }
-            if (auto it = by_id.find(c->id); it != by_id.end()) {
-                result.issues.push_back({name, line, c->id,
-                                         "the same certificate again (first at " + where[it->second].file + ":" +
-                                             std::to_string(where[it->second].line) + ")"});
-                return;
-            }
-            by_id.emplace(c->id, statuses.size());
-            where.push_back({name, line});
-            statuses.push_back({std::move(*c), CertificateStatus::State::valid, "", ""});
+        const std::string& name = file.first;  // not a structured binding: lambdas cannot capture those (C++17)
+        each_line(file.second, [&](std::size_t line, std::string_view l) {
+            Checked c;
+            c.file = name;
+            c.line = line;
+            c.text = l;
+            lines.push_back(std::move(c));
         });
+    }
+    parallel_for(lines.size(), threads, [&](std::size_t i) {
+        Checked& k = lines[i];
+        auto j = parse_line(k.text, k.why);
+        if (j) k.certificate = Certificate::from_json(*j, &k.why);
+        if (k.certificate && k.certificate->key != key_id)
+            k.certificate.reset(), k.why = "signed by another key (" + j->value("key", "?") + ")";
+        if (k.certificate && (k.certificate->sig.empty() || !key.verify(k.certificate->signed_bytes(), k.certificate->sig)))
+            k.certificate.reset(), k.why = "bad signature";
+        if (!k.certificate && j && j->is_object()) {
+            const auto id = j->find("id");
+            if (id != j->end() && id->is_string()) k.id = id->get<std::string>();
+        }
+    });
+    for (Checked& k : lines) {
+        ++result.records;
+        const std::string name(k.file);
+        if (!k.certificate) {
+            result.issues.push_back({name, k.line, k.id, k.why});
+            continue;
+        }
+        Certificate& c = *k.certificate;
+        if (auto it = by_id.find(c.id); it != by_id.end()) {
+            result.issues.push_back({name, k.line, c.id,
+                                     "the same certificate again (first at " + where[it->second].file + ":" +
+                                         std::to_string(where[it->second].line) + ")"});
+            continue;
+        }
+        by_id.emplace(c.id, statuses.size());
+        where.push_back({name, k.line});
+        statuses.push_back({std::move(c), CertificateStatus::State::valid, "", ""});
     }
     std::map<std::string, std::string> superseded;  // old id -> new id
     for (const auto& s : statuses)
@@ -522,9 +589,9 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
 }
 
 VerifyResult verify(const PublicKey& key, const std::vector<std::pair<std::string, std::string>>& files,
-                    const std::vector<std::pair<std::string, std::string>>& revocations) {
+                    const std::vector<std::pair<std::string, std::string>>& revocations, unsigned threads) {
     VerifyResult result;
-    (void)certificate_statuses(key, files, revocations, result);
+    (void)certificate_statuses(key, files, revocations, result, threads);
     return result;
 }
 

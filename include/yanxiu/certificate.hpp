@@ -116,6 +116,7 @@ struct Certificate {
 /// How `certify` issues.
 struct CertifyOptions {
     std::optional<Instant> issued_at;  ///< the issue instant; default: each certificate's completed_at
+    unsigned threads = 0;              ///< threads that sign (0: every core); the bytes are the same for any number
 };
 
 /// The certificates of an evaluation: one per participant whose outcome has
@@ -177,15 +178,18 @@ struct CertificateStatus {
 /// twice, not revoked by a valid revocation in `revocations`, not
 /// superseded by another valid certificate read).  `files` are (name,
 /// text) pairs.
+/// Signatures are checked on `threads` threads (0: every core); the result
+/// is the same for any number.
 [[nodiscard]] VerifyResult verify(const PublicKey& key, const std::vector<std::pair<std::string, std::string>>& files,
-                                  const std::vector<std::pair<std::string, std::string>>& revocations = {});
+                                  const std::vector<std::pair<std::string, std::string>>& revocations = {},
+                                  unsigned threads = 0);
 
 /// The same reading, as every signed certificate's standing (for a service
 /// that answers "is this certificate valid?"); the lines that failed are in
 /// `result`.  Certificates are in the order read.
 [[nodiscard]] std::vector<CertificateStatus> certificate_statuses(
     const PublicKey& key, const std::vector<std::pair<std::string, std::string>>& files,
-    const std::vector<std::pair<std::string, std::string>>& revocations, VerifyResult& result);
+    const std::vector<std::pair<std::string, std::string>>& revocations, VerifyResult& result, unsigned threads = 0);
 
 /// Reads certificate lines (canonical or not) from text, for `previous`;
 /// throws std::runtime_error naming `file:line` for a line that is not one.

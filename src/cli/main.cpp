@@ -89,7 +89,7 @@ const char* const kHelp =
     "                                        --previous, unchanged ones kept, changed ones reissued\n"
     "                                        with supersedes (the output holds both); --html/--pdf:\n"
     "                                        one printable A4 page each, named ID.html / ID.pdf\n"
-    "  yanxiu verify   --pub KEY.pub FILE... [--revoked FILE]\n"
+    "  yanxiu verify   --pub KEY.pub FILE... [--revoked FILE] [--threads N]\n"
     "                                        checks every record: canonical form, signature, not\n"
     "                                        twice, not revoked, not superseded (exit 4 if any fails)\n"
     "  yanxiu revoke   --key KEY --id ID --reason TEXT --out FILE [--at INSTANT]\n"
@@ -918,6 +918,7 @@ int cmd_certify(const Args& args) {
     apply_limits(args, data);
     inputs.read(data);
     const yanxiu::Evaluation evaluation = yanxiu::evaluate(data, options);
+    certify_options.threads = options.threads;
     const auto certificates = yanxiu::certify(evaluation, data, key, previous, certify_options);
     for (const auto& c : certificates) out.stream() << c.line() << '\n';
     auto provenance = yanxiu::provenance_of(program, options.as_of, now_instant());
@@ -976,7 +977,9 @@ int cmd_verify(const Args& args) {
     std::vector<std::pair<std::string, std::string>> files, revoked;
     for (const auto& path : args.positional) files.emplace_back(path, read_text_file(path));
     if (auto path = args.get("revoked")) revoked.emplace_back(*path, read_text_file(*path));
-    const auto result = yanxiu::verify(key, files, revoked);
+    unsigned threads = 0;
+    if (auto text = args.get("threads")) threads = static_cast<unsigned>(parse_whole(*text, "--threads", 0, 1024));
+    const auto result = yanxiu::verify(key, files, revoked, threads);
     for (const auto& issue : result.issues)
         std::printf("%s:%zu: %s%s%s\n", issue.file.c_str(), issue.line, issue.id.empty() ? "" : issue.id.c_str(),
                     issue.id.empty() ? "" : ": ", issue.why.c_str());
@@ -1181,7 +1184,7 @@ int run(int argc, char** argv) {
         return cmd_certify(args);
     }
     if (command == "verify") {
-        Args args(argc, argv, 2, {"pub", "revoked"}, {});
+        Args args(argc, argv, 2, {"pub", "revoked", "threads"}, {});
         return cmd_verify(args);
     }
     if (command == "revoke") {

@@ -202,3 +202,48 @@ TEST_CASE("certificate: a one-page A4 PDF with the Chinese face embedded, the sa
     CHECK(yanxiu::certificate_pdf(other, program()) != pdf);
 }
 #endif
+
+TEST_CASE("certificate: the same records and the same verdicts on one thread or several") {
+    const auto key = yanxiu::SigningKey::generate();
+    yanxiu::Dataset data(program());
+    std::string people, events;
+    for (int p = 0; p < 700; ++p) {  // past the 256 records below which one thread does it all
+        const std::string id = "P" + std::to_string(1000 + p);
+        people += R"({"id":")" + id + R"(","unit":"长沙市","category":"homeroom"})" "\n";
+        for (int l = 1; l <= 2; ++l) {
+            const std::string lesson = "L0" + std::to_string(l);
+            events += R"({"kind":"study","participant":")" + id + R"(","lesson":")" + lesson +
+                      R"(","start":"2023-01-1)" + std::to_string(l) + R"(T19:00:00+08:00","duration":"PT4)" +
+                      std::to_string(p % 10) + R"(M"})" "\n";
+            events += R"({"kind":"quiz","participant":")" + id + R"(","lesson":")" + lesson +
+                      R"(","at":"2023-01-1)" + std::to_string(l) + R"(T20:00:00+08:00","score":90})" "\n";
+        }
+    }
+    data.read_participants(people, "p.jsonl");
+    data.read_events(events, "e.jsonl");
+    const auto evaluation = yanxiu::evaluate(data);
+    yanxiu::CertifyOptions one, four;
+    one.threads = 1;
+    four.threads = 4;
+    const auto a = yanxiu::certify(evaluation, data, key, {}, one);
+    const auto b = yanxiu::certify(evaluation, data, key, {}, four);
+    REQUIRE(a.size() == 700);
+    CHECK(file_of(a) == file_of(b));
+    std::string file = file_of(a);
+    file[file.find("\"hours\":\"") + 9] = '9';  // one record's hours changed: its signature no longer holds
+    file += a[10].line() + "\n";                // and a record twice
+    const auto r1 = yanxiu::verify(key.public_key(), {{"certs.jsonl", file}}, {}, 1);
+    const auto r4 = yanxiu::verify(key.public_key(), {{"certs.jsonl", file}}, {}, 4);
+    CHECK(r1.records == 701);
+    CHECK(r1.valid == 699);
+    REQUIRE(r1.issues.size() == 2);
+    CHECK(r1.issues[0].why == "bad signature");
+    CHECK(r1.issues[1].line == 701);
+    CHECK(r4.records == r1.records);
+    CHECK(r4.valid == r1.valid);
+    REQUIRE(r4.issues.size() == r1.issues.size());
+    for (std::size_t i = 0; i < r1.issues.size(); ++i) {
+        CHECK(r4.issues[i].line == r1.issues[i].line);
+        CHECK(r4.issues[i].why == r1.issues[i].why);
+    }
+}

@@ -522,6 +522,7 @@ public:
         const EvaluationPtr evaluation = evaluate(as_of, threads);
         yanxiu::CertifyOptions options;
         if (issued_at) options.issued_at = yanxiu::Instant{yanxiu::Seconds{*issued_at}};
+        options.threads = threads;
         std::vector<std::string> lines;
         {
             py::gil_scoped_release release;
