@@ -285,6 +285,7 @@ nlohmann::json Certificate::to_json() const {
                         {"key", key}};
     if (!name.empty()) j["name"] = name;
     if (!supersedes.empty()) j["supersedes"] = supersedes;
+    if (!prev.empty()) j["prev"] = prev;
     if (!sig.empty()) j["sig"] = sig;
     return j;
 }
@@ -298,7 +299,7 @@ std::optional<Certificate> Certificate::from_json(const nlohmann::json& j, std::
     }
     static const std::set<std::string> keys = {"type",     "v",        "id",     "code", "programme", "participant",
                                                "unit",     "category", "hours",  "seconds", "lessons", "completed_at",
-                                               "issued_at", "key",     "name",   "supersedes", "sig"};
+                                               "issued_at", "key",     "name",   "supersedes", "prev", "sig"};
     for (auto it = j.begin(); it != j.end(); ++it)
         if (!keys.count(it.key())) {
             if (why) *why = "unknown key " + it.key();
@@ -321,6 +322,7 @@ std::optional<Certificate> Certificate::from_json(const nlohmann::json& j, std::
     c.key = string_field(j, "key", true, why, ok);
     c.name = string_field(j, "name", false, why, ok);
     c.supersedes = string_field(j, "supersedes", false, why, ok);
+    c.prev = string_field(j, "prev", false, why, ok);
     c.sig = string_field(j, "sig", false, why, ok);
     const auto programme = j.find("programme");
     if (programme == j.end() || !programme->is_object()) {
@@ -382,9 +384,13 @@ std::vector<Certificate> certify(const Evaluation& evaluation, const Dataset& da
         }
         out.push_back(std::move(c));
     }
-    // Signing is most of the work, and each signature stands alone
-    // (Ed25519 is deterministic: the same bytes on any number of threads).
+    // Each new record links to the one before it in the file (over the
+    // signed bytes, so the links need no signature), then is signed: most of
+    // the work, and each signature stands alone (Ed25519 is deterministic:
+    // the same bytes on any number of threads).
     const std::size_t first_new = previous.size();
+    for (std::size_t i = first_new; i < out.size(); ++i)
+        out[i].prev = i == 0 ? std::string() : chain_link(out[i - 1].signed_bytes());
     parallel_for(out.size() - first_new, options.threads,
                  [&](std::size_t i) { out[first_new + i].sig = key.sign(out[first_new + i].signed_bytes()); });
     return out;
@@ -395,6 +401,7 @@ std::vector<Certificate> certify(const Evaluation& evaluation, const Dataset& da
 nlohmann::json Revocation::to_json() const {
     nlohmann::json j = {{"type", "revocation"}, {"v", 1}, {"id", id}, {"reason", reason}, {"revoked_at", revoked_at},
                         {"key", key}};
+    if (!prev.empty()) j["prev"] = prev;
     if (!sig.empty()) j["sig"] = sig;
     return j;
 }
@@ -407,7 +414,7 @@ std::optional<Revocation> Revocation::from_json(const nlohmann::json& j, std::st
         return std::nullopt;
     }
     for (auto it = j.begin(); it != j.end(); ++it)
-        if (!std::set<std::string>{"type", "v", "id", "reason", "revoked_at", "key", "sig"}.count(it.key())) {
+        if (!std::set<std::string>{"type", "v", "id", "reason", "revoked_at", "prev", "key", "sig"}.count(it.key())) {
             if (why) *why = "unknown key " + it.key();
             return std::nullopt;
         }
@@ -417,13 +424,16 @@ std::optional<Revocation> Revocation::from_json(const nlohmann::json& j, std::st
     r.reason = string_field(j, "reason", true, why, ok);
     r.revoked_at = string_field(j, "revoked_at", true, why, ok);
     r.key = string_field(j, "key", true, why, ok);
+    r.prev = string_field(j, "prev", false, why, ok);
     r.sig = string_field(j, "sig", true, why, ok);
     if (!ok) return std::nullopt;
     return r;
 }
 
-Revocation revoke(const std::string& id, const std::string& reason, Instant at, const SigningKey& key) {
+Revocation revoke(const std::string& id, const std::string& reason, Instant at, const SigningKey& key,
+                  const Revocation* after) {
     Revocation r;
+    if (after) r.prev = chain_link(after->signed_bytes());
     r.id = id;
     r.reason = reason;
     r.revoked_at = format_instant_utc(at);
@@ -435,6 +445,35 @@ Revocation revoke(const std::string& id, const std::string& reason, Instant at, 
 // --- verification -----------------------------------------------------------------
 
 namespace {
+
+/// Where a line sits in its file's chain: the link the next record must
+/// carry as its prev (empty when this line could not be read, so that the
+/// next is not blamed for it), and its line number.
+struct Link {
+    bool known = true;  // a default Link is "before the first record": prev must be empty
+    std::string value;
+    std::size_t line = 0;
+
+    static Link of(const std::optional<nlohmann::json>& j, std::size_t line) {
+        Link l;
+        l.line = line;
+        l.known = j && j->is_object();
+        if (l.known) l.value = chain_link(unsigned_canonical(*j));
+        return l;
+    }
+    /// Why a record with `prev` cannot follow this line, or nullopt.
+    [[nodiscard]] std::optional<std::string> broken_by(const std::string& prev) const {
+        if (!known || prev == value) return std::nullopt;
+        if (line == 0)
+            return std::string("out of place: it links to a record before it, but it is the file's first "
+                               "(records before it were removed)");
+        if (prev.empty())
+            return "out of place: it starts a file, but follows line " + std::to_string(line) +
+                   " (records moved or inserted)";
+        return "out of place: it does not follow line " + std::to_string(line) +
+               " (a record before it was removed, moved or changed)";
+    }
+};
 
 /// Each non-empty line of `text` with its number.
 template <class F>
@@ -492,6 +531,7 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
     for (const auto& file : revocations) {
         const std::string& name = file.first;  // not a structured binding: lambdas cannot capture those (C++17)
         const std::string& text = file.second;
+        Link before;
         each_line(text, [&](std::size_t line, std::string_view l) {
             std::string why;
             auto j = parse_line(l, why);
@@ -499,10 +539,15 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
             if (j) r = Revocation::from_json(*j, &why);
             if (r && (r->key != key_id || !key.verify(r->signed_bytes(), r->sig)))
                 r.reset(), why = "revocation not signed by this key";
+            const Link here = Link::of(j, line);
             if (!r) {
                 result.issues.push_back({name, line, "", why});
+                before = here;
                 return;
             }
+            // Out of its place, a signed revocation still revokes; the break is reported.
+            if (auto broken = before.broken_by(r->prev)) result.issues.push_back({name, line, r->id, *broken});
+            before = here;
             revoked.emplace(r->id, std::make_pair(r->reason, r->revoked_at));
         });
     }
@@ -521,6 +566,7 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
         std::string_view text;
         std::optional<Certificate> certificate;
         std::string why, id;
+        Link link;  // this line's, for the next one's prev
     };
     std::vector<Checked> lines;
     for (const auto& file : files) {
@@ -545,10 +591,15 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
             const auto id = j->find("id");
             if (id != j->end() && id->is_string()) k.id = id->get<std::string>();
         }
+        k.link = Link::of(j, k.line);
     });
-    for (Checked& k : lines) {
+    std::vector<bool> out_of_place;  // by status: its chain is broken (reported; genuine, but not valid)
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        Checked& k = lines[i];
         ++result.records;
         const std::string name(k.file);
+        const bool first_of_file = i == 0 || lines[i - 1].file.data() != k.file.data();
+        const Link before = first_of_file ? Link{} : lines[i - 1].link;
         if (!k.certificate) {
             result.issues.push_back({name, k.line, k.id, k.why});
             continue;
@@ -560,8 +611,11 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
                                          std::to_string(where[it->second].line) + ")"});
             continue;
         }
+        const auto broken = before.broken_by(c.prev);
+        if (broken) result.issues.push_back({name, k.line, c.id, *broken});
         by_id.emplace(c.id, statuses.size());
         where.push_back({name, k.line});
+        out_of_place.push_back(broken.has_value());
         statuses.push_back({std::move(c), CertificateStatus::State::valid, "", ""});
     }
     std::map<std::string, std::string> superseded;  // old id -> new id
@@ -578,7 +632,7 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
             s.state = CertificateStatus::State::superseded;
             s.detail = n->second;
             result.issues.push_back({where[i].file, where[i].line, s.certificate.id, "superseded by " + s.detail});
-        } else {
+        } else if (!out_of_place[i]) {
             ++result.valid;
         }
     }

@@ -98,6 +98,10 @@ struct Certificate {
     int lessons = 0;                 ///< credited lessons
     std::string completed_at, issued_at;  ///< in the programme's zone
     std::string supersedes;          ///< the id this one replaces, or empty
+    /// The link to the record before it in its file: the SHA-256 (hex) of
+    /// that record's signed bytes; empty for a file's first record.  A line
+    /// moved, removed or inserted breaks the chain, and verify says where.
+    std::string prev;
     std::string key;                 ///< the signing key's id
     std::string sig;                 ///< Ed25519 over the canonical form without `sig`, base64
 
@@ -135,6 +139,7 @@ struct Revocation {
     std::string id;          ///< the certificate revoked
     std::string reason;
     std::string revoked_at;  ///< UTC
+    std::string prev;        ///< the link to the revocation before it in its file (as Certificate::prev)
     std::string key, sig;
 
     [[nodiscard]] nlohmann::json to_json() const;
@@ -143,8 +148,13 @@ struct Revocation {
     [[nodiscard]] static std::optional<Revocation> from_json(const nlohmann::json& j, std::string* why = nullptr);
 };
 
-/// A revocation of `id`, signed by `key`, dated `at`.
-[[nodiscard]] Revocation revoke(const std::string& id, const std::string& reason, Instant at, const SigningKey& key);
+/// A revocation of `id`, signed by `key`, dated `at`, to be appended after
+/// the revocation `after` (nullptr: the first of its file).
+[[nodiscard]] Revocation revoke(const std::string& id, const std::string& reason, Instant at, const SigningKey& key,
+                                const Revocation* after = nullptr);
+
+/// The link a record after `signed_bytes`' record carries as its `prev`.
+[[nodiscard]] inline std::string chain_link(std::string_view signed_bytes) { return sha256_hex(signed_bytes); }
 
 /// What verifying one line found.
 struct VerifyIssue {

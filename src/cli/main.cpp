@@ -1001,11 +1001,24 @@ int cmd_revoke(const Args& args) {
     }
     std::string before;
     struct stat st {};
+    std::optional<yanxiu::Revocation> last;  // the revocation the new one links to
     if (::stat(path.c_str(), &st) == 0) {
         before = read_text_file(path);
         if (!before.empty() && before.back() != '\n') before += '\n';
+        std::size_t end = before.find_last_not_of('\n');
+        if (end != std::string::npos) {
+            const std::size_t start = before.rfind('\n', end);
+            const std::size_t from = start == std::string::npos ? 0 : start + 1;
+            const std::size_t line = static_cast<std::size_t>(std::count(before.begin(), before.begin() + from, '\n')) + 1;
+            auto j = nlohmann::json::parse(before.substr(from, end + 1 - from), nullptr, false);
+            std::string why = "not JSON";
+            if (!j.is_discarded()) last = yanxiu::Revocation::from_json(j, &why);
+            if (!last)
+                throw std::runtime_error(path + ":" + std::to_string(line) + ": the last line is not a revocation (" + why +
+                                         "); nothing appended");
+        }
     }
-    const auto r = yanxiu::revoke(id, reason, at, key);
+    const auto r = yanxiu::revoke(id, reason, at, key, last ? &*last : nullptr);
     Output out(path);  // the file with one more line, put in place whole
     out.stream() << before << r.line() << '\n';
     commit(out);

@@ -235,10 +235,12 @@ TEST_CASE("certificate: the same records and the same verdicts on one thread or 
     const auto r1 = yanxiu::verify(key.public_key(), {{"certs.jsonl", file}}, {}, 1);
     const auto r4 = yanxiu::verify(key.public_key(), {{"certs.jsonl", file}}, {}, 4);
     CHECK(r1.records == 701);
-    CHECK(r1.valid == 699);
-    REQUIRE(r1.issues.size() == 2);
+    CHECK(r1.valid == 698);
+    REQUIRE(r1.issues.size() == 3);
     CHECK(r1.issues[0].why == "bad signature");
-    CHECK(r1.issues[1].line == 701);
+    CHECK(r1.issues[1].line == 2);  // its link names the record as it was signed
+    CHECK(r1.issues[1].why.rfind("out of place", 0) == 0);
+    CHECK(r1.issues[2].line == 701);
     CHECK(r4.records == r1.records);
     CHECK(r4.valid == r1.valid);
     REQUIRE(r4.issues.size() == r1.issues.size());
@@ -246,4 +248,63 @@ TEST_CASE("certificate: the same records and the same verdicts on one thread or 
         CHECK(r4.issues[i].line == r1.issues[i].line);
         CHECK(r4.issues[i].why == r1.issues[i].why);
     }
+}
+
+TEST_CASE("certificate: each record links to the one before it, so moving or removing a line is caught") {
+    const auto key = yanxiu::SigningKey::generate();
+    yanxiu::Dataset data(program());
+    std::string people, events;
+    for (int p = 0; p < 5; ++p) {
+        const std::string id = "Q" + std::to_string(p);
+        people += R"({"id":")" + id + R"(","unit":"长沙市","category":"homeroom"})" "\n";
+        for (int l = 1; l <= 2; ++l)
+            events += R"({"kind":"study","participant":")" + id + R"(","lesson":"L0)" + std::to_string(l) +
+                      R"(","start":"2023-01-1)" + std::to_string(l) + R"(T19:00:00+08:00","duration":"PT45M"})" "\n" +
+                      R"({"kind":"quiz","participant":")" + id + R"(","lesson":"L0)" + std::to_string(l) +
+                      R"(","at":"2023-01-1)" + std::to_string(l) + R"(T20:00:00+08:00","score":90})" "\n";
+    }
+    data.read_participants(people, "p.jsonl");
+    data.read_events(events, "e.jsonl");
+    const auto certificates = yanxiu::certify(yanxiu::evaluate(data), data, key);
+    REQUIRE(certificates.size() == 5);
+    CHECK(certificates[0].prev.empty());
+    for (std::size_t i = 1; i < certificates.size(); ++i)
+        CHECK(certificates[i].prev == yanxiu::chain_link(certificates[i - 1].signed_bytes()));
+    std::vector<std::string> l;
+    for (const auto& c : certificates) l.push_back(c.line() + "\n");
+    const auto verdict = [&](const std::vector<std::string>& lines) {
+        std::string text;
+        for (const auto& line : lines) text += line;
+        return yanxiu::verify(key.public_key(), {{"c.jsonl", text}});
+    };
+    CHECK(verdict(l).ok());
+    CHECK(verdict({l[0], l[1], l[2], l[3]}).ok());  // the last line removed cannot be seen: only the end moves
+    const auto swapped = verdict({l[1], l[0], l[2], l[3], l[4]});
+    CHECK(swapped.valid == 2);
+    REQUIRE(swapped.issues.size() == 3);
+    CHECK(swapped.issues[0].why.find("the file's first") != std::string::npos);
+    CHECK(swapped.issues[1].why.find("starts a file") != std::string::npos);
+    const auto removed = verdict({l[0], l[1], l[3], l[4]});
+    REQUIRE(removed.issues.size() == 1);
+    CHECK(removed.issues[0].line == 3);
+    CHECK(removed.issues[0].why.find("does not follow line 2") != std::string::npos);
+    CHECK(verdict({l[1], l[2], l[3], l[4]}).issues.size() == 1);  // the first removed
+    std::string a;
+    for (const auto& line : l) a += line;
+    // Revocations chain the same way: one removed from the file is reported.
+    const yanxiu::Instant at{};
+    const auto r1 = yanxiu::revoke(certificates[0].id, "one", at, key);
+    const auto r2 = yanxiu::revoke(certificates[1].id, "two", at, key, &r1);
+    const auto r3 = yanxiu::revoke(certificates[2].id, "three", at, key, &r2);
+    CHECK(r2.prev == yanxiu::chain_link(r1.signed_bytes()));
+    const std::string all = r1.line() + "\n" + r2.line() + "\n" + r3.line() + "\n";
+    const auto kept = yanxiu::verify(key.public_key(), {{"c.jsonl", a}}, {{"r.jsonl", all}});
+    CHECK(kept.valid == 2);
+    CHECK(kept.issues.size() == 3);  // the three revoked certificates
+    const auto gap = yanxiu::verify(key.public_key(), {{"c.jsonl", a}}, {{"r.jsonl", r1.line() + "\n" + r3.line() + "\n"}});
+    REQUIRE(gap.issues.size() == 3);  // the two still revoked (c.jsonl:1, :3), and the break (r.jsonl:2)
+    CHECK(gap.issues[2].file == "r.jsonl");
+    CHECK(gap.issues[2].line == 2);
+    CHECK(gap.issues[2].why.find("out of place") != std::string::npos);
+    CHECK(gap.valid == 3);  // out of its place, a signed revocation still revokes
 }

@@ -89,10 +89,20 @@ def test_tampering_a_wrong_key_reordering_and_duplicates_fail_naming_the_line(co
         assert done.returncode == 4, name
         line = len(text) + 1 if name == "duplicate" else 3
         assert done.stdout.startswith(f"{bad}:{line}:"), (name, done.stdout)
-    # Swapping two lines keeps each record valid: the file is a set of records.
+    # Each record links to the one before it: lines swapped or one removed are caught, naming the line.
     swapped = tmp_path / "swapped.jsonl"
     swapped.write_text("".join([text[1], text[0]] + text[2:]), encoding="utf-8")
-    assert run("verify", "--pub", str(cohort["pub"]), str(swapped)).returncode == 0
+    moved = run("verify", "--pub", str(cohort["pub"]), str(swapped))
+    assert moved.returncode == 4 and moved.stdout.startswith(f"{swapped}:1:") and "out of place" in moved.stdout
+    removed = tmp_path / "removed.jsonl"
+    removed.write_text("".join(text[:4] + text[5:]), encoding="utf-8")
+    gone = run("verify", "--pub", str(cohort["pub"]), str(removed))
+    assert gone.returncode == 4 and gone.stdout.splitlines() == [
+        f"{removed}:5: {json.loads(text[5])['id']}: out of place: it does not follow line 4 "
+        "(a record before it was removed, moved or changed)"]
+    for threads in ("1", "2"):  # the same verdicts on any number of threads
+        again = run("verify", "--pub", str(cohort["pub"]), "--threads", threads, str(swapped))
+        assert again.returncode == 4 and again.stdout == moved.stdout
     wrong = run("verify", "--pub", str(cohort["other"]), str(good))
     assert wrong.returncode == 4 and "another key" in wrong.stdout
     assert len(wrong.stdout.splitlines()) == len(text)
@@ -108,6 +118,23 @@ def test_revocation_and_reissue(cohort, tmp_path):
     assert done.returncode == 0, done.stderr
     checked = run("verify", "--pub", str(cohort["pub"]), str(certs), "--revoked", str(revoked))
     assert checked.returncode == 4 and checked.stdout == f"{certs}:1: {early[0]['id']}: revoked: issued in error\n"
+    # A second revocation links to the first; removing the first from the file is reported.
+    assert run("revoke", "--key", str(cohort["key"]), "--id", early[1]["id"], "--reason", "duplicate account",
+               "--out", str(revoked), "--at", "2023-02-02T00:00:00Z").returncode == 0
+    first, second = revoked.read_text(encoding="utf-8").splitlines()
+    assert json.loads(second)["prev"] and "prev" not in json.loads(first)
+    both = run("verify", "--pub", str(cohort["pub"]), str(certs), "--revoked", str(revoked))
+    assert both.returncode == 4 and len(both.stdout.splitlines()) == 2
+    trimmed = tmp_path / "trimmed.jsonl"
+    trimmed.write_text(second + "\n", encoding="utf-8")
+    cut = run("verify", "--pub", str(cohort["pub"]), str(certs), "--revoked", str(trimmed))
+    assert f"{trimmed}:1: {early[1]['id']}: out of place" in cut.stdout
+    # Nothing is appended after a line that is not a revocation.
+    junk = tmp_path / "junk.jsonl"
+    junk.write_text('{"type":"certificate"}\n', encoding="utf-8")
+    refused = run("revoke", "--key", str(cohort["key"]), "--id", early[0]["id"], "--reason", "x", "--out", str(junk))
+    assert refused.returncode == 1 and f"{junk}:1: the last line is not a revocation" in refused.stderr
+    assert junk.read_text(encoding="utf-8") == '{"type":"certificate"}\n'
     # Later records: those whose figures changed are reissued, superseding; the rest kept byte for byte.
     later = tmp_path / "later.jsonl"
     assert certify(cohort, later, "--previous", str(certs)).returncode == 0

@@ -46,6 +46,8 @@ class Certificate:
     key: str
     sig: str
     line: str = field(repr=False)
+    #: The SHA-256 link to the record before it in its file ("" for the first).
+    prev: str = field(default="", repr=False)
 
     @classmethod
     def from_line(cls, line: str) -> Certificate:
@@ -55,7 +57,7 @@ class Certificate:
                    category=j["category"], hours=j["hours"], seconds=j["seconds"], lessons=j["lessons"],
                    completed_at=j["completed_at"], issued_at=j["issued_at"], supersedes=j.get("supersedes", ""),
                    programme_id=p["id"], programme_version=p["version"], programme_sha256=p["sha256"], key=j["key"],
-                   sig=j["sig"], line=line)
+                   sig=j["sig"], line=line, prev=j.get("prev", ""))
 
 
 class Certificates(Sequence[Certificate]):
