@@ -6,6 +6,8 @@
 #include <yanxiu/dataset.hpp>
 #include <yanxiu/provenance.hpp>
 
+#include "parallel.hpp"
+
 #include <sodium.h>
 
 #include <algorithm>
@@ -220,37 +222,6 @@ void SigningKey::save(const std::string& path, bool overwrite) const {
 
 namespace {
 
-/// f(i) for every i in [0, n), on `threads` threads (0: every core) taking
-/// blocks of 64 in turn; the first exception is rethrown after all stop.
-template <class F>
-void parallel_for(std::size_t n, unsigned threads, F&& f) {
-    unsigned t = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
-    if (n < 256) t = 1;  // not worth a thread
-    if (t <= 1) {
-        for (std::size_t i = 0; i < n; ++i) f(i);
-        return;
-    }
-    constexpr std::size_t kBlock = 64;
-    std::atomic<std::size_t> next{0};
-    std::atomic<bool> failed{false};
-    std::exception_ptr error;
-    std::mutex error_mutex;
-    const auto work = [&] {
-        try {
-            for (std::size_t b; !failed && (b = next.fetch_add(kBlock)) < n;)
-                for (std::size_t i = b, e = std::min(n, b + kBlock); i < e; ++i) f(i);
-        } catch (...) {
-            const std::lock_guard<std::mutex> lock(error_mutex);
-            if (!failed.exchange(true)) error = std::current_exception();
-        }
-    };
-    std::vector<std::thread> pool;
-    for (unsigned k = 1; k < t; ++k) pool.emplace_back(work);
-    work();
-    for (auto& thread : pool) thread.join();
-    if (error) std::rethrow_exception(error);
-}
-
 /// What a signature covers: a record's canonical form without its "sig".
 std::string unsigned_canonical(nlohmann::json record) {
     record.erase("sig");
@@ -391,7 +362,7 @@ std::vector<Certificate> certify(const Evaluation& evaluation, const Dataset& da
     const std::size_t first_new = previous.size();
     for (std::size_t i = first_new; i < out.size(); ++i)
         out[i].prev = i == 0 ? std::string() : chain_link(out[i - 1].signed_bytes());
-    parallel_for(out.size() - first_new, options.threads,
+    detail::parallel_for(out.size() - first_new, options.threads,
                  [&](std::size_t i) { out[first_new + i].sig = key.sign(out[first_new + i].signed_bytes()); });
     return out;
 }
@@ -579,7 +550,7 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
             lines.push_back(std::move(c));
         });
     }
-    parallel_for(lines.size(), threads, [&](std::size_t i) {
+    detail::parallel_for(lines.size(), threads, [&](std::size_t i) {
         Checked& k = lines[i];
         auto j = parse_line(k.text, k.why);
         if (j) k.certificate = Certificate::from_json(*j, &k.why);
