@@ -263,8 +263,17 @@ nlohmann::json Certificate::to_json() const {
 
 std::string Certificate::signed_bytes() const { return unsigned_canonical(to_json()); }
 
+namespace {
+/// `j`'s "type" is exactly `type` (a string; anything else is another record).
+bool has_type(const nlohmann::json& j, const char* type) {
+    if (!j.is_object()) return false;
+    const auto it = j.find("type");
+    return it != j.end() && it->is_string() && it->get_ref<const std::string&>() == type;
+}
+}  // namespace
+
 std::optional<Certificate> Certificate::from_json(const nlohmann::json& j, std::string* why) {
-    if (!j.is_object() || j.value("type", "") != "certificate") {
+    if (!has_type(j, "certificate")) {
         if (why) *why = "not a certificate record";
         return std::nullopt;
     }
@@ -312,6 +321,12 @@ std::optional<Certificate> Certificate::from_json(const nlohmann::json& j, std::
     c.seconds = seconds->get<std::int64_t>();
     c.lessons = lessons->get<int>();
     if (!ok) return std::nullopt;
+    // Exactly the record as issued: nothing the struct would drop or change
+    // ("v":1.0, an empty "name", a number out of range) can ride along.
+    if (c.to_json() != j) {
+        if (why) *why = "not a certificate as issued (a field has another form or an empty value)";
+        return std::nullopt;
+    }
     return c;
 }
 
@@ -319,9 +334,10 @@ std::vector<Certificate> certify(const Evaluation& evaluation, const Dataset& da
                                  const std::vector<Certificate>& previous, const CertifyOptions& options) {
     const Program& program = *evaluation.program;
     const std::string programme_sha = programme_sha256(program);
-    // The latest previous certificate of each participant (a later one supersedes an earlier).
-    std::map<std::string, const Certificate*> latest;
-    for (const auto& c : previous) latest[c.participant] = &c;
+    // The latest previous certificate of each participant in this programme
+    // (a later one supersedes an earlier; another programme's stand apart).
+    std::map<std::pair<std::string, std::string>, const Certificate*> latest;
+    for (const auto& c : previous) latest[{c.programme_id, c.participant}] = &c;
     std::vector<Certificate> out = previous;
     const std::string key_id = key.public_key().id();
     for (const Outcome& o : evaluation.outcomes) {
@@ -340,19 +356,25 @@ std::vector<Certificate> certify(const Evaluation& evaluation, const Dataset& da
         c.completed_at = format_instant(*o.completed_at, program.time_zone());
         c.issued_at = format_instant(options.issued_at.value_or(*o.completed_at), program.time_zone());
         // The id names the programme, the participant and the figures: the
-        // same figures give the same id, changed ones a new id.
-        const std::string basis = c.programme_id + '\n' + c.programme_version + '\n' + c.participant + '\n' + c.unit +
-                                  '\n' + c.category + '\n' + c.hours + '\n' + std::to_string(c.seconds) + '\n' +
-                                  std::to_string(c.lessons) + '\n' + c.completed_at;
+        // same figures give the same id, changed ones a new id.  A reissue's
+        // id also names the record it replaces, so figures that change back
+        // (A, B, A again) never repeat an id.
+        std::string basis = c.programme_id + '\n' + c.programme_version + '\n' + c.participant + '\n' + c.unit +
+                            '\n' + c.category + '\n' + c.hours + '\n' + std::to_string(c.seconds) + '\n' +
+                            std::to_string(c.lessons) + '\n' + c.completed_at;
+        if (auto before = latest.find({c.programme_id, c.participant}); before != latest.end()) {
+            const Certificate& b = *before->second;
+            if (b.programme_version == c.programme_version && b.unit == c.unit && b.category == c.category &&
+                b.hours == c.hours && b.seconds == c.seconds && b.lessons == c.lessons &&
+                b.completed_at == c.completed_at)
+                continue;  // unchanged: the issued record stands
+            c.supersedes = b.id;
+            basis += "\nsupersedes " + b.id;
+        }
         c.id = "YX" + base32(sha256(basis).data(), 16);
         const std::string code = base32(sha256("code\n" + c.id).data(), 12);
         c.code = code.substr(0, 4) + "-" + code.substr(4, 4) + "-" + code.substr(8, 4);
         c.key = key_id;
-        auto before = latest.find(c.participant);
-        if (before != latest.end()) {
-            if (before->second->id == c.id) continue;  // unchanged: the issued record stands
-            c.supersedes = before->second->id;
-        }
         out.push_back(std::move(c));
     }
     // Each new record links to the one before it in the file (over the
@@ -380,7 +402,7 @@ nlohmann::json Revocation::to_json() const {
 std::string Revocation::signed_bytes() const { return unsigned_canonical(to_json()); }
 
 std::optional<Revocation> Revocation::from_json(const nlohmann::json& j, std::string* why) {
-    if (!j.is_object() || j.value("type", "") != "revocation" || !j.contains("v") || j["v"] != 1) {
+    if (!has_type(j, "revocation") || !j.contains("v") || j["v"] != 1) {
         if (why) *why = "not a revocation record";
         return std::nullopt;
     }
@@ -398,6 +420,10 @@ std::optional<Revocation> Revocation::from_json(const nlohmann::json& j, std::st
     r.prev = string_field(j, "prev", false, why, ok);
     r.sig = string_field(j, "sig", true, why, ok);
     if (!ok) return std::nullopt;
+    if (r.to_json() != j) {
+        if (why) *why = "not a revocation as issued (a field has another form or an empty value)";
+        return std::nullopt;
+    }
     return r;
 }
 
@@ -425,6 +451,12 @@ struct Link {
     std::string value;
     std::size_t line = 0;
 
+    static Link unknown(std::size_t line) {
+        Link l;
+        l.known = false;
+        l.line = line;
+        return l;
+    }
     static Link of(const std::optional<nlohmann::json>& j, std::size_t line) {
         Link l;
         l.line = line;
@@ -508,9 +540,10 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
             auto j = parse_line(l, why);
             std::optional<Revocation> r;
             if (j) r = Revocation::from_json(*j, &why);
-            if (r && (r->key != key_id || !key.verify(r->signed_bytes(), r->sig)))
+            // The signature is checked over the line's own bytes (without sig), never a re-rendering.
+            if (r && (r->key != key_id || !key.verify(unsigned_canonical(*j), r->sig)))
                 r.reset(), why = "revocation not signed by this key";
-            const Link here = Link::of(j, line);
+            const Link here = r ? Link::of(j, line) : Link::unknown(line);  // a forged line is no link
             if (!r) {
                 result.issues.push_back({name, line, "", why});
                 before = here;
@@ -538,6 +571,10 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
         std::optional<Certificate> certificate;
         std::string why, id;
         Link link;  // this line's, for the next one's prev
+        static std::string key_of(const nlohmann::json& j) {
+            const auto it = j.find("key");
+            return it != j.end() && it->is_string() ? it->get<std::string>() : std::string("?");
+        }
     };
     std::vector<Checked> lines;
     for (const auto& file : files) {
@@ -552,17 +589,25 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
     }
     detail::parallel_for(lines.size(), threads, [&](std::size_t i) {
         Checked& k = lines[i];
-        auto j = parse_line(k.text, k.why);
-        if (j) k.certificate = Certificate::from_json(*j, &k.why);
-        if (k.certificate && k.certificate->key != key_id)
-            k.certificate.reset(), k.why = "signed by another key (" + j->value("key", "?") + ")";
-        if (k.certificate && (k.certificate->sig.empty() || !key.verify(k.certificate->signed_bytes(), k.certificate->sig)))
-            k.certificate.reset(), k.why = "bad signature";
-        if (!k.certificate && j && j->is_object()) {
-            const auto id = j->find("id");
-            if (id != j->end() && id->is_string()) k.id = id->get<std::string>();
+        try {
+            auto j = parse_line(k.text, k.why);
+            if (j) k.certificate = Certificate::from_json(*j, &k.why);
+            if (k.certificate && k.certificate->key != key_id)
+                k.certificate.reset(), k.why = "signed by another key (" + Checked::key_of(*j) + ")";
+            // The signature is checked over the line's own bytes (without sig), never a re-rendering.
+            if (k.certificate && (k.certificate->sig.empty() || !key.verify(unsigned_canonical(*j), k.certificate->sig)))
+                k.certificate.reset(), k.why = "bad signature";
+            if (!k.certificate && j && j->is_object()) {
+                const auto id = j->find("id");
+                if (id != j->end() && id->is_string()) k.id = id->get<std::string>();
+            }
+            // Only a genuine record is a link: the record after a forged one is not blamed for it.
+            k.link = k.certificate ? Link::of(j, k.line) : Link::unknown(k.line);
+        } catch (const std::exception& e) {  // whatever a hostile line does, it is that line's failure
+            k.certificate.reset();
+            k.why = std::string("unreadable: ") + e.what();
+            k.link = Link::unknown(k.line);
         }
-        k.link = Link::of(j, k.line);
     });
     std::vector<bool> out_of_place;  // by status: its chain is broken (reported; genuine, but not valid)
     for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -587,7 +632,7 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
         by_id.emplace(c.id, statuses.size());
         where.push_back({name, k.line});
         out_of_place.push_back(broken.has_value());
-        statuses.push_back({std::move(c), CertificateStatus::State::valid, "", ""});
+        statuses.push_back({std::move(c), CertificateStatus::State::valid, "", "", broken.has_value()});
     }
     std::map<std::string, std::string> superseded;  // old id -> new id
     for (const auto& s : statuses)
@@ -620,7 +665,14 @@ VerifyResult verify(const PublicKey& key, const std::vector<std::pair<std::strin
     return result;
 }
 
-std::vector<Certificate> read_certificates(std::string_view text, std::string_view file) {
+std::vector<Certificate> read_certificates(std::string_view text, std::string_view file, const PublicKey* issuer) {
+    if (issuer) {
+        const auto result = verify(*issuer, {{std::string(file), std::string(text)}});
+        for (const auto& issue : result.issues)
+            if (issue.why.rfind("superseded by", 0) != 0)
+                throw std::runtime_error(std::string(file) + ":" + std::to_string(issue.line) + ": " + issue.why +
+                                         " (a previous file must be as this key issued it)");
+    }
     std::vector<Certificate> out;
     each_line(text, [&](std::size_t line, std::string_view l) {
         auto j = nlohmann::json::parse(l, nullptr, false);

@@ -313,15 +313,24 @@ Report report(const Evaluation& evaluation, const std::vector<CensusRow>* census
     return out;
 }
 
-std::string generated_at_text(const Program& program, std::optional<Instant> now) {
-    if (!now) {
-        now = std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now());
-        if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
-            char* end = nullptr;
-            const long long seconds = std::strtoll(epoch, &end, 10);
-            if (end && *end == '\0' && seconds >= 0) now = Instant{Seconds{seconds}};
-        }
+Instant generation_instant() {
+    Instant now = std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now());
+    if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
+        char* end = nullptr;
+        const long long seconds = std::strtoll(epoch, &end, 10);
+        if (end && *end == '\0' && seconds >= 0) now = Instant{Seconds{seconds}};
     }
+    return now;
+}
+
+std::string provenance_time(const std::optional<std::string>& given, const TimeZone& zone) {
+    if (!given) return format_instant_utc(generation_instant());
+    if (auto at = parse_instant(*given, zone)) return format_instant_utc(*at);
+    return *given;  // free text (e.g. "2023-02-11 09:00"), recorded as it was given
+}
+
+std::string generated_at_text(const Program& program, std::optional<Instant> now) {
+    if (!now) now = generation_instant();
     const std::string full = format_instant(*now, program.time_zone());  // 2023-02-11T09:30:00+08:00
     if (full.size() < 25) return full;  // in UTC beyond ±14:00: "…Z"
     return full.substr(0, 10) + " " + full.substr(11, 5) + " (UTC" + full.substr(19) + ")";

@@ -380,6 +380,11 @@ json certificate_json(const yanxiu::CertificateStatus& s) {
     if (s.state == yanxiu::CertificateStatus::State::superseded) j["superseded_by"] = s.detail;
     if (s.state == yanxiu::CertificateStatus::State::revoked)
         j["revoked"] = {{"reason", s.detail}, {"revoked_at", s.revoked_at}};
+    // Genuine, but its file was changed around it: not vouched for as valid.
+    if (s.out_of_place) {
+        if (s.state == yanxiu::CertificateStatus::State::valid) j["status"] = "unconfirmed";
+        j["out_of_place"] = true;
+    }
     return j;
 }
 

@@ -179,6 +179,9 @@ struct CertificateStatus {
     State state = State::valid;
     std::string detail;      ///< revoked: the reason; superseded: the id that replaces it
     std::string revoked_at;  ///< revoked: when
+    /// Its file's chain breaks at it (a line before it moved, removed or
+    /// inserted): genuine, but the file around it was changed.
+    bool out_of_place = false;
 };
 
 /// The spelling of a state: "valid", "revoked", "superseded".
@@ -201,8 +204,12 @@ struct CertificateStatus {
     const PublicKey& key, const std::vector<std::pair<std::string, std::string>>& files,
     const std::vector<std::pair<std::string, std::string>>& revocations, VerifyResult& result, unsigned threads = 0);
 
-/// Reads certificate lines (canonical or not) from text, for `previous`;
-/// throws std::runtime_error naming `file:line` for a line that is not one.
-[[nodiscard]] std::vector<Certificate> read_certificates(std::string_view text, std::string_view file);
+/// Reads certificate lines from text, for `previous`; throws
+/// std::runtime_error naming `file:line` for a line that is not one.  With
+/// `issuer`, the file must also verify as that key issued it (canonical,
+/// signed, in its chain, not twice; superseded records are expected), so
+/// nothing tampered is carried forward or chained to.
+[[nodiscard]] std::vector<Certificate> read_certificates(std::string_view text, std::string_view file,
+                                                         const PublicKey* issuer = nullptr);
 
 }  // namespace yanxiu

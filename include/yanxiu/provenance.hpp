@@ -48,7 +48,8 @@ struct Provenance {
 /// A provenance with the library, programme, tz database, as_of and
 /// generation time filled in (no files yet).
 [[nodiscard]] Provenance provenance_of(const Program& program, std::optional<Instant> as_of, Instant generated_at);
-/// A file's size and SHA-256 (read in pieces).  Throws io_error if it cannot be read.
+/// A file's size and SHA-256 (read in pieces); a pipe or device, already consumed
+/// by the reading, gets no hash (empty sha256).  Throws io_error if it cannot be read.
 [[nodiscard]] ProvenanceFile hash_file(const std::string& role, const std::string& path,
                                        std::optional<ReadSummary> counts = std::nullopt);
 /// The sidecar's path for an output: `FILE.provenance.json`.

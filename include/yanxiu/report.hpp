@@ -248,5 +248,13 @@ struct ReportPartial {
 /// or SOURCE_DATE_EPOCH when set, for reproducible output) in the
 /// programme's zone, as "2023-02-11 09:30 (UTC+08:00)".
 [[nodiscard]] std::string generated_at_text(const Program& program, std::optional<Instant> now = std::nullopt);
+/// The instant a report is generated at: SOURCE_DATE_EPOCH when set (for
+/// reproducible builds of a report), else now.
+[[nodiscard]] Instant generation_instant();
+/// The generation time a report's provenance records: `given` (the caller's
+/// --generated-at) in UTC when it reads as an instant in `zone`, else as it
+/// was given; without it generation_instant() in UTC.  The same `given` (or
+/// SOURCE_DATE_EPOCH) gives the same bytes.
+[[nodiscard]] std::string provenance_time(const std::optional<std::string>& given, const TimeZone& zone);
 
 }  // namespace yanxiu

@@ -524,10 +524,9 @@ void sidecar_for(std::optional<Output>& sidecar, Output& output, yanxiu::Provena
     self.path = output.path();
     provenance.output = self;
     sidecar.emplace(yanxiu::sidecar_path(output.path()));
-    sidecar->stream() << provenance.to_json().dump(1) << '\n';
+    sidecar->stream() << provenance.to_json().dump(1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
-yanxiu::Instant now_instant() { return std::chrono::time_point_cast<yanxiu::Seconds>(std::chrono::system_clock::now()); }
 
 int cmd_evaluate(const Args& args) {
     auto program = yanxiu::Program::load(args.require("program"));
@@ -560,7 +559,7 @@ int cmd_evaluate(const Args& args) {
     write_outcomes(out, evaluation, format);
     rejected.finish();
     const auto provenance = [&] {
-        auto p = yanxiu::provenance_of(program, options.as_of, now_instant());
+        auto p = yanxiu::provenance_of(program, options.as_of, yanxiu::generation_instant());
         p.inputs = inputs.files();
         return p;
     }();
@@ -625,13 +624,12 @@ std::string generated_at(const Args& args, const yanxiu::Program& program) {
 }
 
 /// A report's provenance: generated when --generated-at says (so that the
-/// same inputs and --generated-at give the same bytes), else now.
+/// same inputs and --generated-at give the same bytes), else at
+/// SOURCE_DATE_EPOCH, else now.
 yanxiu::Provenance report_provenance(const Args& args, const yanxiu::Program& program,
                                      std::optional<yanxiu::Instant> as_of, std::vector<yanxiu::ProvenanceFile> inputs) {
-    yanxiu::Instant at = now_instant();
-    if (auto text = args.get("generated-at"))
-        if (auto parsed = yanxiu::parse_instant(*text, program.time_zone())) at = *parsed;
-    auto p = yanxiu::provenance_of(program, as_of, at);
+    auto p = yanxiu::provenance_of(program, as_of, yanxiu::generation_instant());
+    p.generated_at = yanxiu::provenance_time(args.get("generated-at"), program.time_zone());
     p.inputs = std::move(inputs);
     return p;
 }
@@ -905,7 +903,10 @@ int cmd_certify(const Args& args) {
         if (!certify_options.issued_at) throw UsageError("--issued-at: " + why);
     }
     std::vector<yanxiu::Certificate> previous;
-    if (auto path = args.get("previous")) previous = yanxiu::read_certificates(read_text_file(*path), *path);
+    if (auto path = args.get("previous")) {
+        const auto issuer = key.public_key();
+        previous = yanxiu::read_certificates(read_text_file(*path), *path, &issuer);
+    }
     Output out(args.require("out"));
     const auto html_dir = args.get("html"), pdf_dir = args.get("pdf");
     const std::string verify_url = args.get("verify-url").value_or("");
@@ -923,11 +924,12 @@ int cmd_certify(const Args& args) {
     certify_options.threads = options.threads;
     const auto certificates = yanxiu::certify(evaluation, data, key, previous, certify_options);
     for (const auto& c : certificates) out.stream() << c.line() << '\n';
-    auto provenance = yanxiu::provenance_of(program, options.as_of, now_instant());
+    auto provenance = yanxiu::provenance_of(program, options.as_of, yanxiu::generation_instant());
     provenance.inputs = inputs.files();
     if (auto path = args.get("previous")) provenance.inputs.push_back(yanxiu::hash_file("previous", *path));
     std::optional<Output> sidecar;
     sidecar_for(sidecar, out, provenance, "certificates");
+    commit(out, sidecar);  // the records first: no page for a certificate in no file
     // One printable page per certificate, named by its id, each put in place
     // whole; on --threads threads (a PDF takes some 35 ms), the first error
     // stopping the rest.
@@ -947,7 +949,6 @@ int cmd_certify(const Args& args) {
     if (pdf_dir)
         write_pages(*pdf_dir, ".pdf", [&](const yanxiu::Certificate& c) { return yanxiu::certificate_pdf(c, program, verify_url); });
 #endif
-    commit(out, sidecar);
     inputs.print();
     std::size_t certified = 0, superseding = 0;
     for (const auto& o : evaluation.outcomes) certified += o.certificate;

@@ -57,3 +57,18 @@ def test_verify_reports_a_changed_line(key, tmp_path):
     assert not result.ok and result.issues[0][1] == 1
     again = yanxiu.certify(program, key, DATA / "participants.jsonl", DATA / "events.jsonl", previous=certs)
     assert again.text() == certs.text()  # nothing changed: nothing reissued
+
+
+def test_bytes_that_are_not_utf8_are_that_lines_failure_and_a_tampered_previous_is_refused(key, tmp_path):
+    program = yanxiu.Program.load(PROGRAM)
+    certs = yanxiu.certify(program, key, DATA / "participants.jsonl", DATA / "events.jsonl")
+    assert len(certs) >= 2 and all(c.prev for c in certs[1:]) and not certs[0].prev
+    path = tmp_path / "certs.jsonl"
+    data = certs.text().encode("utf-8").split(b"\n")
+    data[1] = data[1].replace(b'"unit":"', b'"unit":"\xff', 1)
+    path.write_bytes(b"\n".join(data))
+    result = yanxiu.verify(Path(str(key) + ".pub"), path)
+    assert not result.ok and [line for _, line, _, _ in result.issues] == [2]  # only that line, no exception
+    assert result.issues[0][3] in ("not JSON", "not UTF-8")
+    with pytest.raises(ValueError, match="certs.jsonl:2"):
+        yanxiu.certify(program, key, DATA / "participants.jsonl", DATA / "events.jsonl", previous=path)

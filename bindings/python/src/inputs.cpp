@@ -516,9 +516,16 @@ public:
     /// Evaluates, then issues certificates (canonical lines): `key` the secret
     /// key file's text, `previous` earlier certificate lines, `issued_at` Unix seconds.
     std::vector<std::string> certify(std::optional<std::int64_t> as_of, unsigned threads, const std::string& key,
-                                     const std::string& previous, std::optional<std::int64_t> issued_at) {
+                                     const std::string& previous, std::optional<std::int64_t> issued_at,
+                                     const std::string& previous_name) {
         const auto signing = yanxiu::SigningKey::parse(key, "key");
-        const auto before = yanxiu::read_certificates(previous, "previous");
+        const auto issuer = signing.public_key();
+        std::vector<yanxiu::Certificate> before;
+        try {
+            before = yanxiu::read_certificates(previous, previous_name, &issuer);
+        } catch (const std::runtime_error& e) {
+            throw py::value_error(e.what());
+        }
         const EvaluationPtr evaluation = evaluate(as_of, threads);
         yanxiu::CertifyOptions options;
         if (issued_at) options.issued_at = yanxiu::Instant{yanxiu::Seconds{*issued_at}};
@@ -611,7 +618,7 @@ void bind_inputs(py::module_& m) {
         .def("read_xapi", &DatasetBuilder::read_xapi, py::arg("path"), py::arg("statements"), py::arg("lesson"))
         .def("evaluate", &DatasetBuilder::evaluate, py::arg("as_of"), py::arg("threads"))
         .def("certify", &DatasetBuilder::certify, py::arg("as_of"), py::arg("threads"), py::arg("key"),
-             py::arg("previous"), py::arg("issued_at"));
+             py::arg("previous"), py::arg("issued_at"), py::arg("previous_name") = "previous");
     m.def(
         "_keygen",
         [](const std::string& path, bool overwrite) {

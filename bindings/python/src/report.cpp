@@ -64,16 +64,14 @@ std::string generated_at_or_now(const yanxiu::Program& program, const std::optio
 /// does not hold them (xAPI statements).
 using ProvenanceInput = std::tuple<std::string, std::string, std::optional<std::array<std::size_t, 4>>>;
 
-/// A report's provenance as `yanxiu report` writes it: generated at
-/// `generated_at` when it is an instant, else now.
+/// A report's provenance as `yanxiu report` writes it (generated_at as
+/// yanxiu::provenance_time reads it).
 yanxiu::Provenance report_provenance(const yanxiu::Evaluation& evaluation, const yanxiu::Census* census,
                                      const std::optional<std::string>& generated_at,
                                      const std::vector<ProvenanceInput>& files) {
     const yanxiu::Program& program = *evaluation.program;
-    yanxiu::Instant at = std::chrono::time_point_cast<yanxiu::Seconds>(std::chrono::system_clock::now());
-    if (generated_at)
-        if (auto parsed = yanxiu::parse_instant(*generated_at, program.time_zone())) at = *parsed;
-    auto p = yanxiu::provenance_of(program, evaluation.as_of, at);
+    auto p = yanxiu::provenance_of(program, evaluation.as_of, yanxiu::generation_instant());
+    p.generated_at = yanxiu::provenance_time(generated_at, program.time_zone());
     for (const auto& [role, path, given] : files) {
         std::optional<yanxiu::ReadSummary> counts;
         if (given) {

@@ -106,9 +106,11 @@ def keygen(path: PathLike, overwrite: bool = False) -> str:
     return _core._keygen(os.fsdecode(path), overwrite)
 
 
-def _text(path: PathLike) -> str:
+def _text(path: PathLike) -> bytes:
+    """A file's bytes as they are: the library judges them (a line that is
+    not UTF-8 is that line's failure, as on the command line)."""
     with open(path, "rb") as f:
-        return f.read().decode("utf-8")
+        return f.read()
 
 
 def certify(program: Program, key: PathLike, participants: Records, events: Records | None = None, *,
@@ -118,18 +120,22 @@ def certify(program: Program, key: PathLike, participants: Records, events: Reco
     certificate per certified participant, as `yanxiu certify` does (the same
     bytes for the same inputs and key).  `previous`: certificates issued
     before (a file or Certificate objects): unchanged ones are kept as they
-    are, changed ones reissued with `supersedes`."""
+    are, changed ones reissued with `supersedes`; a previous file that does not
+    verify as this key issued it raises ValueError naming the line."""
     if not isinstance(program, Program):
         raise TypeError(f"program must be a yanxiu.Program, not {type(program).__name__}")
     if events is None and xapi is None:
         raise TypeError("certify needs events or xapi")
     secret = _text(key)
+    before: bytes
+    name = "previous"
     if previous is None:
-        before = ""
+        before = b""
     elif isinstance(previous, (str, bytes, os.PathLike)):
         before = _text(previous)
+        name = os.fsdecode(previous)
     else:
-        before = "".join(c.line + "\n" for c in previous)
+        before = "".join(c.line + "\n" for c in previous).encode("utf-8")
     data = _core._Dataset(program)
     _add(data, False, participants, "participants")
     if events is not None:
@@ -137,7 +143,7 @@ def certify(program: Program, key: PathLike, participants: Records, events: Reco
     if xapi is not None:
         _xapi._read_into(data, xapi, xapi_lesson)
     lines = data.certify(_core._parse_as_of(program, as_of), threads, secret, before,
-                         _core._parse_as_of(program, issued_at) if issued_at is not None else None)
+                         _core._parse_as_of(program, issued_at) if issued_at is not None else None, name)
     return Certificates(lines)
 
 

@@ -94,7 +94,18 @@ def evaluate(program: Program, participants: Records, events: Records | None = N
     if all(_is_path(source) for _, source in given):
         evaluation._files = [(role, os.fsdecode(os.fspath(source)),  # type: ignore[arg-type]
                               _xapi_counts(statements) if role == "xapi" else None) for role, source in given]
+        evaluation._stamps = [_stamp(path) for _, path, _ in evaluation._files]
     return evaluation
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    """A file's size and modification time, to tell at report time whether it
+    is still what was read (a report hashes its inputs then)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
 
 
 def _is_path(source: object) -> bool:
@@ -172,7 +183,7 @@ class Evaluation:
     go over the outcomes; `to_frame()` gives a pandas DataFrame.
     """
 
-    __slots__ = ("_data", "_outcomes", "_xapi", "_files")
+    __slots__ = ("_data", "_outcomes", "_xapi", "_files", "_stamps")
 
     def __init__(self, data: _core._Evaluation, xapi: dict[str, Any] | None = None) -> None:
         self._data = data
@@ -180,6 +191,7 @@ class Evaluation:
         self._xapi = xapi
         # (role, path, counts or None) of each input when all were files, else None.
         self._files: list[tuple[str, str, tuple[int, int, int, int] | None]] | None = None
+        self._stamps: list[tuple[int, int] | None] = []
 
     @property
     def program(self) -> Program:

@@ -154,6 +154,11 @@ def report(program: Any, evaluation: Evaluation, census: CensusInput = None,
         raise ValueError(f"the evaluation was made under {data.program.id!r}, not {program.id!r}")
     # The provenance (as `yanxiu report` writes it) when every input was a file.
     files = getattr(evaluation, "_files", None)
+    if files is not None:
+        from ._evaluation import _stamp
+        # A file changed since it was evaluated would be hashed as it is now: no provenance then.
+        if [_stamp(path) for _, path, _ in files] != list(getattr(evaluation, "_stamps", [])):
+            files = None
     if files is not None and census is not None:
         files = files + [("census", os.fsdecode(os.fspath(census)), None)] \
             if isinstance(census, (str, bytes, os.PathLike)) else None
