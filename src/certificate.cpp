@@ -11,18 +11,14 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <exception>
 #include <fcntl.h>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <set>
 #include <sstream>
-#include <thread>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -382,10 +378,13 @@ std::vector<Certificate> certify(const Evaluation& evaluation, const Dataset& da
     // the work, and each signature stands alone (Ed25519 is deterministic:
     // the same bytes on any number of threads).
     const std::size_t first_new = previous.size();
-    for (std::size_t i = first_new; i < out.size(); ++i)
-        out[i].prev = i == 0 ? std::string() : chain_link(out[i - 1].signed_bytes());
-    detail::parallel_for(out.size() - first_new, options.threads,
-                 [&](std::size_t i) { out[first_new + i].sig = key.sign(out[first_new + i].signed_bytes()); });
+    std::vector<std::string> bytes(out.size() - first_new);  // each new record's signed bytes, made once
+    for (std::size_t i = first_new; i < out.size(); ++i) {
+        if (i > 0) out[i].prev = chain_link(i > first_new ? bytes[i - 1 - first_new] : out[i - 1].signed_bytes());
+        bytes[i - first_new] = out[i].signed_bytes();
+    }
+    detail::parallel_for(bytes.size(), options.threads,
+                         [&](std::size_t i) { out[first_new + i].sig = key.sign(bytes[i]); });
     return out;
 }
 
@@ -457,11 +456,11 @@ struct Link {
         l.line = line;
         return l;
     }
-    static Link of(const std::optional<nlohmann::json>& j, std::size_t line) {
+    /// The link of a genuine record whose signed bytes are `signed_bytes`.
+    static Link of(std::string_view signed_bytes, std::size_t line) {
         Link l;
         l.line = line;
-        l.known = j && j->is_object();
-        if (l.known) l.value = chain_link(unsigned_canonical(*j));
+        l.value = chain_link(signed_bytes);
         return l;
     }
     /// Why a record with `prev` cannot follow this line, or nullopt.
@@ -541,9 +540,10 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
             std::optional<Revocation> r;
             if (j) r = Revocation::from_json(*j, &why);
             // The signature is checked over the line's own bytes (without sig), never a re-rendering.
-            if (r && (r->key != key_id || !key.verify(unsigned_canonical(*j), r->sig)))
+            const std::string bytes = r ? unsigned_canonical(*j) : std::string();
+            if (r && (r->key != key_id || !key.verify(bytes, r->sig)))
                 r.reset(), why = "revocation not signed by this key";
-            const Link here = r ? Link::of(j, line) : Link::unknown(line);  // a forged line is no link
+            const Link here = r ? Link::of(bytes, line) : Link::unknown(line);  // a forged line is no link
             if (!r) {
                 result.issues.push_back({name, line, "", why});
                 before = here;
@@ -595,21 +595,21 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
             if (k.certificate && k.certificate->key != key_id)
                 k.certificate.reset(), k.why = "signed by another key (" + Checked::key_of(*j) + ")";
             // The signature is checked over the line's own bytes (without sig), never a re-rendering.
-            if (k.certificate && (k.certificate->sig.empty() || !key.verify(unsigned_canonical(*j), k.certificate->sig)))
+            const std::string bytes = k.certificate ? unsigned_canonical(*j) : std::string();
+            if (k.certificate && (k.certificate->sig.empty() || !key.verify(bytes, k.certificate->sig)))
                 k.certificate.reset(), k.why = "bad signature";
             if (!k.certificate && j && j->is_object()) {
                 const auto id = j->find("id");
                 if (id != j->end() && id->is_string()) k.id = id->get<std::string>();
             }
             // Only a genuine record is a link: the record after a forged one is not blamed for it.
-            k.link = k.certificate ? Link::of(j, k.line) : Link::unknown(k.line);
+            k.link = k.certificate ? Link::of(bytes, k.line) : Link::unknown(k.line);
         } catch (const std::exception& e) {  // whatever a hostile line does, it is that line's failure
             k.certificate.reset();
             k.why = std::string("unreadable: ") + e.what();
             k.link = Link::unknown(k.line);
         }
     });
-    std::vector<bool> out_of_place;  // by status: its chain is broken (reported; genuine, but not valid)
     for (std::size_t i = 0; i < lines.size(); ++i) {
         Checked& k = lines[i];
         ++result.records;
@@ -631,7 +631,6 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
         if (broken) result.issues.push_back({name, k.line, c.id, *broken});
         by_id.emplace(c.id, statuses.size());
         where.push_back({name, k.line});
-        out_of_place.push_back(broken.has_value());
         statuses.push_back({std::move(c), CertificateStatus::State::valid, "", "", broken.has_value()});
     }
     std::map<std::string, std::string> superseded;  // old id -> new id
@@ -648,7 +647,7 @@ std::vector<CertificateStatus> certificate_statuses(const PublicKey& key,
             s.state = CertificateStatus::State::superseded;
             s.detail = n->second;
             result.issues.push_back({where[i].file, where[i].line, s.certificate.id, "superseded by " + s.detail});
-        } else if (!out_of_place[i]) {
+        } else if (!s.out_of_place) {
             ++result.valid;
         }
     }
