@@ -3,6 +3,7 @@
 // CSV, xAPI, JSON values, data-frame rows) ends here.
 
 #include <yanxiu/dataset.hpp>
+#include <yanxiu/messages.hpp>
 
 #include <algorithm>
 #include <climits>
@@ -28,6 +29,25 @@ using detail::field_as_number;
 using detail::first_invalid_utf8_field;
 
 namespace {
+/// A sector by its record name ("primary"), its Chinese or English label
+/// (小学, "primary school") or a common Chinese name (初中, 高中, 高职, 本科, 中等职业学校).
+std::optional<Sector> parse_sector_alias(std::string_view given) {
+    const std::string_view s = detail::trim_space(given);
+    if (auto exact = parse_sector(s)) return exact;
+    for (Sector candidate : kSectors)
+        if (message(candidate, Lang::zh) == s || message(candidate, Lang::en) == s) return candidate;
+    static constexpr std::pair<std::string_view, Sector> more[] = {
+        {"\xE5\x88\x9D\xE4\xB8\xAD", Sector::secondary},                                  // 初中
+        {"\xE9\xAB\x98\xE4\xB8\xAD", Sector::secondary},                                  // 高中
+        {"\xE4\xB8\xAD\xE7\xAD\x89\xE8\x81\x8C\xE4\xB8\x9A\xE5\xAD\xA6\xE6\xA0\xA1", Sector::secondary_vocational},  // 中等职业学校
+        {"\xE9\xAB\x98\xE8\x81\x8C", Sector::higher_vocational},                          // 高职
+        {"\xE6\x9C\xAC\xE7\xA7\x91", Sector::undergraduate},                              // 本科
+    };
+    for (const auto& [name, sector] : more)
+        if (name == s) return sector;
+    return std::nullopt;
+}
+
 /// A value from a record quoted for a rejection message.
 std::string quote(std::string_view s) { return detail::quote_value(s); }
 
@@ -174,13 +194,21 @@ AddStatus Dataset::accept_participant(const Record& f, std::string_view file, st
         reject(file, line, "unit", RejectCode::bad_type, "unit must be a string");
         return AddStatus::rejected;
     }
+    // "长沙市 " and "长沙市" are one unit: space around a name (full-width too) is dropped.
+    if (const std::string_view trimmed = detail::trim_space(p.unit); trimmed.size() != p.unit.size()) {
+        std::string kept(trimmed);
+        auto& spellings = unit_spellings_[kept];
+        if (spellings.size() < 8 && std::find(spellings.begin(), spellings.end(), p.unit) == spellings.end())
+            spellings.push_back(p.unit);
+        p.unit = std::move(kept);
+    }
     const auto& sector = f.get(Field::sector);
     if (!sector.empty()) {
         if (sector.type != ValueType::string) {
             reject(file, line, "sector", RejectCode::bad_type, "sector must be a string");
             return AddStatus::rejected;
         }
-        auto parsed = parse_sector(sector.text);
+        auto parsed = parse_sector_alias(sector.text);
         if (!parsed) {
             reject(file, line, "sector", RejectCode::unknown_sector,
                    "unknown sector " + quote(sector.text) +
@@ -197,11 +225,17 @@ AddStatus Dataset::accept_participant(const Record& f, std::string_view file, st
             reject(file, line, "category", RejectCode::bad_type, "category must be a string");
             return AddStatus::rejected;
         }
-        category_id = category.text;
+        category_id = std::string(detail::trim_space(category.text));
     }
     const auto& categories = program_->categories();
     auto found = std::find_if(categories.begin(), categories.end(),
                               [&](const Category& c) { return c.id == category_id; });
+    // A category may also be given by its label (中小学班主任 for homeroom).
+    if (found == categories.end())
+        found = std::find_if(categories.begin(), categories.end(), [&](const Category& c) {
+            return (!c.label.zh.empty() && c.label.zh == category_id) ||
+                   (!c.label.en.empty() && c.label.en == category_id);
+        });
     if (found == categories.end()) {
         if (category.empty())
             reject(file, line, "category", RejectCode::missing_field,

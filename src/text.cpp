@@ -96,4 +96,44 @@ namespace yanxiu {
 
 std::string quoted(std::string_view s, std::size_t max_bytes) { return text::quote(s, max_bytes, '\''); }
 
+namespace {
+
+/// Chinese column headers and the fields they name.
+constexpr std::pair<std::string_view, Field> kHeaderAliases[] = {
+    {"工号", Field::id},           {"编号", Field::id},           {"教师编号", Field::id},
+    {"人员编号", Field::id},       {"用户编号", Field::id},       {"学员编号", Field::id},
+    {"单位", Field::unit},         {"所在单位", Field::unit},     {"工作单位", Field::unit},
+    {"学校", Field::unit},         {"学段", Field::sector},       {"类别", Field::category},
+    {"参训类别", Field::category}, {"培训类别", Field::category}, {"人员类别", Field::category},
+    {"是否实名", Field::verified}, {"实名认证", Field::verified}, {"是否实名认证", Field::verified},
+    {"姓名", Field::name},         {"类型", Field::kind},         {"记录类型", Field::kind},
+    {"参训人", Field::participant}, {"参训人编号", Field::participant}, {"学员", Field::participant},
+    {"教师", Field::participant},  {"课程", Field::lesson},       {"课程编号", Field::lesson},
+    {"开始时间", Field::start},    {"结束时间", Field::end},      {"时长", Field::duration},
+    {"学习时长", Field::duration}, {"时间", Field::at},           {"完成时间", Field::at},
+    {"提交时间", Field::at},       {"成绩", Field::score},        {"得分", Field::score},
+    {"分数", Field::score},        {"是否完成", Field::completed}, {"是否通过", Field::completed},
+    {"应参训人数", Field::expected}, {"应训人数", Field::expected}, {"考试", Field::exam},
+    {"审核人", Field::by},         {"认定人", Field::by},         {"原因", Field::reason},
+    {"理由", Field::reason},       {"认定时长", Field::seconds},
+};
+
+}  // namespace
+
+std::optional<Field> field_from_header(std::string_view header) {
+    while (!header.empty() && (header.front() == ' ' || header.front() == '\t')) header.remove_prefix(1);
+    while (!header.empty() && (header.back() == ' ' || header.back() == '\t' || header.back() == '\r'))
+        header.remove_suffix(1);
+    if (auto exact = field_from_name(header)) return exact;
+    if (header.size() <= 16) {
+        std::string lower(header);
+        for (char& c : lower)
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (auto named = field_from_name(lower)) return named;
+    }
+    for (const auto& [alias, field] : kHeaderAliases)
+        if (alias == header) return field;
+    return std::nullopt;
+}
+
 }  // namespace yanxiu

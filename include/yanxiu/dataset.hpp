@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -284,6 +285,13 @@ public:
     /// Who gave each approval and manual credit, and why (an approval's or
     /// credit's `end` is the index here).
     [[nodiscard]] const std::vector<Note>& notes() const noexcept { return notes_; }
+    /// Unit names that came with space around them (ASCII or the full-width
+    /// U+3000), which was dropped: trimmed name -> the spellings read (at most
+    /// 8 each).  A front end reports these, since each may have merged what
+    /// would otherwise have been two units.
+    [[nodiscard]] const std::map<std::string, std::vector<std::string>>& unit_spellings() const noexcept {
+        return unit_spellings_;
+    }
     /// Counts over every participant read so far.
     [[nodiscard]] const ReadSummary& participant_summary() const noexcept { return participant_summary_; }
     /// Counts over every event read so far.
@@ -360,6 +368,7 @@ private:
     std::vector<std::pair<std::string, std::string>> decoded_files_;
     bool checking_ = false;  // inside check_event: rejections are not counted or kept
     std::vector<Note> notes_;
+    std::map<std::string, std::vector<std::string>> unit_spellings_;
     Interner files_;                               // the files records were read from
     std::vector<Origin> participant_origins_;      // participant -> where it was read
     std::vector<Origin> event_origins_;            // interned record id -> where its kept event was read

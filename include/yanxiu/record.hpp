@@ -78,6 +78,17 @@ inline constexpr std::size_t kFieldCount = static_cast<std::size_t>(Field::count
     return std::nullopt;
 }
 
+/// The field a column header names: a field name (any case, space around it
+/// ignored) or one of the Chinese headers platform exports use — 工号/编号
+/// (id), 单位/学校 (unit), 学段 (sector), 类别/参训类别 (category), 是否实名
+/// (verified), 姓名 (name), 类型 (kind), 参训人/学员/教师 (participant),
+/// 课程/课程编号 (lesson), 开始时间 (start), 结束时间 (end), 时长/学习时长
+/// (duration), 时间/完成时间 (at), 成绩/得分 (score), 是否完成 (completed),
+/// 应参训人数 (expected), 考试 (exam), 审核人/认定人 (by), 原因 (reason),
+/// 认定时长 (seconds); docs/records.md lists them all.  CSV headers and
+/// data-frame columns are read through this; JSON keys are names exactly.
+[[nodiscard]] std::optional<Field> field_from_header(std::string_view header);
+
 /// What a field holds.
 enum class ValueType : std::uint8_t { absent, null, boolean, integer, unsigned_integer, number, string, nested };
 

@@ -38,7 +38,7 @@ template <class Add>
 void for_each_table_row(const RecordTable& table, Add&& add) {
     std::vector<std::pair<Field, const RecordColumn*>> known;
     for (const auto& column : table.columns())
-        if (auto field = field_from_name(column.name)) known.emplace_back(*field, &column);
+        if (auto field = field_from_header(column.name)) known.emplace_back(*field, &column);
     Record fields;
     for (std::size_t row = 0; row < table.rows(); ++row) {
         fields.clear();

@@ -525,7 +525,17 @@ private:
             if (!names.insert(trimmed).second && !header_error_)
                 header_error_ = FieldError{trimmed.size() <= 64 ? trimmed : trimmed.substr(0, 64),
                                            RejectCode::duplicate_key, "the header names a column twice"};
-            columns_.push_back(field_from_name(trimmed));
+            const auto field = field_from_header(trimmed);
+            // "id" and "工号" name one field: a record cannot hold it twice.
+            if (field && !header_error_)
+                for (const auto& earlier : columns_)
+                    if (earlier == field) {
+                        header_error_ = FieldError{std::string(field_name(*field)), RejectCode::duplicate_key,
+                                                   "two columns of the header name the field " +
+                                                       std::string(field_name(*field))};
+                        break;
+                    }
+            columns_.push_back(field);
         }
     }
 

@@ -48,7 +48,7 @@ TEST_CASE("participants: every rejection code with file, line and field") {
         "{\"id\":\"T1\",\"unit\":\"长沙市\",\"sector\":\"primary\",\"category\":\"homeroom\",\"name\":\"张三\"}\n"  // 1 ok
         "{\"unit\":\"长沙市\"}\n"                                                  // 2 missing_field id
         "{\"id\":[1]}\n"                                                          // 3 bad_type id
-        "{\"id\":\"T2\",\"sector\":\"高中\"}\n"                                   // 4 unknown_sector
+        "{\"id\":\"T2\",\"sector\":\"大学\"}\n"                                   // 4 unknown_sector
         "{\"id\":\"T3\",\"category\":\"principal\"}\n"                            // 5 unknown_category
         "{\"id\":\"T4\",\"verified\":\"maybe\"}\n"                                // 6 bad_type verified
         "{\"id\":\"T5\",\"id\":\"T6\"}\n"                                         // 7 duplicate_key
@@ -105,7 +105,7 @@ TEST_CASE("events: every rejection code with file, line and field") {
         R"({"kind":"quiz","participant":"T1","lesson":"L01","at":"2023-01-10T19:40:00+08:00","score":"high"})",  // 12
         R"({"kind":"quiz","participant":"T1","lesson":"L01","at":20230110})",                                // 13 bad_type
         R"({"kind":"study","participant":"T1","lesson":"L01","start":"2023-01-10T19:00:00+08:00"})",         // 14 missing end
-        R"({"kind":"quiz","participant":"T1","lesson":"L01","at":"2023-01-10T19:40:00+08:00","completed":"y"})",  // 15
+        R"({"kind":"quiz","participant":"T1","lesson":"L01","at":"2023-01-10T19:40:00+08:00","completed":"maybe"})",  // 15
         R"({"kind":"study","participant":"T1","lesson":"L02","start":"2023-01-10T20:00:00+08:00","duration":1800,"id":"e1"})",  // 16 ok
         R"({"kind":"study","participant":"T1","lesson":"L02","start":"2023-01-10T20:00:00+08:00","duration":"PT31M","id":"e1"})",  // 17
         R"({"kind":"study","participant":"T1","lesson":"L02","start":"2023-01-10T20:00:00+08:00","end":"2023-01-10T20:30:00+08:00","id":"e1"})",  // 18 dup

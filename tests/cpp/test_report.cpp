@@ -380,7 +380,7 @@ TEST_CASE("Census: CSV and JSON Lines, with rejections that reconcile") {
         Census census(program);
         const std::string text =
             "{\"unit\":\"长沙市\",\"category\":\"homeroom\",\"expected\":12}\n"
-            "{\"unit\":\"长沙市\",\"category\":\"counselor\",\"expected\":\"4\"}\n"  // a string is not a number here
+            "{\"unit\":\"长沙市\",\"category\":\"counselor\",\"expected\":\"four\"}\n"  // text that is no numeral
             "not json\n"
             "{\"unit\":\"株洲市\",\"category\":\"homeroom\",\"expected\":1e300}\n";
         const ReadSummary s = census.read(text, "census.jsonl");
