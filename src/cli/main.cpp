@@ -68,7 +68,7 @@ const char* const kHelp =
     "  yanxiu report   --program ID|FILE --participants FILE --events FILE\n"
     "                  [--xapi FILE [--xapi-lesson last_segment|whole_iri|query:PARAM]]\n"
     "                  [--as-of INSTANT|DATE] [--census FILE] [--html FILE] [--json FILE]\n"
-    "                  [--csv FILE [--bom]] [--lang zh|en] [--generated-at TEXT]\n"
+    "                  [--csv FILE [--no-bom]] [--lang zh|en] [--generated-at TEXT]\n"
     "                  [--rejects FILE] [--strict] [--threads N] [--max-line-bytes N] [--max-field-bytes N]\n"
     "                                        progress by unit: census, registered, started,\n"
     "                                        completed, coverage, daily series; a summary on stdout\n"
@@ -424,6 +424,26 @@ yanxiu::ReadSummary read_input(yanxiu::Dataset& data, const std::string& path, b
     return s;
 }
 
+/// Says which unit names came with space around them (trimmed, so they count
+/// as the unit without it): names of units, never of people.
+void report_unit_spellings(const yanxiu::Dataset& data) {
+    const auto& spellings = data.unit_spellings();
+    if (spellings.empty()) return;
+    std::string list;
+    std::size_t shown = 0;
+    for (const auto& [unit, variants] : spellings) {
+        if (shown++ == 5) {
+            list += ", ...";
+            break;
+        }
+        if (!list.empty()) list += ", ";
+        for (std::size_t i = 0; i < variants.size(); ++i) list += (i ? "/" : "") + yanxiu::quoted(variants[i]);
+        list += " as " + yanxiu::quoted(unit);
+    }
+    std::fprintf(stderr, "participants: %zu unit name%s had space around it, trimmed (read as one unit with "
+                 "the name without it): %s\n", spellings.size(), spellings.size() == 1 ? "" : "s", list.c_str());
+}
+
 void print_summary(const char* what, const yanxiu::ReadSummary& s) {
     std::fprintf(stderr, "%s: read %zu = accepted %zu + rejected %zu + duplicates %zu\n", what, s.read, s.accepted,
                  s.rejected, s.duplicates);
@@ -470,6 +490,7 @@ public:
     void read(yanxiu::Dataset& data, const std::function<void(const char*)>& step = {}) {
         if (step) step("reading participants");
         participants_ = read_input(data, participants_path_, false);
+        report_unit_spellings(data);
         if (!events_path_.empty()) {
             if (step) step("reading events");
             events_ = read_input(data, events_path_, true, participants_path_);
@@ -824,13 +845,17 @@ int cmd_report(const Args& args) {
     options.keep_lessons = false;  // a report needs the counts, not the per-lesson detail
     if (auto as_of = args.get("as-of")) options.as_of = as_of_option(*as_of, program);
     if (auto threads = args.get("threads")) options.threads = static_cast<unsigned>(parse_whole(*threads, "--threads", 0, 1024));
-    if (args.flag("bom") && !args.get("csv")) throw UsageError("--bom needs --csv");
+    // The CSV starts with a BOM unless --no-bom: Excel on Windows reads UTF-8
+    // without one as the local code page and garbles every Chinese name.
+    if ((args.flag("bom") || args.flag("no-bom")) && !args.get("csv"))
+        throw UsageError(std::string(args.flag("bom") ? "--bom" : "--no-bom") + " needs --csv");
+    if (args.flag("bom") && args.flag("no-bom")) throw UsageError("--bom and --no-bom contradict each other");
     // Open outputs before the work, so a bad path fails fast.
     ReportOutputs outputs;
     if (auto path = args.get("html")) outputs.html.emplace(*path);
     if (auto path = args.get("json")) outputs.json.emplace(*path);
     if (auto path = args.get("csv")) outputs.csv.emplace(*path);
-    outputs.bom = args.flag("bom");
+    outputs.bom = !args.flag("no-bom");
     std::optional<Output> rejects;
     if (auto path = args.get("rejects")) rejects.emplace(*path);
 
@@ -1164,7 +1189,7 @@ int run(int argc, char** argv) {
         Args args(argc, argv, 2, {"program", "participants", "events", "xapi", "xapi-lesson", "as-of", "census", "html",
                                   "json", "csv", "lang", "generated-at", "threads", "rejects", "max-line-bytes",
                                   "max-field-bytes"},
-                  {"bom", "strict"});
+                  {"bom", "no-bom", "strict"});
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_report(args);
     }

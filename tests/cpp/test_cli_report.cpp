@@ -170,10 +170,22 @@ TEST_CASE("yanxiu report: without a census, as of a date, in English") {
     CHECK(slurp(dir / "r.html").find("<html lang=\"en\">") != std::string::npos);
 }
 
+TEST_CASE("report CSV: a BOM by default (Excel reads the Chinese), none with --no-bom") {
+    TempDir dir;
+    REQUIRE(run("report " + kInputs + " --csv " + (dir / "a.csv")).status == 0);
+    REQUIRE(run("report " + kInputs + " --csv " + (dir / "b.csv") + " --no-bom").status == 0);
+    const std::string a = slurp(dir / "a.csv"), b = slurp(dir / "b.csv");
+    CHECK(a.rfind("\xEF\xBB\xBF", 0) == 0);
+    CHECK(b.rfind("\xEF\xBB\xBF", 0) == std::string::npos);
+    CHECK(a.substr(3) == b);
+    CHECK(run("report " + kInputs + " --csv " + (dir / "c.csv") + " --bom --no-bom").status == 2);
+}
+
 TEST_CASE("yanxiu report: usage errors") {
     CHECK(run("report --participants examples/data/participants.jsonl --events examples/data/events.jsonl").status == 2);
     CHECK(run("report " + kInputs + " --lang fr").status == 2);
     CHECK(run("report " + kInputs + " --bom").status == 2);
+    CHECK(run("report " + kInputs + " --no-bom").status == 2);
     CHECK(run("report " + kInputs + " --census /nonexistent/census.csv").status == 1);
     auto help = run("report --help");
     CHECK(help.status == 0);
