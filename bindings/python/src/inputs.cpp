@@ -229,7 +229,7 @@ bool fields_from_record(py::handle record, RecordFields& fields, const ForeignTy
             PyErr_Clear();  // a key with a lone surrogate names no field
             return;
         }
-        if (auto field = yanxiu::field_from_name(std::string_view(name, static_cast<std::size_t>(size))))
+        if (auto field = yanxiu::field_from_header(std::string_view(name, static_cast<std::size_t>(size))))
             field_from_python(value, fields.slot(*field), types);
     };
     if (PyDict_Check(record.ptr())) {
@@ -642,6 +642,10 @@ void bind_inputs(py::module_& m) {
             return py::make_tuple(result.records, result.valid, issues);
         },
         py::arg("pub"), py::arg("files"), py::arg("revoked"), "Verifies certificates (internal; see yanxiu.verify).");
+    m.def("_field_from_header", [](const std::string& header) -> py::object {
+        if (auto field = yanxiu::field_from_header(header)) return py::str(std::string(yanxiu::field_name(*field)));
+        return py::none();
+    }, py::arg("header"), "The record field a column header names, or None (internal).");
     m.def("_xapi_events", &map_statements, py::arg("program"), py::arg("statements"), py::arg("file"),
           py::arg("lesson"), "Statements mapped to event records (internal; see yanxiu.read_xapi).");
     m.def("_xapi_events_file", &map_statements_file, py::arg("program"), py::arg("path"), py::arg("lesson"),

@@ -39,7 +39,7 @@ from ._core import (
     Window,
     message,
 )
-from ._evaluation import OUTCOME_COLUMNS, REQUIREMENT_COLUMNS, STATUSES, Evaluation, evaluate
+from ._evaluation import OUTCOME_COLUMNS, REQUIREMENT_COLUMNS, STATUSES, Evaluation, InputWarning, evaluate
 from ._report import UNIT_COLUMNS, Report, report, simulate
 from ._diff import CHANGE_COLUMNS, COUNT_COLUMNS, ProgramDiff, diff
 from ._xapi import XAPI_EVENT_COLUMNS, XapiRead, read_xapi
@@ -78,6 +78,7 @@ __all__ = [
     "Category",
     "CreditRule",
     "Evaluation",
+    "InputWarning",
     "Label",
     "Ledger",
     "Lesson",

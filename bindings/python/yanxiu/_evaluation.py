@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import os
 import sys
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Union
@@ -24,7 +25,7 @@ if TYPE_CHECKING:  # pandas is optional: needed only for DataFrames and to_frame
     import numpy.typing as npt
     import pandas as pd
 
-__all__ = ["evaluate", "Evaluation", "OUTCOME_COLUMNS", "REQUIREMENT_COLUMNS", "STATUSES"]
+__all__ = ["evaluate", "Evaluation", "InputWarning", "OUTCOME_COLUMNS", "REQUIREMENT_COLUMNS", "STATUSES"]
 
 #: Record sources: a file path (JSON Lines or CSV), an iterable of dicts, or a
 #: pandas DataFrame with the record fields as columns (docs/records.md).
@@ -45,14 +46,27 @@ REQUIREMENT_COLUMNS = ("participant", "unit", "category", "path", "kind", "holds
 #: The statuses, in the order the command line counts them.
 STATUSES = ("completed", "in_progress", "recorded", "not_started", "unverified")
 
+#: How `columns=` is given: {column of the input: record field}.
+ColumnMap = Mapping[str, str]
 # The fields a record may carry; other columns of a DataFrame are not converted.
 _FIELDS = frozenset({"id", "unit", "sector", "category", "verified", "name", "kind", "participant", "lesson",
-                     "start", "end", "duration", "at", "score", "completed", "exam", "seconds", "by", "reason"})
+                     "start", "end", "duration", "at", "score", "completed", "exam", "seconds", "by", "reason",
+                     "expected"})
+# What a record of each source cannot do without: a column missing from every
+# record means no record is usable, which is worth a warning, not silence.
+_REQUIRED = {False: ("id",), True: ("kind", "participant")}
+
+
+class InputWarning(UserWarning):
+    """Records given to yanxiu.evaluate that look wrong as a whole: a required
+    column missing, or not one record accepted.  Each record's own problems
+    are in Evaluation.rejected."""
 _HTML_ROWS = 10
 
 
 def evaluate(program: Program, participants: Records, events: Records | None = None, as_of: AsOf = None,
-             threads: int = 0, *, xapi: XapiSource | None = None, xapi_lesson: str = "last_segment") -> Evaluation:
+             threads: int = 0, *, xapi: XapiSource | None = None, xapi_lesson: str = "last_segment",
+             columns: ColumnMap | None = None) -> Evaluation:
     """Evaluates every participant under `program`.
 
     `participants` and `events` are each a file path (JSON Lines or CSV, by
@@ -67,6 +81,18 @@ def evaluate(program: Program, participants: Records, events: Records | None = N
     their 1-based row when given in memory.  `as_of` limits the evaluation
     to study before it and quizzes at or before it.  `threads` = 0 uses
     every core (as the command line's --threads, at most 1024).
+
+    Values are read as the command line reads a CSV cell, whatever pandas
+    made of them: text "true"/"是"/"1" or a float 1.0 is a boolean, numeric
+    text is a number, an id pandas read as 1234.0 is "1234", datetime64
+    columns and timestamp text are instants (naive: the programme's zone).
+    Column names may be the field names, in any case, or the Chinese headers
+    of platform exports (工号, 单位, 是否实名, 课程, ...: docs/records.md);
+    `columns` maps other names to fields, `{"教师工号": "id"}`, for DataFrames
+    and lists of dicts.  Categories and sectors may be given by their labels
+    (中小学班主任, 小学).  A required column missing (participants: id; events:
+    kind and participant), or no record accepted from a source, gives an
+    `InputWarning`.
     The GIL is released while files and statements are read and while
     participants are evaluated.
     """
@@ -81,13 +107,30 @@ def evaluate(program: Program, participants: Records, events: Records | None = N
         raise TypeError(f"xapi_lesson must be a str, not {type(xapi_lesson).__name__}")
     if xapi is None and xapi_lesson != "last_segment":
         raise ValueError("xapi_lesson needs xapi statements")  # as --xapi-lesson needs --xapi
+    if columns is not None:
+        if not isinstance(columns, Mapping) or not all(isinstance(k, str) and isinstance(v, str)
+                                                       for k, v in columns.items()):
+            raise TypeError("columns must map column names to record field names, {'教师工号': 'id'}")
+        unknown = sorted(v for v in set(columns.values()) if v not in _FIELDS)
+        if unknown:
+            raise ValueError(f"columns maps to {', '.join(map(repr, unknown))}, which no record field is; "
+                             f"the fields are {', '.join(sorted(_FIELDS))}")
+        if any(_is_path(source) for source in (participants, events)):
+            raise ValueError("columns= renames the columns of DataFrames and lists of dicts; a file's header "
+                             "may use the field names or the Chinese headers (docs/records.md)")
     as_of_seconds = _core._parse_as_of(program, as_of)
     data = _core._Dataset(program)
-    _add(data, False, participants, "participants")  # participants first: events name them
+    _add(data, False, participants, "participants", columns)  # participants first: events name them
     if events is not None:
-        _add(data, True, events, "events")
+        _add(data, True, events, "events", columns)
     statements = None if xapi is None else _xapi._read_into(data, xapi, xapi_lesson)
     evaluation = Evaluation(data.evaluate(as_of_seconds, threads), statements)
+    summary = evaluation.summary
+    for what, records in (("participants", participants), ("events", events)):
+        counts = summary.get(what)
+        if records is not None and counts and counts["read"] > 0 and counts["accepted"] == 0:
+            warnings.warn(f"yanxiu.evaluate: none of the {counts['read']} {what} records was accepted "
+                          f"(see Evaluation.rejected for why)", InputWarning, stacklevel=2)
     # Every input a file: a report can name them (their SHA-256 and counts) as its provenance.
     sources = [("participants", participants), ("events", events), ("xapi", xapi)]
     given = [(role, source) for role, source in sources if source is not None]
@@ -119,13 +162,14 @@ def _xapi_counts(summary: dict[str, Any] | None) -> tuple[int, int, int, int] | 
     return (summary["read"], summary["mapped"], summary["rejected"], summary["duplicates"])
 
 
-def _add(data: _core._Dataset, events: bool, source: object, what: str) -> None:
+def _add(data: _core._Dataset, events: bool, source: object, what: str, rename: ColumnMap | None = None) -> None:
     if isinstance(source, (str, bytes, os.PathLike)):
         data.read_file(events, source)
         return
     pd = sys.modules.get("pandas")
     if pd is not None and isinstance(source, pd.DataFrame):
-        rows, columns = _frame_columns(source)
+        rows, columns = _frame_columns(source, rename, what)
+        _warn_missing(events, what, {name for name, *_ in columns}, rows)
         data.add_columns(events, rows, columns)
         return
     if isinstance(source, Mapping):
@@ -134,16 +178,45 @@ def _add(data: _core._Dataset, events: bool, source: object, what: str) -> None:
     if not isinstance(source, Iterable):
         raise TypeError(f"{what}: expected a file path, a list of dicts or a pandas DataFrame, "
                         f"not {type(source).__name__}")
+    if rename:
+        source = ({rename.get(k, k) if isinstance(k, str) else k: v for k, v in record.items()}
+                  if isinstance(record, Mapping) else record for record in source)
     data.add_records(events, source)
 
 
-def _frame_columns(frame: pd.DataFrame) -> tuple[int, list[tuple[str, str, Any, Any]]]:
-    """The record columns of a DataFrame as (name, kind, numpy array, missing mask)."""
+def _field_of(name: object, rename: ColumnMap | None) -> str | None:
+    """The record field a column names, after `columns=`."""
+    if not isinstance(name, str):
+        return None
+    if rename and name in rename:
+        return rename[name]
+    return _core._field_from_header(name)
+
+
+def _warn_missing(events: bool, what: str, fields: set[str], rows: int) -> None:
+    missing = [field for field in _REQUIRED[events] if field not in fields]
+    if missing and rows:
+        warnings.warn(f"yanxiu.evaluate: the {what} have no {' or '.join(missing)} column, so no record "
+                      f"can be used; name it so, map it with columns={{'your column': '{missing[0]}'}} "
+                      f"or use a Chinese header (docs/records.md)", InputWarning, stacklevel=4)
+
+
+def _frame_columns(frame: pd.DataFrame, rename: ColumnMap | None = None,
+                   what: str = "records") -> tuple[int, list[tuple[str, str, Any, Any]]]:
+    """The record columns of a DataFrame as (field, kind, numpy array, missing mask)."""
     columns = []
+    named: dict[str, object] = {}
     for position, name in enumerate(frame.columns):
-        if isinstance(name, str) and name in _FIELDS:
-            kind, values, missing = _series_column(frame.iloc[:, position])
-            columns.append((name, kind, values, missing))
+        field = _field_of(name, rename)
+        if field is None or field not in _FIELDS:
+            continue
+        if field in named:
+            if named[field] == name:
+                raise ValueError(f"{what}: column {name!r} appears twice")
+            raise ValueError(f"{what}: columns {named[field]!r} and {name!r} both name the field {field!r}")
+        named[field] = name
+        kind, values, missing = _series_column(frame.iloc[:, position])
+        columns.append((field, kind, values, missing))
     return len(frame), columns
 
 

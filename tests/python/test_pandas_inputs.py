@@ -1,0 +1,126 @@
+"""Python input gives the command line's answers from whatever pandas makes of
+a file: plain `pd.read_csv` (default dtypes, `dtype=str`, `keep_default_na=False`),
+`pd.read_json(lines=True)`, Chinese headers, a `columns=` mapping, labels for
+categories and sectors; and a warning instead of silence when a key column is
+missing.  Every outcome is compared with the CLI's on the same files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import yanxiu
+
+REPO = Path(__file__).resolve().parents[2]
+CLI = Path(os.environ.get("YANXIU_CLI", str(REPO / "build" / "yanxiu")))
+PROGRAM = "hunan-2023-mh-winter"
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict]]:
+    """A simulated cohort (no malformed rows: pandas reads a short row as
+    padding where the CLI rejects it) and the CLI's outcomes for its CSVs."""
+    out = tmp_path_factory.mktemp("pandas-cohort")
+    subprocess.run([str(CLI), "simulate", "--participants", "1500", "--seed", "11", "--malformed-share", "0",
+                    "--out", str(out)], check=True, capture_output=True)
+    r = subprocess.run([str(CLI), "evaluate", "--program", PROGRAM, "--participants", str(out / "participants.csv"),
+                        "--events", str(out / "events.csv"), "--out", "-"], check=True, capture_output=True, text=True)
+    outcomes = {o["participant"]: o for o in map(json.loads, r.stdout.splitlines())}
+    assert len(outcomes) == 1500
+    return out, outcomes
+
+
+def differences(evaluation: yanxiu.Evaluation, expected: dict[str, dict]) -> list[str]:
+    got = {o.participant: json.loads(json.dumps(o.to_dict(), default=str)) for o in evaluation}
+    want = {k: json.loads(json.dumps(v, default=str)) for k, v in expected.items()}
+    assert got.keys() == want.keys()
+    return [k for k in want if got[k] != want[k]]
+
+
+@pytest.mark.parametrize("options", [{}, {"dtype": str}, {"keep_default_na": False}, {"dtype": str, "keep_default_na": False}],
+                         ids=["default", "dtype=str", "keep_default_na=False", "str-and-no-na"])
+def test_plain_read_csv_gives_the_cli_outcomes(cohort, options):
+    out, expected = cohort
+    program = yanxiu.Program.load(PROGRAM)
+    participants = pd.read_csv(out / "participants.csv", **options)
+    events = pd.read_csv(out / "events.csv", **options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", yanxiu.InputWarning)
+        evaluation = yanxiu.evaluate(program, participants, events)
+    assert evaluation.rejected == []
+    assert differences(evaluation, expected) == []
+
+
+def test_read_json_lines_gives_the_cli_outcomes(cohort):
+    """pd.read_json(lines=True) makes `completed` and `score` floats (NaN where absent)."""
+    out, expected = cohort
+    program = yanxiu.Program.load(PROGRAM)
+    participants = pd.read_json(out / "participants.jsonl", lines=True, dtype=False)
+    events = pd.read_json(out / "events.jsonl", lines=True)
+    assert events["completed"].dtype.kind == "f"
+    evaluation = yanxiu.evaluate(program, participants, events)
+    assert evaluation.rejected == []
+    assert differences(evaluation, expected) == []
+
+
+def test_nullable_and_float_booleans_and_float_ids():
+    program = yanxiu.Program.load(PROGRAM)
+    people = pd.DataFrame({
+        "id": [1001.0, 1002.0, None],
+        "category": ["homeroom", "中小学班主任", "homeroom"],
+        "verified": pd.array([True, False, pd.NA], dtype="boolean"),
+    })
+    evaluation = yanxiu.evaluate(program, people, [])
+    assert [o.participant for o in evaluation] == ["1001", "1002"]
+    assert [o.category for o in evaluation] == ["homeroom", "homeroom"]
+    assert evaluation["1002"].status == "unverified"
+    assert [r.code for r in evaluation.rejected] == ["missing_field"]
+    floats = pd.DataFrame({"id": ["A", "B"], "verified": [1.0, 0.0]})
+    assert yanxiu.evaluate(program, floats, [])["B"].status == "unverified"
+
+
+def test_chinese_headers_and_values(cohort):
+    out, expected = cohort
+    program = yanxiu.Program.load(PROGRAM)
+    labels = {c.id: c.label.zh for c in program.categories}
+    people = pd.read_csv(out / "participants.csv", dtype=str, keep_default_na=False)
+    people["verified"] = people["verified"].map({"true": "是", "false": "否"})
+    people["category"] = people["category"].map(labels)
+    people = people.rename(columns={"id": "工号", "unit": "单位", "sector": "学段", "category": "类别",
+                                    "verified": "是否实名", "name": "姓名"})
+    events = pd.read_csv(out / "events.csv", dtype=str, keep_default_na=False)
+    events = events.rename(columns={"participant": "参训人", "lesson": "课程", "start": "开始时间", "end": "结束时间"})
+    evaluation = yanxiu.evaluate(program, people, events)
+    assert evaluation.rejected == []
+    assert differences(evaluation, expected) == []
+
+
+def test_columns_mapping_renames_frames_and_dicts():
+    program = yanxiu.Program.load(PROGRAM)
+    people = pd.DataFrame({"teacher_no": ["T1"], "school": ["长沙市"], "role": ["homeroom"]})
+    mapping = {"teacher_no": "id", "school": "unit", "role": "category"}
+    evaluation = yanxiu.evaluate(program, people, [], columns=mapping)
+    assert evaluation["T1"].unit == "长沙市"
+    dicts = yanxiu.evaluate(program, [{"teacher_no": "T1", "school": "长沙市", "role": "homeroom"}], [],
+                            columns=mapping)
+    assert dicts["T1"].to_dict() == evaluation["T1"].to_dict()
+    with pytest.raises(ValueError, match="no record field"):
+        yanxiu.evaluate(program, people, [], columns={"teacher_no": "teacher"})
+    with pytest.raises(ValueError, match="both name the field 'id'"):
+        yanxiu.evaluate(program, pd.DataFrame({"id": ["A"], "工号": ["B"]}), [])
+
+
+def test_a_missing_key_column_warns():
+    program = yanxiu.Program.load(PROGRAM)
+    people = pd.DataFrame({"teacher": ["T1", "T2"], "unit": ["长沙市", "长沙市"]})
+    with pytest.warns(yanxiu.InputWarning, match="no id column"):
+        evaluation = yanxiu.evaluate(program, people, [])
+    assert len(evaluation) == 0
+    with pytest.warns(yanxiu.InputWarning, match="none of the 2 participants records"):
+        yanxiu.evaluate(program, [{"teacher": "T1"}, {"teacher": "T2"}], [])
