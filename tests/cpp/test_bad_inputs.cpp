@@ -1,4 +1,4 @@
-// Bad inputs never crash the readers and nothing is lost (SPEC §4): every file
+// Bad inputs never crash the readers and nothing is lost (docs/records.md "Rejections"): every file
 // of tests/data/bad/manifest.json through the library and through the CLI,
 // plus large inputs generated here rather than committed.
 

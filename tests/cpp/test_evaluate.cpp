@@ -1,5 +1,6 @@
-// One test per rule of SPEC §1 (R1–R7) and per bullet of SPEC §2; the exact
-// reading is docs/rules.md.
+// One test per rule R1–R7 (the table at the top of docs/rules.md, "How yanxiu evaluates a
+// participant") and per section of docs/rules.md, which is the exact reading ("Study time and
+// the lesson cap" to "Duplicates and order").
 
 #include "helpers.hpp"
 

@@ -1,4 +1,4 @@
-// Tests of the programme loader (SPEC §3): built-ins, overlays, defaults,
+// Tests of the programme loader (docs/programme.md "Keys", "Overlays", "Errors"): built-ins, overlays, defaults,
 // strict JSON and validation errors.
 
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// Records (SPEC §4): every rejection code, with its file, line and field, and
+// Records (docs/records.md "Rejections"): every rejection code, with its file, line and field, and
 // the reconciliation read = accepted + rejected + duplicates.
 
 #include "helpers.hpp"

@@ -1,4 +1,5 @@
-// Requirements as data (SPEC 2b): `requires` trees and how they load, hours
+// Requirements as data (docs/rules.md "Requirements: a category's completion rule as data";
+// docs/programme.md "Requirements"): `requires` trees and how they load, hours
 // with lesson, group and programme caps, exams, approvals, all/any, manual
 // credits, completed_at as the earliest instant the tree holds, the outcome
 // JSON of all of it, order independence of conflicting records, and the

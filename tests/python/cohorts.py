@@ -46,7 +46,7 @@ OTHER_OFFSETS = [timedelta(0), timedelta(hours=-5), timedelta(hours=5, minutes=4
                  timedelta(hours=9), timedelta(hours=-11)]
 
 # Probability that a timestamp carries a non-zero fraction of a second
-# (SPEC: "fractions are dropped").  Zero fractions (".000") are always allowed.
+# (docs/records.md "Events": "an optional fraction (dropped)").  Zero fractions (".000") are always allowed.
 NONZERO_FRACTION_P = 0.03
 
 

@@ -1,4 +1,4 @@
-"""Independent reference evaluator for yanxiu (SPEC §2, §2b + docs/rules.md).
+"""Independent reference evaluator for yanxiu (docs/rules.md, docs/programme.md, docs/records.md).
 
 This is a second, deliberately slow and literal reading of the documents,
 written without looking at the C++ engine.  It is used by the property tests
@@ -9,14 +9,14 @@ to cross-check the command-line program.
 
 `evaluate` assumes its inputs are valid (the record readers reject bad
 records before the evaluator sees them) and deduplicated; `screen` applies
-the duplicate and conflicting-record rules of SPEC §2 "Duplicates" and
-docs/records.md "Conflicting records" first, for tests that feed duplicates.
+the duplicate and conflicting-record rules of docs/rules.md "Duplicates and
+order" and docs/records.md "Conflicting records" first, for tests that feed duplicates.
 Only the standard library is used.
 
-Clause references:  "SPEC §2 <bullet>" is the bullet of that name in
-/work/shared/SPEC.md section 2, "SPEC §2b" its section 2b (requirements as
-data); "rules: <section> n." is the numbered item of that section of
-docs/rules.md; "records:" is docs/records.md.
+Clause references:  'docs/<page>.md "<heading>"' is the section of that
+heading in the repository's documentation; "rules: <section> n." is the
+numbered item of that section of docs/rules.md; "records:" is
+docs/records.md.
 
 Where the documents leave a detail open, the reading taken here is marked
 **reading** and explained where it is used.  They are:
@@ -24,27 +24,31 @@ Where the documents leave a detail open, the reading taken here is marked
 * the outcome's `requirements` array (path, kind, holds, have, need) and
   `hours_by_group` object, and the reasons `requirement_not_met`,
   `exam_not_passed`, `approved`, `manual_credit`, take the JSON shape the
-  command line prints (the SPEC names the fields, not the layout);
+  command line prints (docs/rules.md "What an outcome says about a tree"
+  names the fields; docs/programme.md "A worked example" shows the layout);
 * `{"hours": H}` without `from` selects every lesson: the selection's hours
-  (lesson and group caps, no `credit.max_hours`), SPEC §2b "A selection's
-  hours";
+  (lesson and group caps, no `credit.max_hours`), docs/programme.md "Hours
+  and caps" ("A selection's hours");
 * `hours_credited` is capped at `credit.max_hours` *before* it is rounded
-  down to `hour_step` (SPEC §2b "then rounded down to hour_step once, at the
-  end"; SPEC §2 and rules.md "Hours" still say round, then cap -- the two
-  differ only when max_hours is not a multiple of hour_step);
+  down to `hour_step` (docs/programme.md "Hours and caps": "then capped at
+  `credit.max_hours`, then rounded down once"; docs/rules.md "Hours":
+  "capped first, then rounded down once" -- round-then-cap would differ only
+  when max_hours is not a multiple of hour_step);
 * a manual credit credits its lesson at the earlier of its `at` and the
-  instant the §2 rules (minimum study and quiz gate, applied to the *online*
-  counted time alone: offline seconds do not exist before the credit's `at`)
+  instant the rules of docs/rules.md "Crediting a lesson: minimum study and
+  the quiz gate" (applied to the *online* counted time alone: offline seconds
+  do not exist before the credit's `at`, docs/rules.md "Manual credits")
   credit it; offline time has no place on the time line, so with
-  `quiz.mode: none` the §2 instant is the end of the lesson's online counted
+  `quiz.mode: none` that instant is the end of the lesson's online counted
   time;
 * `completed_at` of a bare `{"lessons": N}` (and `min_lessons`) stays the
-  instant the Nth lesson was credited, rules.md "Certificate" (SPEC §2b "as
-  before"); every other requirement completes at the earliest T at which it
+  instant the Nth lesson was credited, rules.md "Certificate" (docs/rules.md
+  "When a tree holds: completed_at": "a bare lesson count keeps its own
+  dating"); every other requirement completes at the earliest T at which it
   holds, with counted time, when evaluated as of T (found by a search);
 * approvals and manual credits are listed in time order (`at`, then `by`,
-  `reason`, `seconds`): the documents give no order, and SPEC §2 "Order"
-  forbids the order of the records from mattering.
+  `reason`, `seconds`), so that, as docs/rules.md "Duplicates and order"
+  requires, the order of the records does not matter.
 """
 
 from __future__ import annotations
@@ -70,15 +74,16 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 # ---------------------------------------------------------------------------
-# Instants (SPEC §2 "Instants and local time"; rules: "All times are whole
-# seconds")
+# Instants (docs/records.md "Events", its timestamps; rules: "All times are
+# whole seconds")
 # ---------------------------------------------------------------------------
 
 def _to_seconds(dt: datetime) -> int:
     """Aware datetime -> whole Unix seconds; the fraction is dropped
-    (SPEC §2 "Study time": "Time is kept in whole seconds (fractions are
-    dropped)").  timedelta normalises microseconds to [0, 1e6), so dropping
-    them is a floor, i.e. the instant is truncated to the second it lies in."""
+    (docs/records.md "Events": a timestamp's "optional fraction (dropped)";
+    rules: "All times are whole seconds").  timedelta normalises microseconds
+    to [0, 1e6), so dropping them is a floor, i.e. the instant is truncated to
+    the second it lies in."""
     td = dt - _EPOCH
     return td.days * 86400 + td.seconds
 
@@ -86,8 +91,8 @@ def _to_seconds(dt: datetime) -> int:
 def parse_instant(text: str, zone: str) -> int:
     """An ISO 8601 timestamp -> whole Unix seconds.
 
-    SPEC §2 "Instants": with `Z` or an offset the instant is taken as
-    written; without an offset it is read in the programme's time zone."""
+    docs/records.md "Events": with `Z` or an offset the instant is taken as
+    written; with nothing, it is "local time in the programme's zone"."""
     s = text.strip()
     if s.endswith("Z") or s.endswith("z"):
         s = s[:-1] + "+00:00"
@@ -99,7 +104,8 @@ def parse_instant(text: str, zone: str) -> int:
 
 def format_instant(seconds: int, zone: str) -> str:
     """Whole Unix seconds -> ISO 8601 in the programme zone with its offset
-    (SPEC §5: "Times are printed in the programme's zone"), e.g.
+    (docs/python.md "What comes back": `completed_at` "aware, programme
+    zone"; docs/programme.md "A worked example"), e.g.
     2023-01-30T20:15:00+08:00."""
     dt = (_EPOCH + timedelta(seconds=seconds)).astimezone(ZoneInfo(zone))
     return dt.isoformat(timespec="seconds")
@@ -117,9 +123,9 @@ _ISO_DURATION = re.compile(
 
 
 def parse_duration(value) -> int:
-    """`duration` (SPEC §4: seconds, or an ISO 8601 duration) -> whole
-    seconds, fraction dropped.  Also a credit's `seconds` (records: "a whole
-    number >= 1 (or an ISO 8601 duration)")."""
+    """`duration` (docs/records.md "Events": "seconds as a number or ISO
+    8601") -> whole seconds, fraction dropped.  Also a credit's `seconds`
+    (records: "a whole number >= 1 (or an ISO 8601 duration)")."""
     if isinstance(value, bool):
         raise TypeError("duration must be a number or a string")
     if isinstance(value, (int, float)):
@@ -136,7 +142,8 @@ def parse_duration(value) -> int:
 
 def window_bounds(program: dict) -> tuple[int, int]:
     """rules: "W = [wb, we)": wb = start date 00:00 in the programme zone,
-    we = the day after the end date 00:00 (SPEC §2 "Instants")."""
+    we = the day after the end date 00:00 (docs/programme.md "Keys":
+    `window.start`, `window.end` are "local dates, both inclusive")."""
     zone = ZoneInfo(program["time_zone"])
     d0 = date.fromisoformat(program["window"]["start"])
     d1 = date.fromisoformat(program["window"]["end"]) + timedelta(days=1)
@@ -146,7 +153,7 @@ def window_bounds(program: dict) -> tuple[int, int]:
 
 
 # ---------------------------------------------------------------------------
-# Hours (SPEC §2 "Credited time"; SPEC §2b "Hours with caps"; rules: "Hours")
+# Hours (docs/rules.md "Hours"; docs/programme.md "Hours and caps")
 # ---------------------------------------------------------------------------
 
 def _num(x) -> Fraction:
@@ -166,9 +173,9 @@ def hours_from_seconds(seconds_credited: int, credit: dict) -> Fraction:
     """hours = seconds / (minutes_per_hour*60), capped at max_hours when set,
     then rounded down to a multiple of hour_step, exactly.
 
-    **reading**: cap, then round (SPEC §2b "capped at credit.max_hours, then
-    rounded down to hour_step once, at the end"); the same as rules.md's
-    round-then-cap whenever max_hours is a multiple of hour_step."""
+    Cap, then round (docs/rules.md "Hours": "capped first, then rounded down
+    once"; docs/programme.md "Hours and caps"); the same as round-then-cap
+    whenever max_hours is a multiple of hour_step."""
     hours = Fraction(seconds_credited) / (_num(credit["minutes_per_hour"]) * 60)
     if credit.get("max_hours") is not None:
         hours = min(hours, _num(credit["max_hours"]))
@@ -194,12 +201,12 @@ def _intersect(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
 
 
 def _catalogue(program: dict) -> dict[str, dict]:
-    """SPEC §3: `lessons` is the optional catalogue, by id."""
+    """docs/programme.md "Keys": `lessons[]` is the optional catalogue, by id."""
     return {entry["id"]: entry for entry in (program.get("lessons") or [])}
 
 
 def _catalogue_lengths(program: dict) -> dict[str, int]:
-    """SPEC §3: a lesson's length is its `minutes` (only where given), kept
+    """docs/programme.md "Keys": a lesson's length is its `minutes` (only where given), kept
     in whole seconds."""
     lengths = {}
     for entry in program.get("lessons") or []:
@@ -215,7 +222,7 @@ def _category_of(p: dict) -> str:
 
 
 def _sector_mismatch(p: dict, cat: dict) -> bool:
-    """SPEC §2 "Categories": `sectors` absent (or empty) means every sector;
+    """docs/programme.md "Keys": `sectors` absent (or empty) means every sector;
     rules: the mismatch is flagged only when the participant's sector is
     given."""
     sector = p.get("sector")
@@ -224,7 +231,7 @@ def _sector_mismatch(p: dict, cat: dict) -> bool:
 
 
 def requirement_of(cat: dict) -> dict:
-    """SPEC §2b: a category gives `"requires": R` or `"min_lessons": N`
+    """docs/programme.md "Keys": a category gives `"requires": R` or `"min_lessons": N`
     (shorthand for {"lessons": N}), not both."""
     if "requires" in cat and cat["requires"] is not None:
         return cat["requires"]
@@ -232,8 +239,9 @@ def requirement_of(cat: dict) -> dict:
 
 
 def is_bare_lessons(req: dict) -> bool:
-    """SPEC §2b: `lessons_required` is N where the requirement is
-    `{"lessons": N}` (or `min_lessons`), else 0."""
+    """docs/rules.md "Category, verification, certificate, status":
+    `lessons_required` is N where the requirement is `{"lessons": N}` (or
+    `min_lessons`), else 0."""
     return "lessons" in req and "from" not in req and isinstance(req["lessons"], int)
 
 
@@ -293,12 +301,13 @@ class _Context:
         return None if g.get("max_hours") is None else _num(g["max_hours"])
 
     def exam_pass_score(self, exam: str) -> Fraction:
-        """SPEC §2b: pass: score >= the exam's `pass_score`, default 60."""
+        """docs/rules.md "Exams", docs/programme.md "Keys": pass: score >= the exam's
+        `pass_score`, default 60."""
         e = self.exams.get(exam) or {}
         return _num(e.get("pass_score", 60) if e.get("pass_score") is not None else 60)
 
     def selected(self, sel, lesson: str) -> bool:
-        """SPEC §2b: SEL is {"group": G}, {"theme": T} or {"lessons": [...]};
+        """docs/programme.md "Requirements": SEL is {"group": G}, {"theme": T} or {"lessons": [...]};
         no `from` selects every lesson."""
         if sel is None:
             return True
@@ -328,9 +337,9 @@ def _qualifies(ctx: _Context, q: dict) -> bool:
 
 def _standing(ctx: _Context, recs: _Records, T: int | None) -> dict:
     """Everything about one (verified) participant as of T (None: no limit):
-    per-lesson time and credit, and the counts.  SPEC §2 "Study time",
-    "Lesson cap", "Minimum study", "Quiz gate", "as_of"; SPEC §2b "New
-    records" (credit)."""
+    per-lesson time and credit, and the counts.  docs/rules.md "Study time
+    and the lesson cap", "Crediting a lesson: minimum study and the quiz
+    gate", "Manual credits" (`T` is as_of: the top of docs/rules.md)."""
     wb, we = ctx.wb, ctx.we
 
     # C = [wb, min(we, T)): the range in which time counts (rules: Study time 4.)
@@ -344,7 +353,7 @@ def _standing(ctx: _Context, recs: _Records, T: int | None) -> dict:
     def order_key(s):
         return (s["start"], _byte_key(s["lesson"]), s["end"])
 
-    # rules: Study time 3-4 / SPEC §2 "Study time": at every instant covered
+    # rules: Study time 3-4 (docs/rules.md "Study time and the lesson cap"): at every instant covered
     # by several sessions the time belongs to the covering session that
     # started first.  Done literally: cut the time line at every session
     # start/end and at the ends of C into elementary pieces; inside one piece
@@ -362,8 +371,8 @@ def _standing(ctx: _Context, recs: _Records, T: int | None) -> dict:
         if C[0] <= a and b <= C[1]:
             owned_in_C[owner].append((a, b))
 
-    # SPEC §2b credit: counts only when `at` lies in the window and not after
-    # as_of (records: one dated outside the window is rejected anyway).
+    # docs/rules.md "Manual credits": a credit counts only when `at` lies in the window and
+    # not after as_of (records: one dated outside the window is rejected anyway).
     credits = [c for c in recs.credits
                if ctx.in_window(c["at"]) and (T is None or c["at"] <= T)]
 
@@ -377,8 +386,8 @@ def _standing(ctx: _Context, recs: _Records, T: int | None) -> dict:
         pieces = sorted(pc for i in idx for pc in owned_in_C[i])
         raw_online = sum(_length_of(pc) for pc in pieces)            # rules: Study time 4.
         mine = [c for c in credits if c["lesson"] == L]
-        # SPEC §2b: `seconds` are added to its counted time as offline time,
-        # outside the overlap rule (the lesson cap still applies).
+        # docs/rules.md "Manual credits": `seconds` are added to its raw time as offline
+        # time, outside the overlap rule (the lesson cap still applies).
         offline = sum(c["seconds"] for c in mine)
         raw = raw_online + offline
         length = ctx.lengths.get(L)
@@ -443,9 +452,9 @@ def _standing(ctx: _Context, recs: _Records, T: int | None) -> dict:
                     if opening:
                         normal = True
                         normal_at = min(opening)                        # first opening attempt
-        # SPEC §2b credit: "the lesson is credited at `at` (unless a quiz
-        # credited it earlier) ... provided the lesson's counted time is then
-        # greater than 0".
+        # docs/rules.md "Manual credits": "The lesson is credited at the credit's
+        # `at`, unless the online route ... credited it earlier: the earlier of
+        # the two"; only where the lesson's counted time is then greater than 0.
         manual_at = min((c["at"] for c in info["credits"]), default=None) if counted > 0 else None
         if normal or manual_at is not None:
             info["credited"] = True
@@ -456,7 +465,7 @@ def _standing(ctx: _Context, recs: _Records, T: int | None) -> dict:
     seconds_studied = sum(i["counted"] for i in per_lesson.values())   # rules: Study time 7.
     seconds_credited = sum(per_lesson[L]["counted"] for L in credited)
 
-    # SPEC §2b "Hours with caps": a credited lesson's hours, exact, capped at
+    # docs/programme.md "Hours and caps": a credited lesson's hours, exact, capped at
     # its max_hours.
     lesson_hours = {}
     for L in credited:
@@ -481,9 +490,10 @@ def _standing(ctx: _Context, recs: _Records, T: int | None) -> dict:
 
 
 def _selection_hours(ctx: _Context, st: dict, sel) -> Fraction:
-    """SPEC §2b: "A selection's hours: for each group, the hours of the
-    selected lessons in it, capped at the group's max_hours; summed; plus the
-    hours of the selected lessons in no group."  Exact."""
+    """docs/programme.md "Hours and caps": "A selection's hours: for each
+    group, the hours of the selected lessons in it, capped at the group's
+    `max_hours`; summed; plus the hours of the selected lessons in no group."
+    Exact."""
     by_group: dict = {}
     loose = Fraction(0)
     for L, h in st["lesson_hours"].items():
@@ -502,8 +512,9 @@ def _selection_hours(ctx: _Context, st: dict, sel) -> Fraction:
 
 
 def _hours_credited(ctx: _Context, st: dict) -> Fraction:
-    """SPEC §2b: `hours_credited` is the selection's hours over all lessons,
-    capped at credit.max_hours, then rounded down to hour_step once."""
+    """docs/programme.md "Hours and caps": `hours_credited` is the selection's
+    hours over all lessons, capped at credit.max_hours, then rounded down to
+    hour_step once."""
     h = _selection_hours(ctx, st, None)
     if ctx.credit.get("max_hours") is not None:
         h = min(h, _num(ctx.credit["max_hours"]))
@@ -512,7 +523,7 @@ def _hours_credited(ctx: _Context, st: dict) -> Fraction:
 
 def _hours_by_group(ctx: _Context, st: dict | None) -> dict:
     """Each declared group's hours: its credited lessons' hours, capped at
-    the group's max_hours (SPEC §2b "A group's hours"), rounded down to
+    the group's max_hours (docs/programme.md "Hours and caps"), rounded down to
     hour_step; in the programme's order of the groups."""
     out = {}
     for g in ctx.groups:
@@ -528,7 +539,7 @@ def _hours_by_group(ctx: _Context, st: dict | None) -> dict:
 
 
 def _judge(ctx: _Context, st: dict, req: dict, path: str, out: list) -> bool:
-    """Evaluate one requirement (SPEC §2b table) against a standing; append
+    """Evaluate one requirement (docs/programme.md "Requirements", the table) against a standing; append
     its row (pre-order) to `out`; return whether it holds."""
     kind = _kind_of(req)
     row = {"path": path, "kind": kind, "holds": False, "have": None, "need": None}
@@ -566,15 +577,16 @@ def _judge(ctx: _Context, st: dict, req: dict, path: str, out: list) -> bool:
 
 def _holds_with_time(ctx: _Context, recs: _Records, req: dict, T: int) -> bool:
     """The certificate's condition as of T: the requirement holds and there
-    is counted time (SPEC §2b: "no counted time is not_started whatever else
+    is counted time (docs/rules.md "Approvals": "a participant with no
+    counted time stays `not_started` and gets no certificate, whatever
     holds")."""
     st = _standing(ctx, recs, T)
     return st["seconds_studied"] > 0 and _judge(ctx, st, req, "requires", [])
 
 
 def _earliest_completion(ctx: _Context, recs: _Records, req: dict, upper: int) -> int | None:
-    """SPEC §2b: completed_at is the earliest instant T at which the
-    requirement holds when evaluated as of T.
+    """docs/rules.md "When a tree holds: completed_at": completed_at is the
+    earliest instant T at which the requirement holds when evaluated as of T.
 
     A literal search: every instant of the participant's records (and the
     second after it, where "study before T" starts to count) is a candidate;
@@ -620,7 +632,8 @@ def _evaluate_one(ctx: _Context, p: dict, recs: _Records, T: int | None) -> dict
     min_lessons = int(req["lessons"]) if bare else 0
     gives_certificate = bool(cat.get("certificate", False))
 
-    # SPEC §2 "Real name (R3)": verified false + require_verified -> earns nothing.
+    # docs/rules.md "Category, verification, certificate, status" (R3):
+    # verified false + require_verified -> earns nothing.
     verified = p.get("verified", True)
     if verified is None:
         verified = True
@@ -643,7 +656,8 @@ def _evaluate_one(ctx: _Context, p: dict, recs: _Records, T: int | None) -> dict
         if bare:
             # rules: Certificate: lessons_credited >= min_lessons;
             # completed_at = credit instant of the min_lessons-th credited
-            # lesson in time order (SPEC §2b "as before").
+            # lesson in time order (docs/rules.md "When a tree holds:
+            # completed_at": "a bare lesson count keeps its own dating").
             certificate = gives_certificate and holds
             if certificate:
                 if min_lessons == 0:
@@ -687,9 +701,9 @@ def _evaluate_one(ctx: _Context, p: dict, recs: _Records, T: int | None) -> dict
             if lessons_credited < min_lessons:
                 reasons.append({"code": "below_minimum", "have": lessons_credited, "need": min_lessons})
         else:
-            # SPEC §2b: "A requirement that does not hold is explained with
-            # where it sits in the tree, what the participant has and what it
-            # needs" -- **reading**: every such node that stands in the way (it
+            # docs/rules.md "What an outcome says about a tree":
+            # `requirement_not_met` for "each node that does not hold and whose
+            # ancestors all do not hold either" -- every node that stands in the way (it
             # fails and so does every node above it; a failed alternative under
             # an `any` that holds is not what is missing), in pre-order; then
             # each exam that was sat and not passed, once, in the order the
@@ -713,7 +727,8 @@ def _evaluate_one(ctx: _Context, p: dict, recs: _Records, T: int | None) -> dict
                         reasons.append({"code": "exam_not_passed", "exam": exam,
                                         "have": r["have"], "need": r["need"]})
     if not unverified:
-        # SPEC §2b: every approval that counted appears in the reasons.
+        # docs/rules.md "What an outcome says about a tree": every approval that
+        # counted appears in the reasons.
         for a in sorted(st["approvals"], key=lambda a: (a["at"], _byte_key(a["by"]),
                                                          _byte_key(a.get("reason") or ""))):
             r = {"code": "approved", "by": a["by"], "at": format_instant(a["at"], zone)}
@@ -738,7 +753,8 @@ def _evaluate_one(ctx: _Context, p: dict, recs: _Records, T: int | None) -> dict
             if info["capped"]:
                 reasons.append({"code": "capped_at_lesson_length", "lesson": L,
                                 "have": info["raw"], "need": info["length"]})
-            # SPEC §2b: every manual credit that counted appears in the reasons
+            # docs/rules.md "What an outcome says about a tree": every manual
+            # credit that counted appears in the reasons
             for c in sorted(info["credits"], key=lambda c: (c["at"], _byte_key(c["by"]),
                                                             _byte_key(c.get("reason") or ""),
                                                             c["seconds"])):
@@ -842,14 +858,15 @@ def _parse_event(e: dict, zone: str) -> dict:
 
 def evaluate(program: dict, participants: list[dict], events: list[dict],
              as_of: str | None = None) -> list[dict]:
-    """One SPEC §5 outcome per participant, sorted by participant id."""
+    """One outcome (docs/python.md "What comes back") per participant, sorted
+    by participant id (docs/cpp.md "A tour", step 3)."""
     ctx = _Context(program)
     zone = ctx.zone
     T = None if as_of is None else parse_instant(as_of, zone)
 
     people = list(participants)
     if program.get("on_sector_mismatch", "flag") == "reject":
-        # SPEC §2 "Categories": with `reject`, a mismatched participant is
+        # docs/programme.md "Keys" (`on_sector_mismatch`): with `reject`, a mismatched participant is
         # rejected by the reader, so the evaluator never sees it (nor its events).
         people = [p for p in people
                   if not _sector_mismatch(p, program["categories"][_category_of(p)])]
@@ -895,7 +912,7 @@ def lesson_details(program: dict, participants: list[dict], events: list[dict],
 
 
 # ---------------------------------------------------------------------------
-# Duplicates and conflicting records (SPEC §2 "Duplicates"; records:
+# Duplicates and conflicting records (docs/rules.md "Duplicates and order"; records:
 # "Duplicates", "Conflicting records")
 # ---------------------------------------------------------------------------
 

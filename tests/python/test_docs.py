@@ -25,7 +25,8 @@ def test_reasons_page_is_generated_from_the_library(capsys):
     printed = capsys.readouterr().out
     assert (ROOT / "docs" / "reasons.md").read_text(encoding="utf-8") == printed, \
         "docs/reasons.md is stale: .venv/bin/python scripts/reasons_doc.py > docs/reasons.md"
-    # Every status, reason and rejection code of SPEC §4-5 is on the page.
+    # Every status, reason and rejection code that docs/rules.md ("Category, verification, certificate,
+    # status", "Reasons") and docs/records.md ("Rejections") name is on the page.
     for code in ("completed", "in_progress", "recorded", "not_started", "unverified", "quiz_missing",
                  "quiz_not_passed", "quiz_before_study", "outside_window", "below_minimum",
                  "capped_at_lesson_length", "overlap", "not_verified", "category_sector_mismatch",

@@ -1,6 +1,6 @@
 """Hand-computed scenarios for the reference evaluator (tests/python/reference.py).
 
-One test per rule of SPEC §2 / docs/rules.md.  Every expected number is worked
+One test per rule of docs/rules.md.  Every expected number is worked
 out by hand in a comment.  Times are China time (+08:00) unless written
 otherwise; the window is 2023-01-09 00:00+08:00 .. 2023-02-11 00:00+08:00.
 

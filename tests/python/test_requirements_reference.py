@@ -1,4 +1,5 @@
-"""Requirements as data (SPEC §2b): the command line against the reference.
+"""Requirements as data (docs/rules.md "Requirements: a category's completion rule as data"):
+the command line against the reference.
 
 Random programmes with requirement trees (`lessons`/`hours` with `from` a
 group, theme or lesson list; `exam`; `approval`; `all`/`any`), declared
@@ -14,7 +15,7 @@ with and without `--as-of`; every field of every outcome (including
 and the rejections and the read summary with reference.screen().  The same
 records shuffled, with exact and reformatted copies and with conflicting
 same-id records added, must give identical outcomes and the same set of
-rejections (SPEC §2 "Duplicates", "Order").
+rejections (docs/rules.md "Duplicates and order").
 
 The CLI is YANXIU_CLI (default <repo>/build/yanxiu).  It is copied once into
 a temporary directory when this module is imported (waiting a little while
@@ -701,7 +702,7 @@ def with_copies_and_conflicts(case: dict, rng: random.Random) -> dict:
 @needs_cli
 @pytest.mark.parametrize("seed", range(N_SEEDS))
 def test_shuffled_records_with_copies_and_conflicts(seed):
-    """SPEC §2 "Duplicates" and "Order": the same records in any order, with
+    """docs/rules.md "Duplicates and order": the same records in any order, with
     copies and conflicting same-id records, give identical outcomes and the
     same set of rejections -- and what the reference expects."""
     rng = random.Random(seed)
@@ -742,7 +743,7 @@ def test_reference_is_order_independent():
 
 
 def test_reference_completed_at_is_the_earliest_as_of():
-    """SPEC §2b: completed_at is the earliest T at which the requirement
+    """docs/rules.md "When a tree holds: completed_at": completed_at is the earliest T at which the requirement
     holds when evaluated as of T -- checked by evaluating as of
     completed_at and one second before it (requirements other than a bare
     {"lessons": N})."""
@@ -765,7 +766,7 @@ def test_reference_completed_at_is_the_earliest_as_of():
 
 
 def test_reference_monotone_in_as_of():
-    """Counts never fall as as_of moves later (each clause of SPEC §2/§2b
+    """Counts never fall as as_of moves later (each clause of docs/rules.md
     only adds what counts)."""
     for seed in range(30):
         case = case_from_seed(seed)
@@ -784,7 +785,7 @@ def test_reference_monotone_in_as_of():
 
 
 # ---------------------------------------------------------------------------
-# Hand-computed scenarios for the reference (SPEC §2b)
+# Hand-computed scenarios for the reference (docs/rules.md "Requirements: a category's completion rule as data")
 # ---------------------------------------------------------------------------
 
 def _prog(**kw) -> dict:

@@ -138,7 +138,8 @@ def test_service_equals_batch_and_survives_restart(cohort: dict, tmp_path: Path)
 
         _check_outcomes(service, cohort["outcomes"])
 
-        # Posting the same events again changes nothing (SPEC §2 Duplicates).
+        # Posting the same events again changes nothing (docs/rules.md "Duplicates and order";
+        # docs/service.md "What is promised").
         status, again = service.request("POST", "/events", events)
         assert status == 200 and again["accepted"] == 0 and again["completed"] == 0
 
