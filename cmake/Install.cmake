@@ -1,8 +1,8 @@
 # Install rules (YANXIU_INSTALL), included from the top-level CMakeLists.txt:
 # the headers, the library, the built-in programmes, the CLI, and the two
 # ways to find them again: the CMake package (find_package(yanxiu), targets
-# yanxiu::yanxiu, yanxiu::core and, when built, yanxiu::pdf) and the
-# pkg-config files yanxiu.pc and yanxiu-pdf.pc.
+# yanxiu::yanxiu, yanxiu::core and, when built, yanxiu::pdf and yanxiu::xlsx) and the
+# pkg-config files yanxiu.pc, yanxiu-pdf.pc and yanxiu-xlsx.pc.
 #
 # Everything is relative to the prefix chosen at install time
 # (cmake --install build --prefix ...), so nothing records CMAKE_INSTALL_PREFIX
@@ -34,6 +34,11 @@ set(YANXIU_PACKAGE_HAS_PDF OFF)
 if(TARGET yanxiu_pdf)
   list(APPEND _yanxiu_installed_targets yanxiu_pdf)
   set(YANXIU_PACKAGE_HAS_PDF ON)
+endif()
+set(YANXIU_PACKAGE_HAS_XLSX OFF)
+if(TARGET yanxiu_xlsx)
+  list(APPEND _yanxiu_installed_targets yanxiu_xlsx)
+  set(YANXIU_PACKAGE_HAS_XLSX ON)
 endif()
 install(TARGETS ${_yanxiu_installed_targets} EXPORT yanxiuTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -99,4 +104,9 @@ if(YANXIU_PACKAGE_HAS_PDF)
   # yanxiu-pdf.pc: the certificate PDFs, on top of yanxiu.pc.
   configure_file("${PROJECT_SOURCE_DIR}/cmake/yanxiu-pdf.pc.in" "${_yanxiu_package_dir}/yanxiu-pdf.pc" @ONLY)
   install(FILES "${_yanxiu_package_dir}/yanxiu-pdf.pc" DESTINATION ${YANXIU_INSTALL_PKGCONFIGDIR})
+endif()
+if(YANXIU_PACKAGE_HAS_XLSX)
+  # yanxiu-xlsx.pc: report workbooks, on top of yanxiu.pc.
+  configure_file("${PROJECT_SOURCE_DIR}/cmake/yanxiu-xlsx.pc.in" "${_yanxiu_package_dir}/yanxiu-xlsx.pc" @ONLY)
+  install(FILES "${_yanxiu_package_dir}/yanxiu-xlsx.pc" DESTINATION ${YANXIU_INSTALL_PKGCONFIGDIR})
 endif()

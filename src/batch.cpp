@@ -4,6 +4,7 @@
 #include <yanxiu/evaluate.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <thread>
 
 namespace yanxiu {
@@ -104,6 +105,7 @@ std::vector<Outcome> evaluate_all(const Dataset& data, const EvaluateOptions& op
             for (std::size_t k = b; k < e; ++k)
                 outcomes[k] = evaluator.evaluate(participants[by_id[k]], packed.data() + (offsets[k] - offsets[b]),
                                                  offsets[k + 1] - offsets[k], as_of);
+            if (options.evaluated) options.evaluated->fetch_add(e - b, std::memory_order_relaxed);
         }
     };
     if (threads <= 1) {
@@ -129,6 +131,12 @@ Evaluation evaluate(const Dataset& data, const EvaluateOptions& options) {
     out.outcomes = evaluate_all(data, options);
     out.rejections = data.rejections();
     out.inputs = {{"participants", data.participant_summary()}, {"events", data.event_summary()}};
+    // The latest instant any accepted record names (a study's end, any other record's time).
+    const EventColumns& events = data.events();
+    std::int64_t latest = std::numeric_limits<std::int64_t>::min();
+    for (std::size_t i = 0; i < events.size(); ++i)
+        latest = std::max(latest, events.kind[i] == EventKind::study ? events.end[i] : events.start[i]);
+    if (events.size() > 0) out.latest_record = Instant{Seconds{latest}};
     return out;
 }
 

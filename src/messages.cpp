@@ -340,6 +340,23 @@ std::string_view label(ReportLabel l, Lang lang) noexcept {
         case ReportLabel::denominator_registered: return pick(lang, "按注册人数", "registered");
         case ReportLabel::denominator_mixed: return pick(lang, "部分按注册人数", "partly registered");
         case ReportLabel::recorded_hours: return pick(lang, "记录学时", "Recorded hours");
+        case ReportLabel::coverage_base: return pick(lang, "完成率分母（人）", "Divided by");
+        case ReportLabel::participant: return pick(lang, "参训人编号", "Participant");
+        case ReportLabel::name: return pick(lang, "姓名", "Name");
+        case ReportLabel::status: return pick(lang, "状态", "Status");
+        case ReportLabel::lessons_credited: return pick(lang, "已认定课程数", "Lessons credited");
+        case ReportLabel::lessons_required: return pick(lang, "应完成课程数", "Lessons required");
+        case ReportLabel::hours_credited: return pick(lang, "已认定学时", "Hours credited");
+        case ReportLabel::hours_required: return pick(lang, "应完成学时", "Hours required");
+        case ReportLabel::missing: return pick(lang, "尚缺", "Still missing");
+        case ReportLabel::status_code: return pick(lang, "状态代码", "Status code");
+        case ReportLabel::seconds_studied: return pick(lang, "学习时长（秒）", "Seconds studied");
+        case ReportLabel::seconds_credited: return pick(lang, "计入学时的时长（秒）", "Seconds credited");
+        case ReportLabel::certificate: return pick(lang, "获得证书", "Certificate");
+        case ReportLabel::completed_at: return pick(lang, "完成时间", "Completed at");
+        case ReportLabel::reason_codes: return pick(lang, "原因代码", "Reason codes");
+        case ReportLabel::explanation: return pick(lang, "说明", "Explanation");
+        case ReportLabel::change: return pick(lang, "较上期", "Since last");
     }
     return "";
 }
@@ -418,7 +435,7 @@ constexpr std::string_view kPhrases[][2] = {
     {"（按注册人数计算）", " (of those registered)"},
     {"（按摸底人数计算，无摸底数据的单位类别按注册人数计算）", " (of the census; of those registered where a unit has no census row)"},
     {"，人均 {0} 学时。", ", {0} hours each on average."},
-    {"另有 {0} 人未完成实名认证。", " {0} more are not verified."},
+    {"注册人员中有 {0} 人尚未完成实名认证（已计入注册人数，其学习不计学时，不计入人均学时）。", " Of those registered, {0} are not verified yet (counted as registered; their study earns no hours and is not in the mean)."},
     {"非培训对象教师 {0} 人参加学习，其中 {1} 人已记录学时，人均 {2} 学时。", " {0} teachers outside the target groups take part; {1} have recorded study, {2} hours each on average."},
     {"参训人员记录", "participants"},
     {"学习与答题记录", "events"},
@@ -457,6 +474,37 @@ constexpr std::string_view kPhrases[][2] = {
     {"；数据截至 {0}", "; as of {0}"},
     {"{0}（{1}）：{2} 字节，SHA-256 ", "{0} ({1}): {2} bytes, SHA-256 "},
     {"核对所列文件是否仍为生成本通报时的内容：yanxiu provenance 本文件", "To check that the files listed are still those this report was made from: yanxiu provenance THIS-FILE"},
+    {"通报", "By unit"},
+    {"按类别", "By category"},
+    {"每日进度", "Daily"},
+    {"未完成名单", "Not yet finished"},
+    {"说明", "About"},
+    {"第 {0} 课已学习，未完成测验", "{0}: studied, quiz not taken"},
+    {"第 {0} 课测验未通过", "{0}: quiz not passed"},
+    {"第 {0} 课测验早于学习，须学习后重新答题", "{0}: quiz taken before studying; take it again after studying"},
+    {"第 {0} 课学习时长不足", "{0}: not studied long enough"},
+    {"；", "; "},
+    {"{0} 未完成名单", "{0}: not yet finished"},
+    {"培训方案：{0}（{1} {2}）", "Programme: {0} ({1} {2})"},
+    {"数据截至：{0}", "Cut-off: {0}"},
+    {"生成时间：{0}", "Generated: {0}"},
+    {"完成率 = 已完成人数 ÷ 完成率分母：有摸底数的单位和类别按摸底人数，其余按注册人数。", "Coverage = completed ÷ the base: the census where a unit has a row for the category, else the registered participants."},
+    {"未完成名单列出培训对象中尚未取得学时记录证书的人员及其尚缺内容，仅供本单位联系人督促学习，请勿外传。", "The list names the target participants without a certificate yet and what each still lacks; for the unit's contact person only, not for circulation."},
+    {"未指定截止时间，按已读取的全部记录统计", "no cut-off given: every record read is counted"},
+    {"数据量", "Records"},
+    {"研修结果", "Outcomes"},
+    {"已读取的全部记录（最新记录时间 {0}）", "every record read (the latest from {0})"},
+    {"发布单位：", "Issued by: "},
+    {"按已读取的全部记录（最新记录时间{0}），", "Counting every record read (the latest from {0}), "},
+    {"（{0} ÷ {1}）", " ({0} ÷ {1})"},
+    {"距研修截止还有 {0} 天。", " {0} days of the window remain."},
+    {"各单位完成情况", "Units"},
+    {"完成率 = 已完成人数 ÷ 完成率分母：某单位某类别有摸底数据的按摸底人数，无摸底数据的按注册人数（见“完成率口径”栏）。人均学时按已实名认证人员计算。", "Coverage = completed ÷ the base: the census where a unit has a row for the category, else those registered (see the coverage base). Mean hours over verified participants."},
+    {"未提供摸底数据，完成率 = 已完成人数 ÷ 注册人数。人均学时按已实名认证人员计算。", "No census was given: coverage = completed ÷ registered. Mean hours over verified participants."},
+    {"排名依完成率，完成率相同时已完成人数多者在前。", " Units are ranked by coverage; ties: more completed first."},
+    {"新增单位", "new"},
+    {"（{0} 个百分点）", " ({0} pt)"},
+    {"较上期（截至 {0}）完成人数 {1}。", " Since the last report (to {0}): {1} completed."},
 };
 static_assert(sizeof kPhrases / sizeof kPhrases[0] == static_cast<std::size_t>(Phrase::count_),
               "every Phrase has its wording");

@@ -140,6 +140,7 @@ Report report(const Program& program, const ReportPartial& partial,
     Report out(program);
     out.as_of = as_of;
     out.has_census = census != nullptr;
+    out.latest_record = partial.latest_record;
 
     // Category columns: the programme's, then any others the inputs name.
     std::vector<std::string> category_ids;
@@ -268,7 +269,9 @@ nlohmann::json to_json(const ReportPartial& p) {
         }
         cells[unit] = std::move(j);
     }
-    return {{"cells", std::move(cells)}, {"completed_on", p.completed_on}, {"started_on", p.started_on}};
+    nlohmann::json j = {{"cells", std::move(cells)}, {"completed_on", p.completed_on}, {"started_on", p.started_on}};
+    if (p.latest_record) j["latest_record"] = p.latest_record->time_since_epoch().count();  // seconds since the epoch
+    return j;
 }
 
 /// Reads a partial report written by `to_json(const ReportPartial&)`;
@@ -299,6 +302,7 @@ ReportPartial report_partial_from_json(const nlohmann::json& j) {
         }
         p.completed_on = j["completed_on"].get<std::vector<std::size_t>>();
         p.started_on = j["started_on"].get<std::vector<std::size_t>>();
+        if (j.contains("latest_record")) p.latest_record = Instant{Seconds{j["latest_record"].get<std::int64_t>()}};
     } catch (const nlohmann::json::exception&) {
         throw bad();
     }
@@ -310,7 +314,62 @@ Report report(const Evaluation& evaluation, const std::vector<CensusRow>* census
     Report out = report(*evaluation.program, evaluation.outcomes, census, evaluation.as_of);
     out.inputs = evaluation.inputs;
     if (census_summary) out.inputs.push_back({"census", *census_summary});
+    out.latest_record = evaluation.latest_record;
     return out;
+}
+
+PreviousReport previous_report_from_json(const nlohmann::json& j) {
+    auto fail = [](const std::string& what) {
+        throw std::invalid_argument("not a yanxiu report's JSON: " + what);
+    };
+    auto figures = [&](const nlohmann::json& counts, const std::string& where) {
+        if (!counts.is_object()) fail(where + " is not an object");
+        PreviousFigures f;
+        auto count = [&](const char* key) -> std::size_t {
+            const auto it = counts.find(key);
+            if (it == counts.end() || !it->is_number_unsigned()) fail(where + "." + key + " is not a count");
+            return it->get<std::size_t>();
+        };
+        f.registered = count("registered"), f.started = count("started"), f.completed = count("completed");
+        if (const auto it = counts.find("coverage"); it != counts.end() && it->is_number()) f.coverage = it->get<double>();
+        return f;
+    };
+    if (!j.is_object()) fail("not an object");
+    PreviousReport p;
+    if (const auto it = j.find("cut_off"); it != j.end() && it->is_string()) p.cut_off = it->get<std::string>();
+    else if (const auto as_of = j.find("as_of"); as_of != j.end() && as_of->is_string()) p.cut_off = as_of->get<std::string>();
+    const auto totals = j.find("totals");
+    if (totals == j.end() || !totals->is_object() || !totals->contains("target")) fail("no totals.target");
+    p.total = figures(totals->at("target"), "totals.target");
+    const auto units = j.find("units");
+    if (units == j.end() || !units->is_array()) fail("no units array");
+    for (std::size_t i = 0; i < units->size(); ++i) {
+        const auto& u = (*units)[i];
+        const std::string where = "units[" + std::to_string(i) + "]";
+        if (!u.is_object() || !u.contains("unit") || !u.at("unit").is_string()) fail(where + ".unit is not a name");
+        if (!u.contains("target")) fail(where + ".target is missing");
+        p.units[u.at("unit").get<std::string>()] = figures(u.at("target"), where + ".target");
+    }
+    return p;
+}
+
+void without_ranking(Report& r) {
+    std::stable_sort(r.units.begin(), r.units.end(),
+                     [](const UnitReport& a, const UnitReport& b) { return a.unit < b.unit; });
+    for (UnitReport& u : r.units) u.rank = 0;
+    r.ranked = false;
+}
+
+Instant report_cut_off(const Report& r) noexcept {
+    const Instant end = r.program.window().end();
+    if (r.as_of) return std::min(*r.as_of, end);
+    if (r.latest_record) return std::min(*r.latest_record, end);
+    return end;
+}
+
+std::int64_t days_remaining(const Report& r) noexcept {
+    const auto left = (r.program.window().end() - report_cut_off(r)).count();
+    return left > 0 ? left / 86400 : 0;
 }
 
 Instant generation_instant() {

@@ -36,6 +36,17 @@ namespace yanxiu::text {
 }
 
 /// The length of a UTF-8 BOM at the start of `text` (3 or 0).
+/// Whether `s` ends in `suffix` (lower-case ASCII), ignoring ASCII case: a file's extension.
+[[nodiscard]] inline bool ends_with_ignoring_case(std::string_view s, std::string_view suffix) noexcept {
+    if (s.size() < suffix.size()) return false;
+    for (std::size_t i = 0; i < suffix.size(); ++i) {
+        char c = s[s.size() - suffix.size() + i];
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (c != suffix[i]) return false;
+    }
+    return true;
+}
+
 [[nodiscard]] inline std::size_t bom_length(std::string_view text) noexcept {
     return text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
 }

@@ -264,6 +264,9 @@ public:
     std::size_t rejections_kept = std::numeric_limits<std::size_t>::max();
     /// Called with every rejection as it is made (e.g. to stream it to a file).
     std::function<void(const Rejection&)> on_rejection;
+    /// Called after each piece of a file read by read_*_file: the bytes read
+    /// so far and the file's size (0 for a pipe), for a progress display.
+    std::function<void(std::uint64_t bytes_read, std::uint64_t total_bytes)> on_read_progress;
     /// How many rejections were made, by code (indexed by the code's value).
     [[nodiscard]] const std::array<std::size_t, std::size(kRejectCodes)>& rejection_counts() const noexcept {
         return rejection_counts_;

@@ -623,6 +623,9 @@ struct EvaluateOptions {
     /// When set (by another thread), the evaluation stops within a block of
     /// participants and throws `Cancelled` (e.g. Ctrl-C in Python).
     const std::atomic<bool>* cancel = nullptr;
+    /// When set, the count of participants evaluated so far, raised after
+    /// each block (for a progress display on another thread).
+    std::atomic<std::size_t>* evaluated = nullptr;
 };
 
 
@@ -645,6 +648,9 @@ struct Evaluation {
     std::vector<Outcome> outcomes;
     std::vector<Rejection> rejections;
     std::vector<InputCount> inputs;  ///< "participants" and "events" first, then any added
+    /// The latest instant an accepted record names (a study session's end,
+    /// a quiz's time, ...): what "up to" means for a report without as_of.
+    std::optional<Instant> latest_record;
 
     /// The counts of the input named `name`, or nullptr.
     [[nodiscard]] const ReadSummary* input(std::string_view name) const noexcept {

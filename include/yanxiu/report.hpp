@@ -160,6 +160,23 @@ struct ParticipantsWithoutCensus {
 };
 
 /// How many records one input held (for the page's data counts).
+/// The figures of an earlier report that a report compares with (较上期).
+struct PreviousFigures {
+    std::size_t registered = 0, started = 0, completed = 0;
+    std::optional<double> coverage;
+};
+
+/// An earlier report, as read back from its JSON (`previous_report_from_json`).
+struct PreviousReport {
+    std::string cut_off;  ///< what it counted up to, as its JSON says it
+    PreviousFigures total;
+    std::map<std::string, PreviousFigures> units;  ///< by unit name
+};
+
+/// Reads the figures `to_json(report)` wrote (units and target totals);
+/// throws std::invalid_argument naming what is missing or of the wrong type.
+[[nodiscard]] PreviousReport previous_report_from_json(const nlohmann::json& j);
+
 /// A progress report.
 struct Report {
     explicit Report(Program p) : program(std::move(p)) {}
@@ -184,7 +201,30 @@ struct Report {
     /// by a caller that read files.  The JSON carries it as "provenance",
     /// the HTML page in its footer (and as JSON a checker can read back).
     std::optional<Provenance> provenance;
+    /// The latest instant an accepted record names: without as_of, the
+    /// report counts every record read, up to this.
+    std::optional<Instant> latest_record;
+    /// Units ranked by coverage (`rank` from 1); false: in the order of their
+    /// names, with no rank (without_ranking), as a notice asking for no
+    /// ranking (不排名) wants.
+    bool ranked = true;
+    /// Who issues the report (e.g. "湖南省教育厅教师工作处"), shown under the
+    /// title; set by the caller.
+    std::string issuer;
+    /// An earlier report to show the change since (较上期); set by the caller.
+    std::optional<PreviousReport> previous;
 };
+
+/// `r` with its units in the byte order of their names and no ranks, for a
+/// circulation that must not rank (不排名).
+void without_ranking(Report& r);
+
+/// The instant a report counts up to: its as_of when given (no later than
+/// the window's end), else its latest record, else the window's end.
+[[nodiscard]] Instant report_cut_off(const Report& r) noexcept;
+
+/// Whole days left in the window after the cut-off (0 once it has closed).
+[[nodiscard]] std::int64_t days_remaining(const Report& r) noexcept;
 
 
 /// The additive part of a report: what `report()` accumulates from outcomes
@@ -199,8 +239,12 @@ struct ReportPartial {
     /// the daily series (index = first day point at or after it; one more
     /// slot for "after the last point").
     std::vector<std::size_t> completed_on, started_on;
+    /// The latest instant an accepted record of these participants names
+    /// (Evaluation::latest_record); the later of two when added.
+    std::optional<Instant> latest_record;
 
     ReportPartial& operator+=(const ReportPartial& o) {
+        if (o.latest_record && (!latest_record || *o.latest_record > *latest_record)) latest_record = o.latest_record;
         for (const auto& [unit, row] : o.cells)
             for (const auto& [category, counts] : row) cells[unit][category] += counts;
         if (completed_on.size() < o.completed_on.size()) completed_on.resize(o.completed_on.size(), 0);

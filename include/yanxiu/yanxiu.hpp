@@ -20,6 +20,7 @@
 #include <yanxiu/ledger.hpp>
 #include <yanxiu/durable.hpp>
 #include <yanxiu/report.hpp>
+#include <yanxiu/followup.hpp>
 #include <yanxiu/diff.hpp>
 #include <yanxiu/messages.hpp>
 

@@ -7,8 +7,12 @@
 #include <simulate.hpp>
 
 #include "parallel.hpp"  // src/: the library's thread loop
+#include "text.hpp"      // src/: ends_with_ignoring_case
 #ifdef YANXIU_HAVE_PDF
 #include <yanxiu/render/certificate_pdf.hpp>
+#endif
+#ifdef YANXIU_HAVE_XLSX
+#include <yanxiu/render/report_xlsx.hpp>
 #endif
 
 #include <nlohmann/json.hpp>
@@ -22,7 +26,9 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <deque>
 #include <map>
+#include <set>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -64,14 +70,18 @@ const char* const kHelp =
     "  yanxiu evaluate --program ID|FILE --participants FILE --events FILE\n"
     "                  [--xapi FILE [--xapi-lesson last_segment|whole_iri|query:PARAM]]\n"
     "                  [--as-of INSTANT|DATE] [--out FILE] [--rejects FILE] [--strict]\n"
-    "                  [--explain] [--threads N] [--max-line-bytes N] [--max-field-bytes N]\n"
+    "                  [--explain] [--lang zh|en] [--threads N] [--max-line-bytes N] [--max-field-bytes N]\n"
+    "                                        outcomes as JSON Lines, or .csv/.xlsx by --out's extension\n"
     "  yanxiu report   --program ID|FILE --participants FILE --events FILE\n"
     "                  [--xapi FILE [--xapi-lesson last_segment|whole_iri|query:PARAM]]\n"
     "                  [--as-of INSTANT|DATE] [--census FILE] [--html FILE] [--json FILE]\n"
-    "                  [--csv FILE [--no-bom]] [--lang zh|en] [--generated-at TEXT]\n"
+    "                  [--csv FILE] [--xlsx FILE.xlsx] [--follow-up DIR] [--no-bom] [--lang zh|en]\n"
+    "                  [--generated-at TEXT]\n"
     "                  [--rejects FILE] [--strict] [--threads N] [--max-line-bytes N] [--max-field-bytes N]\n"
     "                                        progress by unit: census, registered, started,\n"
-    "                                        completed, coverage, daily series; a summary on stdout\n"
+    "                                        completed, coverage, daily series; a summary on stdout;\n"
+    "                                        --xlsx adds the 未完成名单 (who has not finished, and\n"
+    "                                        what each lacks), --follow-up DIR writes it per unit\n"
     "  yanxiu diff     OLD NEW --participants FILE --events FILE [--as-of INSTANT|DATE]\n"
     "                  [--json FILE] [--limit N] [--threads N]\n"
     "                                        what a programme change does to whom: the rule\n"
@@ -107,7 +117,190 @@ const char* const kHelp =
     "--max-field-bytes (default 65536) is rejected too_long.  Outputs are written\n"
     "to a temporary file and put in place only when the whole run succeeds.\n"
     "Exit status: 0 ok, 1 programme or I/O error, 2 usage error, 3 rejections with --strict,\n"
-    "4 a record failed verify.\n";
+    "4 a record failed verify.\n"
+    "yanxiu COMMAND --help (or yanxiu help COMMAND) describes each of a command's options.\n";
+
+/// One option of a command: its name, what its value looks like ("" for a
+/// flag), and what it does (continuation lines start with "\n").
+struct OptionDoc {
+    const char* name;
+    const char* value;
+    const char* text;
+};
+
+/// Options several commands share, described once.
+const OptionDoc kSharedOptions[] = {
+    {"program", "ID|FILE", "the programme: a built-in id (yanxiu programs) or a programme file"},
+    {"participants", "FILE", "participants, JSON Lines or CSV (by extension, else by content; UTF-8,\n"
+                             "UTF-16 or GB18030); - reads stdin (one input at most)"},
+    {"events", "FILE", "study and quiz records (and exams, approvals, manual credits), likewise"},
+    {"xapi", "FILE", "xAPI statements (a JSON array, JSON Lines or pretty-printed objects),\n"
+                     "read after --events, which they may replace"},
+    {"xapi-lesson", "HOW", "how an activity id names a lesson: last_segment (default),\n"
+                           "whole_iri or query:PARAM"},
+    {"as-of", "INSTANT|DATE", "count study before it and quizzes at or before it (a DATE is the\n"
+                              "end of that local day); without it, every record read counts"},
+    {"threads", "N", "threads for evaluation (0, the default: every core)"},
+    {"max-line-bytes", "N", "a longer line is rejected too_long (default 1048576)"},
+    {"max-field-bytes", "N", "a longer field is rejected too_long (default 65536)"},
+    {"rejects", "FILE", "every rejected record (file, line, field, code) as JSON Lines"},
+    {"strict", "", "exit 3 when any record was rejected"},
+    {"generated-at", "TEXT", "the \"generated at\" line (an instant makes the output reproducible)"},
+};
+
+/// A command: how it is used, what it does, and its options (each
+/// described here or in kSharedOptions).
+struct CommandSpec {
+    const char* command;
+    const char* usage;
+    const char* summary;
+    std::vector<std::string> values;  ///< options that take a value
+    std::vector<std::string> flags;   ///< options that do not
+    std::vector<OptionDoc> own;       ///< descriptions of this command's own options
+};
+
+const std::vector<CommandSpec>& command_specs() {
+    static const std::vector<CommandSpec> specs = {
+        {"programs", "yanxiu programs", "Lists the built-in programmes: id, version and title, one a line.", {}, {}, {}},
+        {"validate", "yanxiu validate PROGRAM",
+         "Checks a programme file (or built-in id) and prints it resolved, every default filled in and\n"
+         "every `extends` merged; a mistake is reported with its JSON path.",
+         {}, {}, {}},
+        {"evaluate", "yanxiu evaluate --program ID|FILE --participants FILE --events FILE [options]",
+         "Evaluates every participant: status, lessons and hours credited, certificate, and why.\n"
+         "Read counts go to stderr (read = accepted + rejected + duplicates); on a terminal, progress too.",
+         {"program", "participants", "events", "xapi", "xapi-lesson", "as-of", "out", "rejects", "lang", "threads",
+          "max-line-bytes", "max-field-bytes"},
+         {"explain", "strict"},
+         {{"out", "FILE", "the outcomes, in the format the extension names: .jsonl (also .json,\n"
+                          ".ndjson; the default, to stdout), .csv (with a BOM, for Excel) or .xlsx"},
+          {"explain", "", "add each studied lesson's counted time and credit instant (JSON Lines)"},
+          {"lang", "zh|en", "add each reason in words in this language (\"explanations\"; a column\n"
+                            "of a table)"}}},
+        {"report", "yanxiu report --program ID|FILE --participants FILE --events FILE [options]",
+         "The progress report a province circulates (研修进度通报): per unit and in total, by category,\n"
+         "census, registered, started, completed, coverage and mean hours, and a daily series.  A\n"
+         "summary goes to stdout.",
+         {"program", "participants", "events", "xapi", "xapi-lesson", "as-of", "census", "html", "json", "csv", "xlsx",
+          "follow-up", "lang", "generated-at", "issuer", "previous", "rejects", "threads", "max-line-bytes",
+          "max-field-bytes"},
+         {"no-ranking", "no-bom", "bom", "strict"},
+         {{"census", "FILE", "the census (摸底): unit,category,expected, as CSV or JSON Lines"},
+          {"html", "FILE", "the report as one self-contained, printable HTML page"},
+          {"json", "FILE", "the report as JSON"},
+          {"csv", "FILE", "the report as one CSV table"},
+          {"xlsx", "FILE.xlsx", "the report as an Excel workbook, with the 未完成名单 (who has not\n"
+                                "finished, by name, and what each lacks)"},
+          {"follow-up", "DIR", "the 未完成名单 one unit at a time: DIR/UNIT.csv, DIR/UNIT.xlsx,\n"
+                               "DIR/index.csv"},
+          {"no-bom", "", "CSV without the UTF-8 byte-order mark Excel on Windows needs"},
+          {"bom", "", "CSV with the byte-order mark (the default)"},
+          {"lang", "zh|en", "the language of the page, the tables and the lists (default zh)"},
+          {"issuer", "TEXT", "the issuing office, shown under the title (发布单位)"},
+          {"previous", "REPORT.json", "an earlier report's --json: each unit's change since (较上期)"},
+          {"no-ranking", "", "no ranking (不排名): units in the order of their names, no rank column"}}},
+        {"diff", "yanxiu diff OLD NEW --participants FILE --events FILE [options]",
+         "What changing a programme does to whom: the rule differences, then the outcomes that change,\n"
+         "by unit and category and by participant.",
+         {"participants", "events", "as-of", "json", "limit", "threads"},
+         {},
+         {{"json", "FILE", "every change as JSON"},
+          {"limit", "N", "participants listed on stdout (default 20; 0: all)"}}},
+        {"simulate", "yanxiu simulate --participants N --seed S --out DIR [options]",
+         "Writes a realistic simulated cohort (participants, events, census; JSON Lines and CSV),\n"
+         "the same bytes for the same N and S.",
+         {"participants", "seed", "out", "program", "malformed-share"},
+         {},
+         {{"participants", "N", "how many participants (1 to 10000000)"},
+          {"seed", "S", "the random seed"},
+          {"out", "DIR", "where to write"},
+          {"program", "ID|FILE", "the programme whose window and lessons it follows (default\n"
+                                 "hunan-2023-mh-winter)"},
+          {"malformed-share", "X", "the share of deliberately bad records (default 0.002)"}}},
+        {"demo", "yanxiu demo [options]",
+         "Simulates a Hunan cohort, evaluates it and writes report.html, report.json, report.csv,\n"
+         "report.xlsx, follow-up/, outcomes.jsonl and rejects.jsonl.",
+         {"out", "participants", "lang", "generated-at"},
+         {},
+         {{"out", "DIR", "where to write (default yanxiu-demo)"},
+          {"participants", "N", "cohort size (default 20000)"},
+          {"lang", "zh|en", "the report's language (default zh)"}}},
+        {"keygen", "yanxiu keygen --out KEY [--force]",
+         "Makes an Ed25519 key pair for signing certificates: KEY (secret, mode 0600) and KEY.pub.",
+         {"out"},
+         {"force"},
+         {{"out", "KEY", "the secret key's file"}, {"force", "", "replace an existing key"}}},
+        {"certify", "yanxiu certify --program ID|FILE --participants FILE --events FILE --key KEY --out FILE",
+         "One signed certificate record per certified participant, as JSON Lines.",
+         {"program", "participants", "events", "xapi", "xapi-lesson", "as-of", "issued-at", "key", "out", "previous",
+          "html", "pdf", "verify-url", "threads", "max-line-bytes", "max-field-bytes"},
+         {},
+         {{"key", "KEY", "the secret key (yanxiu keygen)"},
+          {"out", "FILE", "the certificates"},
+          {"issued-at", "INSTANT", "the issue instant written into new certificates"},
+          {"previous", "FILE", "an earlier output: unchanged certificates kept, changed ones\n"
+                               "reissued with supersedes"},
+          {"html", "DIR", "one printable A4 page per certificate, ID.html"},
+          {"pdf", "DIR", "one A4 PDF per certificate, ID.pdf"},
+          {"verify-url", "URL", "what the QR code carries, {code} and {id} replaced"}}},
+        {"verify", "yanxiu verify --pub KEY.pub FILE... [options]",
+         "Checks every certificate record: canonical form, signature, not twice, not revoked, not\n"
+         "superseded.  Exit 4 if any fails.",
+         {"pub", "revoked", "threads"},
+         {},
+         {{"pub", "KEY.pub", "the public key"},
+          {"revoked", "FILE", "signed revocations (yanxiu revoke)"},
+          {"threads", "N", "threads (0: every core)"}}},
+        {"revoke", "yanxiu revoke --key KEY --id ID --reason TEXT --out FILE [--at INSTANT]",
+         "Appends a signed revocation of certificate ID to FILE.",
+         {"key", "id", "reason", "out", "at"},
+         {},
+         {{"key", "KEY", "the secret key"},
+          {"id", "ID", "the certificate's id"},
+          {"reason", "TEXT", "why"},
+          {"out", "FILE", "the revocations file (appended to)"},
+          {"at", "INSTANT", "when (default now)"}}},
+        {"provenance", "yanxiu provenance FILE...",
+         "Checks each output against its FILE.provenance.json: the inputs and the output are still the\n"
+         "bytes they were.  Exit 4 if not.",
+         {}, {}, {}},
+        {"version", "yanxiu version", "Prints the version.", {}, {}, {}},
+    };
+    return specs;
+}
+
+const CommandSpec* command_spec(const std::string& command) {
+    for (const CommandSpec& c : command_specs())
+        if (command == c.command) return &c;
+    return nullptr;
+}
+
+/// A command's help: usage, what it does, and every option it takes, each
+/// described (an option without a description says so, which a test catches).
+std::string command_help(const CommandSpec& c) {
+    std::string out = std::string("usage: ") + c.usage + "\n\n" + c.summary + "\n";
+    std::vector<std::string> names = c.values;
+    names.insert(names.end(), c.flags.begin(), c.flags.end());
+    if (!names.empty()) out += "\noptions:\n";
+    constexpr std::size_t kColumn = 28;
+    for (const std::string& name : names) {
+        const OptionDoc* doc = nullptr;
+        for (const OptionDoc& d : c.own)
+            if (name == d.name) doc = &d;
+        if (!doc)
+            for (const OptionDoc& d : kSharedOptions)
+                if (name == d.name) doc = &d;
+        std::string head = "  --" + name;
+        if (doc && *doc->value) head += std::string(" ") + doc->value;
+        if (head.size() + 2 > kColumn) head += "\n" + std::string(kColumn, ' ');
+        else head += std::string(kColumn - head.size(), ' ');
+        std::string text = doc ? doc->text : "(undocumented)";
+        for (std::size_t at = 0; (at = text.find('\n', at)) != std::string::npos; at += kColumn + 1)
+            text.insert(at + 1, std::string(kColumn, ' '));
+        out += head + text + "\n";
+    }
+    return out;
+}
 
 /// Parsed `--name value` options and positional arguments.
 struct Args {
@@ -144,7 +337,21 @@ struct Args {
                 positional.push_back(arg);
             }
         }
+        // `-` for an input is stdin (read as /dev/stdin: by content, in
+        // pieces, like any file); stdin can feed one of them only.
+        const char* stdin_option = nullptr;
+        for (const char* input : {"participants", "events", "xapi", "census", "previous", "revoked"}) {
+            auto it = values.find(input);
+            if (it == values.end() || it->second != "-") continue;
+            if (stdin_option)
+                throw UsageError(std::string("--") + stdin_option + " and --" + input +
+                                 " cannot both be read from stdin (-)");
+            stdin_option = input;
+            it->second = "/dev/stdin";
+        }
     }
+    /// The options of `spec`'s command, from argv[2] on.
+    Args(int argc, char** argv, const CommandSpec& spec) : Args(argc, argv, 2, spec.values, spec.flags) {}
     [[nodiscard]] std::optional<std::string> get(const std::string& name) const {
         auto it = values.find(name);
         if (it == values.end()) return std::nullopt;
@@ -381,6 +588,57 @@ void write_outcomes(Output& out, const yanxiu::Evaluation& evaluation, const yan
     out.close();
 }
 
+/// Whether `path` ends in `extension` (".xlsx"), in any case.
+bool has_extension(const std::string& path, std::string_view extension) {
+    return yanxiu::text::ends_with_ignoring_case(path, extension);
+}
+
+/// What `evaluate --out` writes, by the file's extension.
+enum class OutcomeFormat { jsonl, csv, xlsx };
+
+OutcomeFormat outcome_format(const std::string& path) {
+    if (path.empty() || path == "-") return OutcomeFormat::jsonl;
+    // A directory, device or pipe: JSON Lines (and Output says what is wrong with a directory).
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) return OutcomeFormat::jsonl;
+    if (has_extension(path, ".csv")) return OutcomeFormat::csv;
+    if (has_extension(path, ".xlsx")) {
+#ifdef YANXIU_HAVE_XLSX
+        return OutcomeFormat::xlsx;
+#else
+        throw std::runtime_error("--out " + path + ": this yanxiu was built without yanxiu::xlsx (libxlsxwriter)");
+#endif
+    }
+    for (const char* e : {".jsonl", ".json", ".ndjson"})
+        if (has_extension(path, e)) return OutcomeFormat::jsonl;
+    // No extension at all: the default, JSON Lines; an extension yanxiu does not write is refused.
+    const std::string name = std::filesystem::path(path).filename().string();
+    const auto dot = name.rfind('.');
+    if (dot == std::string::npos || dot == 0) return OutcomeFormat::jsonl;
+    throw UsageError("--out " + path + ": the extension names the format: .jsonl (JSON Lines), .csv or .xlsx, not " +
+                     name.substr(dot));
+}
+
+void write_outcomes_as(Output& out, OutcomeFormat f, const yanxiu::Evaluation& evaluation,
+                       const yanxiu::OutcomeJson& format, yanxiu::Lang lang) {
+    if (f == OutcomeFormat::jsonl) return write_outcomes(out, evaluation, format);
+    if (f == OutcomeFormat::csv) {
+        yanxiu::CsvOptions options;
+        options.lang = lang;
+        options.bom = true;  // for Excel, as the report's CSV
+        yanxiu::write_outcomes_csv(out.stream(), evaluation, options, format.explanations.has_value());
+        out.close();
+        return;
+    }
+#ifdef YANXIU_HAVE_XLSX
+    yanxiu::XlsxOptions options;
+    options.lang = lang;
+    const std::string bytes = yanxiu::outcomes_xlsx(evaluation, options, format.explanations.has_value());
+    out.stream().write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+#endif
+}
+
 /// Reads one input file into `data`, then says on stderr what a person
 /// checking the run would want said: the file was not UTF-8 (and what it was
 /// read as), or every record of it was rejected for one reason (the wrong
@@ -549,6 +807,102 @@ void sidecar_for(std::optional<Output>& sidecar, Output& output, yanxiu::Provena
 }
 
 
+/// A progress line on stderr, shown only when stderr is a terminal:
+/// logs and pipes get nothing.  A step may report how far it is, which
+/// shows as a percentage with the time left, estimated from the rate so far.
+class Progress {
+public:
+    Progress() : on_(::isatty(2) == 1) {}
+    Progress(const Progress&) = delete;
+    Progress& operator=(const Progress&) = delete;
+    ~Progress() { done(); }
+    [[nodiscard]] bool on() const noexcept { return on_; }
+    void step(const std::string& text) {
+        if (!on_) return;
+        std::lock_guard<std::mutex> lock(mutex_);
+        text_ = text;
+        started_ = std::chrono::steady_clock::now();
+        shown_at_ = {};
+        print(text + " ...");
+    }
+    /// How far the current step is: `done` of `total` (nothing when total is 0).
+    void fraction(std::uint64_t done, std::uint64_t total) {
+        if (!on_ || total == 0) return;
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto now = std::chrono::steady_clock::now();
+        if (now - shown_at_ < std::chrono::milliseconds(200) && done < total) return;  // at most 5 a second
+        shown_at_ = now;
+        const double f = std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
+        const double elapsed = std::chrono::duration<double>(now - started_).count();
+        char line[96];
+        const double left = f > 0.01 ? elapsed * (1.0 - f) / f : 0;
+        if (elapsed > 0.5 && f < 1.0 && left >= 1) {
+            if (left < 60)
+                std::snprintf(line, sizeof line, " %3.0f%%, about %.0f s left", f * 100, left);
+            else
+                std::snprintf(line, sizeof line, " %3.0f%%, about %.0f min left", f * 100, left / 60);
+        } else {
+            std::snprintf(line, sizeof line, " %3.0f%%", f * 100);
+        }
+        print(text_ + line);
+    }
+    void done() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!shown_) return;
+        std::fputs("\r\x1b[K", stderr);
+        std::fflush(stderr);
+        shown_ = false;
+    }
+
+private:
+    void print(const std::string& line) {
+        std::fprintf(stderr, "\r\x1b[Kyanxiu: %s", line.c_str());
+        std::fflush(stderr);
+        shown_ = true;
+    }
+
+    bool on_;
+    bool shown_ = false;
+    std::mutex mutex_;
+    std::string text_;
+    std::chrono::steady_clock::time_point started_{}, shown_at_{};
+};
+
+/// Evaluates `data`, showing on a terminal how many participants are done.
+yanxiu::Evaluation evaluate_with_progress(const yanxiu::Dataset& data, yanxiu::EvaluateOptions options,
+                                          Progress& progress) {
+    const std::size_t n = data.participants().size();
+    progress.step("evaluating " + std::to_string(n) + " participants");
+    if (!progress.on()) return yanxiu::evaluate(data, options);
+    std::atomic<std::size_t> evaluated{0};
+    std::atomic<bool> finished{false};
+    options.evaluated = &evaluated;
+    std::thread ticker([&] {
+        while (!finished.load()) {
+            progress.fraction(evaluated.load(std::memory_order_relaxed), n);
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    });
+    struct Join {
+        std::atomic<bool>& finished;
+        std::thread& ticker;
+        ~Join() {
+            finished = true;
+            ticker.join();
+        }
+    } join{finished, ticker};
+    return yanxiu::evaluate(data, options);
+}
+
+/// --lang zh|en (default zh).
+yanxiu::Lang parse_lang_option(const Args& args) {
+    auto text = args.get("lang");
+    if (!text) return yanxiu::Lang::zh;
+    auto lang = yanxiu::parse_lang(*text);
+    if (!lang) throw UsageError("--lang must be zh or en");
+    return *lang;
+}
+
 int cmd_evaluate(const Args& args) {
     auto program = yanxiu::Program::load(args.require("program"));
     RecordInputs inputs(args);
@@ -563,21 +917,35 @@ int cmd_evaluate(const Args& args) {
             throw UsageError("--threads needs a whole number from 0 to 1024");
         }
     }
+    // The outcomes' format by --out's extension: .jsonl (also .json,
+    // .ndjson, and stdout) JSON Lines, .csv a table, .xlsx a workbook.
+    const std::string out_path = args.get("out").value_or("");
+    const OutcomeFormat out_format = outcome_format(out_path);
+    std::optional<yanxiu::Lang> lang;
+    if (args.get("lang")) lang = parse_lang_option(args);
+    if (out_format != OutcomeFormat::jsonl && args.flag("explain"))
+        throw UsageError("--explain adds each lesson's detail to JSON Lines; --out " + out_path + " is a table");
     // Open outputs before the work, so a bad path fails fast.
-    Output out(args.get("out").value_or(""));
+    Output out(out_path);
     std::optional<Output> rejects;
     if (auto path = args.get("rejects")) rejects.emplace(*path);
 
+    Progress progress;
     yanxiu::Dataset data(program);
     apply_limits(args, data);
     RejectionStream rejected(data, rejects ? &*rejects : nullptr);
-    inputs.read(data);
+    data.on_read_progress = [&](std::uint64_t done, std::uint64_t total) { progress.fraction(done, total); };
+    inputs.read(data, [&](const char* what) { progress.step(what); });
     yanxiu::OutcomeJson format;
     format.include_lessons = args.flag("explain");  // each studied lesson's counted time and credit
+    format.explanations = lang;                     // each reason as a sentence
+    format.program = &program;
     options.keep_lessons = format.include_lessons;
-    const yanxiu::Evaluation evaluation = yanxiu::evaluate(data, options);
+    const yanxiu::Evaluation evaluation = evaluate_with_progress(data, options, progress);
     const auto& outcomes = evaluation.outcomes;
-    write_outcomes(out, evaluation, format);
+    progress.step("writing " + std::to_string(outcomes.size()) + " outcomes");
+    write_outcomes_as(out, out_format, evaluation, format, lang.value_or(yanxiu::Lang::zh));
+    progress.done();
     rejected.finish();
     const auto provenance = [&] {
         auto p = yanxiu::provenance_of(program, options.as_of, yanxiu::generation_instant());
@@ -602,40 +970,6 @@ int cmd_evaluate(const Args& args) {
     return kOk;
 }
 
-/// A progress line on stderr, shown only when stderr is a terminal:
-/// logs and pipes get nothing.
-class Progress {
-public:
-    Progress() : on_(::isatty(2) == 1) {}
-    Progress(const Progress&) = delete;
-    Progress& operator=(const Progress&) = delete;
-    ~Progress() { done(); }
-    void step(const std::string& text) {
-        if (!on_) return;
-        std::fprintf(stderr, "\r\x1b[Kyanxiu: %s ...", text.c_str());
-        std::fflush(stderr);
-        shown_ = true;
-    }
-    void done() {
-        if (!shown_) return;
-        std::fputs("\r\x1b[K", stderr);
-        std::fflush(stderr);
-        shown_ = false;
-    }
-
-private:
-    bool on_;
-    bool shown_ = false;
-};
-
-/// --lang zh|en (default zh).
-yanxiu::Lang parse_lang_option(const Args& args) {
-    auto text = args.get("lang");
-    if (!text) return yanxiu::Lang::zh;
-    auto lang = yanxiu::parse_lang(*text);
-    if (!lang) throw UsageError("--lang must be zh or en");
-    return *lang;
-}
 
 /// The report's "generated at" line: --generated-at, else the library's
 /// (SOURCE_DATE_EPOCH for reproducible output, else now).
@@ -712,7 +1046,7 @@ void print_report_summary(const yanxiu::Report& report, yanxiu::Lang lang) {
     line(label(ReportLabel::total), report.target, true);
     std::size_t ranked = 0;
     for (const auto& u : report.units) ranked += u.target.coverage_base > 0 ? 1 : 0;
-    if (ranked == 0) return;
+    if (ranked == 0 || !report.ranked) return;  // 不排名: no best and worst either
     auto unit_text = [&](const yanxiu::UnitReport& u) {
         return (u.unit.empty() ? label(ReportLabel::no_unit) : u.unit) + " " + percent(u.target.coverage());
     };
@@ -729,14 +1063,15 @@ void print_report_summary(const yanxiu::Report& report, yanxiu::Lang lang) {
     std::printf("%s\n", ranking.c_str());
 }
 
-/// Writes a report's outputs: --html, --json, --csv (each optional).  With
-/// the report's provenance, the JSON and the page carry it and the CSV gets a
-/// sidecar (a table has nowhere else to say it).
+/// Writes a report's outputs: --html, --json, --csv, --xlsx (each
+/// optional).  With the report's provenance, the JSON and the page carry it
+/// and the CSV and the workbook get a sidecar (a table has nowhere else to say it).
 struct ReportOutputs {
-    std::optional<Output> html, json, csv, csv_sidecar;
-    bool bom = false;
+    std::optional<Output> html, json, csv, csv_sidecar, xlsx, xlsx_sidecar;
+    bool bom = true;
+    std::optional<yanxiu::Instant> created;  ///< the workbook's creation time
 
-    void write(const yanxiu::Report& report, yanxiu::Lang lang) {
+    void write(const yanxiu::Report& report, yanxiu::Lang lang, const std::vector<yanxiu::FollowUpRow>* follow_up) {
         if (html) {
             const std::string page = yanxiu::to_html(report, lang);
             html->stream().write(page.data(), static_cast<std::streamsize>(page.size()));
@@ -754,8 +1089,172 @@ struct ReportOutputs {
             csv->close();
             if (report.provenance) sidecar_for(csv_sidecar, *csv, *report.provenance, "report");
         }
+        if (xlsx) {
+#ifdef YANXIU_HAVE_XLSX
+            yanxiu::XlsxOptions options;
+            options.lang = lang;
+            options.follow_up = follow_up;
+            options.created = created;
+            const std::string bytes = yanxiu::to_xlsx(report, options);
+            xlsx->stream().write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+            xlsx->close();
+            if (report.provenance) sidecar_for(xlsx_sidecar, *xlsx, *report.provenance, "report");
+#else
+            (void)follow_up;
+#endif
+        }
     }
-    void commit() { ::commit(html, json, csv, csv_sidecar); }
+    void commit() { ::commit(html, json, csv, csv_sidecar, xlsx, xlsx_sidecar); }
+};
+
+/// A unit's name as a file name: characters a file system or a spreadsheet
+/// program refuses become '_', no leading dot, at most 180 bytes (cut at a
+/// character boundary); "(no unit)" in words for the empty unit.
+std::string unit_file_stem(const std::string& unit, yanxiu::Lang lang) {
+    std::string stem = unit.empty() ? std::string(yanxiu::label(yanxiu::ReportLabel::no_unit, lang)) : unit;
+    for (char& c : stem)
+        if (static_cast<unsigned char>(c) < 0x20 || std::strchr("/\\:*?\"<>|", c) != nullptr) c = '_';
+    if (!stem.empty() && stem[0] == '.') stem[0] = '_';
+    if (stem.size() > 180) {
+        std::size_t n = 180;
+        while (n > 0 && (static_cast<unsigned char>(stem[n]) & 0xC0) == 0x80) --n;
+        stem.resize(n);
+    }
+    return stem;
+}
+
+/// --follow-up DIR: one list of who has not finished per unit, as CSV (with
+/// a BOM unless --no-bom) and, where yanxiu::xlsx is built, as a workbook;
+/// and DIR/index.csv naming each unit's files and count.  Every file is
+/// written beside its place and put there only when the whole run
+/// succeeds; the lists of an earlier run that index.csv named and this run
+/// did not write (a unit that has since finished) are removed then, so the
+/// directory never holds a stale list.
+class FollowUpLists {
+public:
+    FollowUpLists(std::string dir, bool bom) : dir_(std::move(dir)), bom_(bom) {
+        std::error_code ec;
+        std::filesystem::create_directories(dir_, ec);
+        if (ec || !std::filesystem::is_directory(dir_))
+            throw std::runtime_error(dir_ + ": cannot make the directory" + (ec ? ": " + ec.message() : std::string()));
+    }
+
+    /// Writes the lists of `rows` (sorted by unit).
+    void write(const std::vector<yanxiu::FollowUpRow>& rows, const yanxiu::Program& program, yanxiu::Lang lang,
+               std::optional<yanxiu::Instant> created) {
+        namespace fs = std::filesystem;
+        std::map<std::string, int> stems_used;
+        index_.emplace((fs::path(dir_) / "index.csv").string());
+        std::ostream& index = index_->stream();
+        if (bom_) index << "\xEF\xBB\xBF";
+        index << yanxiu::csv_text_cell(yanxiu::label(yanxiu::ReportLabel::unit, lang)) << ','
+              << yanxiu::csv_text_cell(lang == yanxiu::Lang::zh ? "未完成人数" : "Not yet finished") << ",CSV,Excel\r\n";
+        for (std::size_t begin = 0; begin < rows.size();) {
+            std::size_t end = begin;
+            while (end < rows.size() && rows[end].unit == rows[begin].unit) ++end;
+            const std::vector<yanxiu::FollowUpRow> unit_rows(rows.begin() + static_cast<std::ptrdiff_t>(begin),
+                                                             rows.begin() + static_cast<std::ptrdiff_t>(end));
+            std::string stem = unit_file_stem(rows[begin].unit, lang);
+            if (const int n = ++stems_used[stem]; n > 1) stem += "-" + std::to_string(n);  // two units, one file name
+            yanxiu::CsvOptions options;
+            options.lang = lang;
+            options.bom = bom_;
+            const std::string csv_name = stem + ".csv";
+            Output& csv = files_.emplace_back((fs::path(dir_) / csv_name).string());
+            yanxiu::write_follow_up_csv(csv.stream(), unit_rows, program, options);
+            csv.close();
+            written_.insert(csv_name);
+            std::string xlsx_name;
+#ifdef YANXIU_HAVE_XLSX
+            xlsx_name = stem + ".xlsx";
+            yanxiu::XlsxOptions x;
+            x.lang = lang;
+            x.created = created;
+            const std::string bytes = yanxiu::follow_up_xlsx(unit_rows, program, x);
+            Output& book = files_.emplace_back((fs::path(dir_) / xlsx_name).string());
+            book.stream().write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+            book.close();
+            written_.insert(xlsx_name);
+#else
+            (void)created;
+#endif
+            index << yanxiu::csv_text_cell(rows[begin].unit.empty() ? std::string(yanxiu::label(yanxiu::ReportLabel::no_unit, lang))
+                                                                    : rows[begin].unit)
+                  << ',' << (end - begin) << ',' << yanxiu::csv_text_cell(csv_name) << ','
+                  << yanxiu::csv_text_cell(xlsx_name) << "\r\n";
+            ++units_;
+            begin = end;
+        }
+        participants_ = rows.size();
+        index_->close();
+    }
+
+    /// Puts every list in place, then removes the earlier run's lists that
+    /// this one did not write.
+    void commit() {
+        namespace fs = std::filesystem;
+        const std::vector<std::string> earlier = listed_files();
+        for (Output& f : files_) f.commit();
+        index_->commit();
+        for (const std::string& name : earlier) {
+            if (written_.count(name)) continue;
+            std::error_code ec;
+            fs::remove(fs::path(dir_) / name, ec);
+        }
+    }
+
+    [[nodiscard]] std::size_t units() const noexcept { return units_; }
+    [[nodiscard]] std::size_t participants() const noexcept { return participants_; }
+    [[nodiscard]] const std::string& dir() const noexcept { return dir_; }
+
+private:
+    /// The list files the current DIR/index.csv names (its third and fourth
+    /// columns), only plain names with no directory part.
+    [[nodiscard]] std::vector<std::string> listed_files() const {
+        std::vector<std::string> names;
+        std::ifstream in(std::filesystem::path(dir_) / "index.csv", std::ios::binary);
+        std::string line;
+        bool header = true;
+        while (std::getline(in, line)) {
+            if (header) {
+                header = false;
+                continue;
+            }
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            // Unquote the CSV cells (a unit name may hold a comma or a quote).
+            std::vector<std::string> cells(1);
+            bool quoted = false;
+            for (std::size_t i = 0; i < line.size(); ++i) {
+                const char c = line[i];
+                if (quoted) {
+                    if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') cells.back() += '"', ++i;
+                    else if (c == '"') quoted = false;
+                    else cells.back() += c;
+                } else if (c == '"') {
+                    quoted = true;
+                } else if (c == ',') {
+                    cells.emplace_back();
+                } else {
+                    cells.back() += c;
+                }
+            }
+            for (std::size_t k = 2; k < cells.size() && k < 4; ++k) {
+                std::string name = cells[k];
+                if (!name.empty() && name[0] == '\'') name.erase(0, 1);  // csv_text_cell's formula guard
+                if (!name.empty() && name.find('/') == std::string::npos && name != "." && name != ".." &&
+                    name != "index.csv")
+                    names.push_back(name);
+            }
+        }
+        return names;
+    }
+
+    std::string dir_;
+    bool bom_;
+    std::deque<Output> files_;  // Output is not movable: a deque keeps each in place
+    std::optional<Output> index_;
+    std::set<std::string> written_;
+    std::size_t units_ = 0, participants_ = 0;
 };
 
 /// A value of the resolved programme for a line of text (absent: "—").
@@ -847,15 +1346,37 @@ int cmd_report(const Args& args) {
     if (auto threads = args.get("threads")) options.threads = static_cast<unsigned>(parse_whole(*threads, "--threads", 0, 1024));
     // The CSV starts with a BOM unless --no-bom: Excel on Windows reads UTF-8
     // without one as the local code page and garbles every Chinese name.
-    if ((args.flag("bom") || args.flag("no-bom")) && !args.get("csv"))
-        throw UsageError(std::string(args.flag("bom") ? "--bom" : "--no-bom") + " needs --csv");
+    if ((args.flag("bom") || args.flag("no-bom")) && !args.get("csv") && !args.get("follow-up"))
+        throw UsageError(std::string(args.flag("bom") ? "--bom" : "--no-bom") + " needs --csv or --follow-up");
     if (args.flag("bom") && args.flag("no-bom")) throw UsageError("--bom and --no-bom contradict each other");
+#ifndef YANXIU_HAVE_XLSX
+    if (args.get("xlsx")) throw std::runtime_error("--xlsx: this yanxiu was built without yanxiu::xlsx (libxlsxwriter)");
+#endif
+    if (auto path = args.get("xlsx"); path && *path != "-" && !has_extension(*path, ".xlsx"))
+        throw UsageError("--xlsx writes an Excel workbook: give a file name ending in .xlsx, not " + *path);
     // Open outputs before the work, so a bad path fails fast.
     ReportOutputs outputs;
     if (auto path = args.get("html")) outputs.html.emplace(*path);
     if (auto path = args.get("json")) outputs.json.emplace(*path);
     if (auto path = args.get("csv")) outputs.csv.emplace(*path);
+    if (auto path = args.get("xlsx")) outputs.xlsx.emplace(*path);
     outputs.bom = !args.flag("no-bom");
+    outputs.created = yanxiu::generation_instant();
+    if (auto text = args.get("generated-at"))
+        if (auto at = yanxiu::parse_instant(*text, program.time_zone())) outputs.created = *at;
+    std::optional<FollowUpLists> follow_up_lists;
+    if (auto dir = args.get("follow-up")) follow_up_lists.emplace(*dir, outputs.bom);
+    // --previous: read first, so a wrong file fails before the work.
+    std::optional<yanxiu::PreviousReport> previous;
+    if (auto path = args.get("previous")) {
+        std::ifstream in(*path, std::ios::binary);
+        if (!in) throw std::runtime_error(*path + ": cannot open" + errno_text(errno));
+        try {
+            previous = yanxiu::previous_report_from_json(nlohmann::json::parse(in));
+        } catch (const std::exception& e) {
+            throw std::runtime_error(*path + ": " + e.what());
+        }
+    }
     std::optional<Output> rejects;
     if (auto path = args.get("rejects")) rejects.emplace(*path);
 
@@ -863,31 +1384,43 @@ int cmd_report(const Args& args) {
     yanxiu::Dataset data(program);
     apply_limits(args, data);
     RejectionStream rejected(data, rejects ? &*rejects : nullptr);
+    data.on_read_progress = [&](std::uint64_t done, std::uint64_t total) { progress.fraction(done, total); };
     inputs.read(data, [&](const char* what) { progress.step(what); });
     std::optional<yanxiu::Census> census;
     if (auto path = args.get("census")) {
         census.emplace(program);
         census->read_file(*path);
     }
-    progress.step("evaluating " + std::to_string(data.participants().size()) + " participants");
-    const yanxiu::Evaluation evaluation = yanxiu::evaluate(data, options);
+    const yanxiu::Evaluation evaluation = evaluate_with_progress(data, options, progress);
     progress.step("writing the report");
     auto report = census ? yanxiu::report(evaluation, &census->rows(), &census->summary()) : yanxiu::report(evaluation);
     report.generated_at = generated_at(args, program);
+    if (args.flag("no-ranking")) yanxiu::without_ranking(report);
+    if (auto issuer = args.get("issuer")) report.issuer = *issuer;
+    if (previous) report.previous = std::move(*previous);
     auto files = inputs.files();
     if (census) files.push_back(yanxiu::hash_file("census", *args.get("census"), census->summary()));
+    if (auto path = args.get("previous")) files.push_back(yanxiu::hash_file("previous", *path));
     report.provenance = report_provenance(args, program, options.as_of, std::move(files));
-    outputs.write(report, lang);
+    // The follow-up lists name people: made only for --xlsx and --follow-up, never printed.
+    std::vector<yanxiu::FollowUpRow> follow_up;
+    if (outputs.xlsx || follow_up_lists) follow_up = yanxiu::follow_up(evaluation, data, lang);
+    outputs.write(report, lang, &follow_up);
+    if (follow_up_lists) follow_up_lists->write(follow_up, program, lang, outputs.created);
     if (census) rejected.add(census->rejections());
     rejected.finish();
     std::optional<Output> rejects_sidecar;
     if (rejects) sidecar_for(rejects_sidecar, *rejects, *report.provenance, "rejections");
     outputs.commit();
+    if (follow_up_lists) follow_up_lists->commit();
     commit(rejects, rejects_sidecar);
     progress.done();
 
     inputs.print();
     if (census) print_summary("census", census->summary());
+    if (follow_up_lists)
+        std::fprintf(stderr, "follow-up lists: %zu participants not yet finished in %zu units, in %s\n",
+                     follow_up_lists->participants(), follow_up_lists->units(), follow_up_lists->dir().c_str());
     if (rejected.count() && !rejects)
         std::fprintf(stderr, "%zu records rejected; write them with --rejects FILE\n", rejected.count());
     print_report_summary(report, lang);
@@ -1130,8 +1663,16 @@ int cmd_demo(const Args& args) {
     outputs.json.emplace(path("report.json"));
     outputs.csv.emplace(path("report.csv"));
     outputs.bom = true;  // the CSV is for opening in Excel
-    outputs.write(report, lang);
+#ifdef YANXIU_HAVE_XLSX
+    outputs.xlsx.emplace(path("report.xlsx"));
+#endif
+    outputs.created = yanxiu::generation_instant();
+    const std::vector<yanxiu::FollowUpRow> follow_up = yanxiu::follow_up(evaluation, data, lang);
+    FollowUpLists lists(path("follow-up"), true);
+    outputs.write(report, lang, &follow_up);
+    lists.write(follow_up, program, lang, outputs.created);
     outputs.commit();
+    lists.commit();
     progress.done();
 
     print_report_summary(report, lang);
@@ -1140,9 +1681,16 @@ int cmd_demo(const Args& args) {
     std::printf("\nsimulated %zu participants and %zu events, evaluated under %s in %.1f s (%zu records rejected)\n",
                 files.participants, files.events, program.id().c_str(), seconds, rejected.count());
     std::printf("written to %s/: report.html (open in a browser; prints on A4), report.json, report.csv,\n"
-                "  outcomes.jsonl, rejects.jsonl (each with a .provenance.json), and the simulated\n"
+                "  %soutcomes.jsonl, rejects.jsonl (each with a .provenance.json), follow-up/ (who has\n"
+                "  not finished, one list per unit: %zu participants in %zu units), and the simulated\n"
                 "  participants, events and census\n",
-                out_dir.c_str());
+                out_dir.c_str(),
+#ifdef YANXIU_HAVE_XLSX
+                "report.xlsx, ",
+#else
+                "",
+#endif
+                lists.participants(), lists.units());
     return kOk;
 }
 
@@ -1153,82 +1701,78 @@ int run(int argc, char** argv) {
     }
     std::string command = argv[1];
     if (command == "--help" || command == "-h" || command == "help") {
+        // `yanxiu help CMD` is `yanxiu CMD --help`.
+        if (argc > 2) {
+            const CommandSpec* spec = command_spec(argv[2]);
+            if (!spec) throw UsageError(std::string("no command '") + argv[2] + "'");
+            std::fputs(command_help(*spec).c_str(), stdout);
+            return kOk;
+        }
         std::fputs(kHelp, stdout);
         return kOk;
     }
+    // CMD --help (or -h) anywhere: that command's own help.
+    const CommandSpec* spec = command_spec(command);
+    if (!spec) throw UsageError("unknown command '" + command + "'");
+    for (int i = 2; i < argc; ++i)
+        if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+            std::fputs(command_help(*spec).c_str(), stdout);
+            return kOk;
+        }
     if (command == "version" || command == "--version") {
         std::printf("yanxiu %s\n", yanxiu::kVersion);
         return kOk;
     }
     if (command == "programs") {
-        Args args(argc, argv, 2, {}, {});
+        Args args(argc, argv, *spec);
         if (!args.positional.empty()) throw UsageError("programs takes no arguments");
         return cmd_programs();
     }
-    if (command == "validate") return cmd_validate(Args(argc, argv, 2, {}, {}));
+    if (command == "validate") return cmd_validate(Args(argc, argv, *spec));
     if (command == "evaluate") {
-        for (int i = 2; i < argc; ++i)
-            if (std::strcmp(argv[i], "--help") == 0) {
-                std::fputs(kHelp, stdout);
-                return kOk;
-            }
-        Args args(argc, argv, 2, {"program", "participants", "events", "as-of", "out", "rejects", "threads", "xapi",
-                   "xapi-lesson", "max-line-bytes", "max-field-bytes"},
-                  {"strict", "explain"});
+        Args args(argc, argv, *spec);
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_evaluate(args);
     }
-    if (command == "report" || command == "simulate" || command == "demo" || command == "diff") {
-        for (int i = 2; i < argc; ++i)
-            if (std::strcmp(argv[i], "--help") == 0) {
-                std::fputs(kHelp, stdout);
-                return kOk;
-            }
-    }
     if (command == "report") {
-        Args args(argc, argv, 2, {"program", "participants", "events", "xapi", "xapi-lesson", "as-of", "census", "html",
-                                  "json", "csv", "lang", "generated-at", "threads", "rejects", "max-line-bytes",
-                                  "max-field-bytes"},
-                  {"bom", "no-bom", "strict"});
+        Args args(argc, argv, *spec);
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_report(args);
     }
     if (command == "provenance") {
-        Args args(argc, argv, 2, {}, {});
+        Args args(argc, argv, *spec);
         return cmd_provenance(args);
     }
     if (command == "keygen") {
-        Args args(argc, argv, 2, {"out"}, {"force"});
+        Args args(argc, argv, *spec);
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_keygen(args);
     }
     if (command == "certify") {
-        Args args(argc, argv, 2, {"program", "participants", "events", "xapi", "xapi-lesson", "as-of", "issued-at", "key",
-                                  "out", "previous", "html", "pdf", "verify-url", "threads", "max-line-bytes", "max-field-bytes"},
-                  {});
+        Args args(argc, argv, *spec);
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_certify(args);
     }
     if (command == "verify") {
-        Args args(argc, argv, 2, {"pub", "revoked", "threads"}, {});
+        Args args(argc, argv, *spec);
         return cmd_verify(args);
     }
     if (command == "revoke") {
-        Args args(argc, argv, 2, {"key", "id", "reason", "out", "at"}, {});
+        Args args(argc, argv, *spec);
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_revoke(args);
     }
     if (command == "diff") {
-        Args args(argc, argv, 2, {"participants", "events", "as-of", "json", "limit", "threads"}, {});
+        Args args(argc, argv, *spec);
         return cmd_diff(args);
     }
     if (command == "simulate") {
-        Args args(argc, argv, 2, {"participants", "seed", "out", "program", "malformed-share"}, {});
+        Args args(argc, argv, *spec);
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_simulate(args);
     }
     if (command == "demo") {
-        Args args(argc, argv, 2, {"out", "participants", "lang", "generated-at"}, {});
+        Args args(argc, argv, *spec);
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_demo(args);
     }

@@ -10,15 +10,7 @@ namespace yanxiu {
 namespace detail {
 
 Format detect_format(std::string_view path, std::string_view text) {
-    auto ends_with = [&](std::string_view suffix) {
-        if (path.size() < suffix.size()) return false;
-        for (std::size_t i = 0; i < suffix.size(); ++i) {
-            char c = path[path.size() - suffix.size() + i];
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-            if (c != suffix[i]) return false;
-        }
-        return true;
-    };
+    auto ends_with = [&](std::string_view suffix) { return text::ends_with_ignoring_case(path, suffix); };
     if (ends_with(".csv")) return Format::csv;
     if (ends_with(".jsonl") || ends_with(".ndjson") || ends_with(".json")) return Format::jsonl;
     std::size_t pos = text::bom_length(text);
@@ -75,7 +67,7 @@ struct DatasetAccess {
         return run(data, events, path, [&](auto& on_record, auto& on_error) {
             detail::Encoding encoding = detail::Encoding::utf8;
             detail::scan_file(path, format, data.read_chunk_bytes, on_record, on_error, data.cancel,
-                              data.max_line_bytes, &encoding);
+                              data.max_line_bytes, &encoding, &data.on_read_progress);
             if (encoding != detail::Encoding::utf8)
                 data.decoded_files_.push_back({path, std::string(detail::to_string(encoding))});
         });

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -44,7 +45,8 @@ void scan_text(std::string_view text, Format format, std::string_view file, OnRe
 template <class OnRecord, class OnError>
 void scan_file(const std::string& path, Format format, std::size_t chunk_bytes, OnRecord&& on_record,
                OnError&& on_error, const std::atomic<bool>* cancel = nullptr,
-               std::size_t max_line = kDefaultMaxLineBytes, Encoding* encoding = nullptr) {
+               std::size_t max_line = kDefaultMaxLineBytes, Encoding* encoding = nullptr,
+               const std::function<void(std::uint64_t, std::uint64_t)>* progress = nullptr) {
     TextSource source(path);  // UTF-8 whatever the file was saved as
     std::string buffer;
     std::size_t want = std::max<std::size_t>(chunk_bytes, 1);
@@ -95,6 +97,7 @@ void scan_file(const std::string& path, Format format, std::size_t chunk_bytes, 
         first = false;
         buffer.erase(0, cut);
         want = std::max<std::size_t>(chunk_bytes, 1);
+        if (progress && *progress) (*progress)(source.bytes_read(), source.total_bytes());
         if (eof) break;
     }
 }

@@ -37,6 +37,9 @@ public:
         file_ = file;
     }
     void add(std::size_t n) noexcept { read_ += n; }
+    [[nodiscard]] std::uint64_t read_bytes() const noexcept { return read_; }
+    /// The size when opened; 0 for a pipe or device.
+    [[nodiscard]] std::uint64_t total() const noexcept { return size_ == kNotRegular ? 0 : size_; }
     /// At the end of the file; throws io_error when the size moved.
     void finish() const {
         if (size_ == kNotRegular) return;
@@ -189,6 +192,9 @@ TextSource::TextSource(const std::string& path) {
 }
 
 TextSource::~TextSource() = default;
+
+std::uint64_t TextSource::bytes_read() const noexcept { return impl_->size.read_bytes(); }
+std::uint64_t TextSource::total_bytes() const noexcept { return impl_->size.total(); }
 
 bool TextSource::read(std::string& out, std::size_t want) {
     Impl& s = *impl_;

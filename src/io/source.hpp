@@ -39,6 +39,9 @@ public:
     bool read(std::string& out, std::size_t want);
 
     [[nodiscard]] Encoding encoding() const noexcept { return encoding_; }
+    /// Bytes of the file read so far, and its size (0 for a pipe or device).
+    [[nodiscard]] std::uint64_t bytes_read() const noexcept;
+    [[nodiscard]] std::uint64_t total_bytes() const noexcept;
 
 private:
     struct Impl;

@@ -50,4 +50,47 @@ namespace yanxiu::render {
     return unit.empty() ? std::string(label(ReportLabel::no_unit, lang)) : unit;
 }
 
+/// The columns of a follow-up list (未完成名单), in every format.
+inline constexpr ReportLabel kFollowUpColumns[] = {
+    ReportLabel::participant,      ReportLabel::name,           ReportLabel::unit,
+    ReportLabel::category,         ReportLabel::status,         ReportLabel::lessons_credited,
+    ReportLabel::lessons_required, ReportLabel::hours_credited, ReportLabel::hours_required,
+    ReportLabel::missing};
+
+/// The columns of an outcomes table, in every format (with a last column
+/// of explanations when asked for).
+inline constexpr ReportLabel kOutcomeColumns[] = {
+    ReportLabel::participant,      ReportLabel::unit,            ReportLabel::category,
+    ReportLabel::category_id,      ReportLabel::status,          ReportLabel::status_code,
+    ReportLabel::lessons_credited, ReportLabel::lessons_required, ReportLabel::seconds_studied,
+    ReportLabel::seconds_credited, ReportLabel::hours_credited,  ReportLabel::certificate,
+    ReportLabel::completed_at,     ReportLabel::reason_codes};
+
+/// An outcome's reason codes as one cell: "quiz_missing:L02;below_minimum".
+[[nodiscard]] inline std::string reason_codes(const Outcome& o) {
+    std::string out;
+    for (const Reason& r : o.reasons) {
+        if (!out.empty()) out += ';';
+        out += to_string(r.code);
+        if (!r.lesson.empty()) out += ':' + r.lesson;
+    }
+    return out;
+}
+
+/// An outcome's reasons in words, joined by "；" / "; ".
+[[nodiscard]] inline std::string explanation_text(const Outcome& o, const Program& program, Lang lang) {
+    std::string out;
+    const std::string separator = phrase(Phrase::missing_separator, lang);
+    for (const Reason& r : o.reasons) {
+        if (!out.empty()) out += separator;
+        out += explain(r, lang, &program);
+    }
+    return out;
+}
+
+/// Yes/no in words ("是"/"否", "yes"/"no").
+[[nodiscard]] inline std::string_view yes_no(bool b, Lang lang) noexcept {
+    return lang == Lang::zh ? (b ? "是" : "否") : (b ? "yes" : "no");
+}
+
 }  // namespace yanxiu::render

@@ -36,12 +36,14 @@ std::string csv_text_cell(std::string_view s) {
 void write_csv(std::ostream& out, const Report& r, const CsvOptions& options) {
     const Lang lang = options.lang;
     if (options.bom) out << "\xEF\xBB\xBF";
-    const ReportLabel columns[] = {ReportLabel::rank,      ReportLabel::unit,        ReportLabel::category,
-                                   ReportLabel::category_id, ReportLabel::expected,  ReportLabel::registered,
-                                   ReportLabel::started,   ReportLabel::completed,   ReportLabel::unverified,
-                                   ReportLabel::coverage,  ReportLabel::denominator, ReportLabel::mean_hours};
+    const ReportLabel columns[] = {ReportLabel::rank,        ReportLabel::unit,          ReportLabel::category,
+                                   ReportLabel::category_id, ReportLabel::expected,      ReportLabel::registered,
+                                   ReportLabel::started,     ReportLabel::completed,     ReportLabel::unverified,
+                                   ReportLabel::coverage,    ReportLabel::coverage_base, ReportLabel::denominator,
+                                   ReportLabel::mean_hours};
     bool first = true;
     for (ReportLabel c : columns) {
+        if (c == ReportLabel::rank && !r.ranked) continue;  // 不排名: no rank column
         if (!first) out << ',';
         first = false;
         out << csv_text_cell(label(c, lang));
@@ -56,12 +58,15 @@ void write_csv(std::ostream& out, const Report& r, const CsvOptions& options) {
     out << "\r\n";
     auto row = [&](const std::string& rank, const std::string& unit, const std::string& category_text,
                    const std::string& category_id, const Counts& k, bool target) {
-        out << rank << ',' << csv_text_cell(unit) << ',' << csv_text_cell(category_text) << ','
+        if (r.ranked) out << rank << ',';
+        out << csv_text_cell(unit) << ',' << csv_text_cell(category_text) << ','
             << csv_text_cell(category_id) << ',';
         if (k.expected) out << *k.expected;
         out << ',' << k.registered << ',' << k.started << ',' << k.completed << ',' << k.unverified << ',';
         if (target)
             if (auto coverage = k.coverage()) out << fixed(*coverage, 4);
+        out << ',';
+        if (target && k.coverage_base > 0) out << k.coverage_base;
         out << ',';
         if (target) out << csv_text_cell(denominator_label(k.denominator, lang));
         out << ',';
@@ -92,6 +97,53 @@ std::string to_csv(const Report& r, const CsvOptions& options) {
     std::ostringstream out;
     write_csv(out, r, options);
     return out.str();
+}
+
+namespace {
+
+/// The BOM (when asked) and a header row of labels, without its line end.
+template <std::size_t N>
+void write_header(std::ostream& out, const ReportLabel (&columns)[N], const CsvOptions& options) {
+    if (options.bom) out << "\xEF\xBB\xBF";
+    for (std::size_t i = 0; i < N; ++i) out << (i ? "," : "") << csv_text_cell(label(columns[i], options.lang));
+}
+
+}  // namespace
+
+void write_follow_up_csv(std::ostream& out, const std::vector<FollowUpRow>& rows, const Program& program,
+                         const CsvOptions& options) {
+    const Lang lang = options.lang;
+    write_header(out, render::kFollowUpColumns, options);
+    out << "\r\n";
+    for (const FollowUpRow& r : rows) {
+        out << csv_text_cell(r.participant) << ',' << csv_text_cell(r.name) << ',' << csv_text_cell(unit_label(r.unit, lang))
+            << ',' << csv_text_cell(category_label(r.category, lang, &program)) << ','
+            << csv_text_cell(message(r.status, lang)) << ',' << r.lessons_credited << ',';
+        if (r.lessons_required > 0) out << r.lessons_required;
+        out << ',' << fixed(r.hours_credited, 1) << ',';
+        if (r.hours_required) out << fixed(*r.hours_required, 1);
+        out << ',' << csv_text_cell(r.missing) << "\r\n";
+    }
+}
+
+void write_outcomes_csv(std::ostream& out, const Evaluation& evaluation, const CsvOptions& options,
+                        bool explanations) {
+    const Lang lang = options.lang;
+    const Program& program = *evaluation.program;
+    write_header(out, render::kOutcomeColumns, options);
+    if (explanations) out << ',' << csv_text_cell(label(ReportLabel::explanation, lang));
+    out << "\r\n";
+    for (const Outcome& o : evaluation.outcomes) {
+        out << csv_text_cell(o.participant) << ',' << csv_text_cell(o.unit) << ','
+            << csv_text_cell(category_label(o.category, lang, &program)) << ',' << csv_text_cell(o.category) << ','
+            << csv_text_cell(message(o.status, lang)) << ',' << to_string(o.status) << ',' << o.lessons_credited << ','
+            << o.lessons_required << ',' << o.seconds_studied.count() << ',' << o.seconds_credited.count() << ','
+            << fixed(o.hours_credited, 1) << ',' << render::yes_no(o.certificate, lang) << ',';
+        if (o.completed_at) out << format_instant(*o.completed_at, program.time_zone());
+        out << ',' << csv_text_cell(render::reason_codes(o));
+        if (explanations) out << ',' << csv_text_cell(render::explanation_text(o, program, lang));
+        out << "\r\n";
+    }
 }
 
 }  // namespace yanxiu

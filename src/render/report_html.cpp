@@ -302,8 +302,11 @@ std::string to_html(const Report& r, Lang lang) {
     auto cat_label = [&](const std::string& id) { return escape(category_label(id, lang, &p)); };
     const std::string title_text = label_text(p.title(), lang).empty() ? p.title().zh : label_text(p.title(), lang);
     const std::string report_word = P(Phrase::report_title);
-    const Instant as_of = r.as_of ? std::min(*r.as_of, p.window().end()) : p.window().end();
-    const std::string as_of_text = local_moment(as_of, p, lang) + (P(Phrase::open_paren)) + zone_words(p, lang) + (P(Phrase::close_paren));
+    // What the figures count up to: as_of when given, else every record read, up to the latest.
+    const Instant as_of = report_cut_off(r);
+    const std::string moment_text =
+        local_moment(as_of, p, lang) + (P(Phrase::open_paren)) + zone_words(p, lang) + (P(Phrase::close_paren));
+    const std::string as_of_text = r.as_of || !r.latest_record ? moment_text : P(Phrase::cut_off_latest, {moment_text});
     auto count_text = [&](std::size_t n) { return std::to_string(n); };
 
     std::string h;
@@ -318,6 +321,7 @@ std::string to_html(const Report& r, Lang lang) {
          "</h1>\n";
     if (!p.authority().empty())
         h += "<p class=\"authority\">" + escape((P(Phrase::authority_prefix)) + p.authority()) + "</p>\n";
+    if (!r.issuer.empty()) h += "<p class=\"issuer\">" + escape(P(Phrase::issuer_prefix) + r.issuer) + "</p>\n";
     h += "</header>\n<div class=\"dateline\"><span>" + escape((P(Phrase::data_as_of_prefix)) + as_of_text) +
          "</span><span>" + escape((P(Phrase::programme_prefix)) + p.id() + (P(Phrase::version_open)) +
                                   p.version() + (P(Phrase::close_paren))) +
@@ -414,15 +418,25 @@ std::string to_html(const Report& r, Lang lang) {
     card(percent(t.coverage()), L(ReportLabel::coverage), true);
     h += "</div>\n";
     {
-        std::string lead = P(Phrase::lead_as_of, {local_moment(as_of, p, lang)});
+        std::string lead = P(r.as_of || !r.latest_record ? Phrase::lead_as_of : Phrase::lead_up_to,
+                             {local_moment(as_of, p, lang)});
         if (t.expected) lead += P(Phrase::lead_census, {std::to_string(*t.expected)});
         lead += P(Phrase::lead_counts, {count_text(t.registered), count_text(t.started), count_text(t.completed),
                                         percent(t.coverage())});
+        if (t.coverage_base > 0)
+            lead += P(Phrase::lead_base_count, {count_text(t.completed), std::to_string(t.coverage_base)});
         if (t.denominator == Denominator::census) lead += P(Phrase::lead_base_census);
         else if (t.denominator == Denominator::registered) lead += P(Phrase::lead_base_registered);
         else if (t.denominator == Denominator::mixed) lead += P(Phrase::lead_base_mixed);
         lead += P(Phrase::lead_mean_hours, {hours_text(t.mean_hours())});
         if (t.unverified) lead += P(Phrase::lead_unverified, {count_text(t.unverified)});
+        if (r.previous) {
+            const long long added = static_cast<long long>(t.completed) - static_cast<long long>(r.previous->total.completed);
+            const auto then = parse_instant(r.previous->cut_off, p.time_zone());
+            lead += P(Phrase::lead_previous, {then ? local_moment(*then, p, lang) : r.previous->cut_off,
+                                              (added >= 0 ? "+" : "") + std::to_string(added)});
+        }
+        if (const auto days = days_remaining(r); days > 0) lead += P(Phrase::lead_days_left, {std::to_string(days)});
         if (r.recorded.registered)
             lead += P(Phrase::lead_recorded, {count_text(r.recorded.registered), count_text(r.recorded.started),
                                               hours_text(r.recorded.mean_hours())});
@@ -432,32 +446,66 @@ std::string to_html(const Report& r, Lang lang) {
 
     // Ranking.
     h += "<section class=\"ranking\">\n<h2>" + section_number(++section, lang) +
-         escape(P(Phrase::ranking_heading)) + "</h2>\n";
+         escape(P(r.ranked ? Phrase::ranking_heading : Phrase::units_heading)) + "</h2>\n";
     h += "<table class=\"ranking\">\n<thead><tr>";
-    for (ReportLabel c : {ReportLabel::rank, ReportLabel::unit, ReportLabel::expected, ReportLabel::registered,
-                          ReportLabel::started, ReportLabel::completed, ReportLabel::coverage, ReportLabel::denominator,
-                          ReportLabel::mean_hours})
+    if (r.ranked) h += "<th>" + escape(L(ReportLabel::rank)) + "</th>";
+    for (ReportLabel c : {ReportLabel::unit, ReportLabel::expected, ReportLabel::registered, ReportLabel::started,
+                          ReportLabel::completed, ReportLabel::coverage, ReportLabel::coverage_base,
+                          ReportLabel::denominator, ReportLabel::mean_hours})
         h += "<th>" + escape(L(c)) + "</th>";
+    if (r.previous) h += "<th>" + escape(L(ReportLabel::change)) + "</th>";
     h += "</tr></thead>\n<tbody>\n";
+    // 较上期: completions added and the coverage's change in percentage points.
+    auto change_cell = [&](const Counts& k, const PreviousFigures* before) {
+        if (!r.previous) return;
+        std::string text = "—";
+        if (!before) {
+            text = P(Phrase::change_new);
+        } else {
+            const long long added = static_cast<long long>(k.completed) - static_cast<long long>(before->completed);
+            text = (added >= 0 ? "+" : "") + std::to_string(added);
+            if (k.coverage() && before->coverage) {
+                char points[32];
+                std::snprintf(points, sizeof points, "%+.1f", (*k.coverage() - *before->coverage) * 100);
+                text += P(Phrase::change_points, {points});
+            }
+        }
+        h += "<td class=\"num\">" + escape(text) + "</td>";
+    };
+    auto previous_of = [&](const std::string& unit) -> const PreviousFigures* {
+        if (!r.previous) return nullptr;
+        const auto it = r.previous->units.find(unit);
+        return it == r.previous->units.end() ? nullptr : &it->second;
+    };
     auto ranking_cells = [&](const Counts& k) {
         h += "<td class=\"num\">" + optional_number(k.expected) + "</td><td class=\"num\">" + count_text(k.registered) +
              "</td><td class=\"num\">" + count_text(k.started) + "</td><td class=\"num\">" + count_text(k.completed) +
-             "</td><td class=\"num\">" + percent(k.coverage()) + "</td><td class=\"center\">" +
+             "</td><td class=\"num\">" + percent(k.coverage()) + "</td><td class=\"num\">" +
+             (k.coverage_base > 0 ? std::to_string(k.coverage_base) : std::string("—")) + "</td><td class=\"center\">" +
              escape(denominator_label(k.denominator, lang)) + "</td><td class=\"num\">" + hours_text(k.mean_hours()) +
              "</td>";
     };
-    for (const UnitReport& u : r.units) {
-        h += "<tr data-unit=\"" + escape(u.unit) + "\"><td class=\"center\">" + std::to_string(u.rank) + "</td><td>" +
-             escape(unit_label(u.unit, lang)) + "</td>";
+    // The last two units and the total share a row group kept on one page,
+    // so a printed total never stands alone on a page of its own.
+    const std::size_t tail = r.units.size() >= 2 ? r.units.size() - 2 : 0;
+    for (std::size_t i = 0; i < r.units.size(); ++i) {
+        const UnitReport& u = r.units[i];
+        if (i == tail && i > 0) h += "</tbody>\n<tbody class=\"keep tail\">\n";
+        h += "<tr data-unit=\"" + escape(u.unit) + "\">";
+        if (r.ranked) h += "<td class=\"center\">" + std::to_string(u.rank) + "</td>";
+        h += "<td>" + escape(unit_label(u.unit, lang)) + "</td>";
         ranking_cells(u.target);
+        change_cell(u.target, previous_of(u.unit));
         h += "</tr>\n";
     }
-    h += "<tr class=\"total\"><td></td><td>" + escape(L(ReportLabel::total)) + "</td>";
+    h += "<tr class=\"total\">" + std::string(r.ranked ? "<td></td>" : "") + "<td>" + escape(L(ReportLabel::total)) +
+         "</td>";
     ranking_cells(t);
+    change_cell(t, r.previous ? &r.previous->total : nullptr);
     h += "</tr>\n</tbody>\n</table>\n";
-    h += "<p class=\"note\">" +
-         escape(P(Phrase::ranking_note)) +
-         "</p>\n</section>\n";
+    std::string note = P(r.has_census ? Phrase::coverage_note_census : Phrase::coverage_note_registered);
+    if (r.ranked) note += P(Phrase::ranking_ties_note);
+    h += "<p class=\"note\">" + escape(note) + "</p>\n</section>\n";
 
     // Charts.
     h += "<section class=\"charts\">\n<h2 class=\"page-break\">" + section_number(++section, lang) +
@@ -595,9 +643,10 @@ std::string to_html(const Report& r, Lang lang) {
     // Appendix: every unit by category.
     h += "<section class=\"detail\">\n<h2 class=\"page-break\">" + escape(P(Phrase::appendix_heading)) +
          "</h2>\n<table class=\"detail\">\n<thead><tr>";
-    for (ReportLabel c : {ReportLabel::rank, ReportLabel::unit, ReportLabel::category, ReportLabel::expected,
-                          ReportLabel::registered, ReportLabel::started, ReportLabel::completed, ReportLabel::unverified,
-                          ReportLabel::coverage, ReportLabel::denominator, ReportLabel::mean_hours})
+    if (r.ranked) h += "<th>" + escape(L(ReportLabel::rank)) + "</th>";
+    for (ReportLabel c : {ReportLabel::unit, ReportLabel::category, ReportLabel::expected, ReportLabel::registered,
+                          ReportLabel::started, ReportLabel::completed, ReportLabel::unverified, ReportLabel::coverage,
+                          ReportLabel::denominator, ReportLabel::mean_hours})
         h += "<th>" + escape(L(c)) + "</th>";
     h += "</tr></thead>\n";
     for (const UnitReport& u : r.units) {
@@ -608,9 +657,11 @@ std::string to_html(const Report& r, Lang lang) {
         for (const CategoryCounts& c : u.categories) {
             const Counts& k = c.counts;
             h += "<tr>";
-            if (first_row)
-                h += "<td class=\"center\" rowspan=\"" + std::to_string(rows) + "\">" + std::to_string(u.rank) +
-                     "</td><td rowspan=\"" + std::to_string(rows) + "\">" + escape(unit_label(u.unit, lang)) + "</td>";
+            if (first_row) {
+                if (r.ranked)
+                    h += "<td class=\"center\" rowspan=\"" + std::to_string(rows) + "\">" + std::to_string(u.rank) + "</td>";
+                h += "<td rowspan=\"" + std::to_string(rows) + "\">" + escape(unit_label(u.unit, lang)) + "</td>";
+            }
             first_row = false;
             h += "<td class=\"category\">" + cat_label(c.category) + "</td><td class=\"num\">" + optional_number(k.expected) +
                  "</td><td class=\"num\">" + count_text(k.registered) + "</td><td class=\"num\">" + count_text(k.started) +

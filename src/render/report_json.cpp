@@ -108,6 +108,12 @@ nlohmann::ordered_json to_json(const Report& r) {
     program["support"] = std::move(support);
     j["program"] = std::move(program);
     j["as_of"] = r.as_of ? json(format_instant(*r.as_of, zone)) : json(nullptr);
+    // What the figures count up to: as_of, or (without it) the latest record read.
+    j["latest_record"] = r.latest_record ? json(format_instant(*r.latest_record, zone)) : json(nullptr);
+    j["cut_off"] = format_instant(report_cut_off(r), zone);
+    j["days_remaining"] = days_remaining(r);
+    j["ranked"] = r.ranked;
+    if (!r.issuer.empty()) j["issuer"] = r.issuer;
     j["generated_at"] = r.generated_at;
     json inputs = json::object();
     for (const InputCount& in : r.inputs)
@@ -123,15 +129,38 @@ nlohmann::ordered_json to_json(const Report& r) {
     json by_category = json::array();
     for (const CategoryCounts& c : r.categories) by_category.push_back(category_json(c, p));
     totals["by_category"] = std::move(by_category);
+    if (r.previous) {
+        json change;
+        change["completed"] = static_cast<long long>(r.target.completed) - static_cast<long long>(r.previous->total.completed);
+        change["started"] = static_cast<long long>(r.target.started) - static_cast<long long>(r.previous->total.started);
+        const auto now = r.target.coverage();
+        change["coverage"] = now && r.previous->total.coverage ? json(*now - *r.previous->total.coverage) : json(nullptr);
+        totals["change"] = std::move(change);
+        j["previous"] = {{"cut_off", r.previous->cut_off}};
+    }
     j["totals"] = std::move(totals);
 
     json units = json::array();
     for (const UnitReport& u : r.units) {
         json x;
-        x["rank"] = u.rank;
+        x["rank"] = r.ranked ? json(u.rank) : json(nullptr);
         x["unit"] = u.unit;
         x["target"] = counts_json(u.target, true, p);
         x["recorded"] = counts_json(u.recorded, false, p);
+        if (r.previous) {
+            // 较上期: the change since the earlier report, or null for a unit it did not have.
+            const auto it = r.previous->units.find(u.unit);
+            if (it == r.previous->units.end()) {
+                x["change"] = nullptr;
+            } else {
+                json change;
+                change["completed"] = static_cast<long long>(u.target.completed) - static_cast<long long>(it->second.completed);
+                change["started"] = static_cast<long long>(u.target.started) - static_cast<long long>(it->second.started);
+                const auto now = u.target.coverage();
+                change["coverage"] = now && it->second.coverage ? json(*now - *it->second.coverage) : json(nullptr);
+                x["change"] = std::move(change);
+            }
+        }
         json cats = json::array();
         for (const CategoryCounts& c : u.categories) cats.push_back(category_json(c, p));
         x["categories"] = std::move(cats);

@@ -1,5 +1,5 @@
 // The yanxiu command line on the example data, checked field by field, and
-// its exit statuses (SPEC §7).
+// its exit statuses (README.md "The command line", its "Exit status" paragraph; docs/programme.md "Errors").
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -130,4 +130,90 @@ TEST_CASE("yanxiu programs and validate") {
     CHECK(j["categories"]["homeroom"]["requires"]["lessons"] == 10);  // min_lessons: 10, resolved
     CHECK(j["support"].size() == 3);
     CHECK(run("validate").status == 2);
+}
+
+TEST_CASE("yanxiu CMD --help: each command's own help describes every option it takes") {
+    // Every command, and each option the usage line names (the parser and the
+    // help come from one table; an option without a description says so).
+    const std::vector<std::pair<std::string, std::vector<std::string>>> commands = {
+        {"programs", {}},
+        {"validate", {}},
+        {"evaluate", {"--program", "--participants", "--events", "--xapi", "--xapi-lesson", "--as-of", "--out",
+                      "--rejects", "--lang", "--threads", "--max-line-bytes", "--max-field-bytes", "--explain",
+                      "--strict"}},
+        {"report", {"--census", "--html", "--json", "--csv", "--xlsx", "--follow-up", "--no-bom", "--lang",
+                    "--generated-at"}},
+        {"diff", {"--json", "--limit"}},
+        {"simulate", {"--participants", "--seed", "--out", "--program", "--malformed-share"}},
+        {"demo", {"--out", "--participants", "--lang", "--generated-at"}},
+        {"keygen", {"--out", "--force"}},
+        {"certify", {"--key", "--previous", "--html", "--pdf", "--verify-url", "--issued-at"}},
+        {"verify", {"--pub", "--revoked"}},
+        {"revoke", {"--key", "--id", "--reason", "--out", "--at"}},
+        {"provenance", {}},
+        {"version", {}}};
+    for (const auto& [command, options] : commands) {
+        INFO(command);
+        for (const std::string& form : {command + " --help", command + " -h", "help " + command}) {
+            const auto r = run(form);
+            CHECK(r.status == 0);
+            CHECK(r.out.rfind("usage: yanxiu " + command, 0) == 0);
+            CHECK(r.out.find("(undocumented)") == std::string::npos);
+            for (const std::string& option : options) CHECK_MESSAGE(r.out.find("  " + option + " ") != std::string::npos, option);
+        }
+    }
+    CHECK(run("help nonsense").status == 2);
+    CHECK(run("evaluate --program x --help").status == 0);  // --help anywhere wins
+}
+
+TEST_CASE("yanxiu evaluate: - reads an input from stdin, one at most") {
+    const std::string args = "evaluate --program hunan-2023-mh-winter --participants examples/data/participants.jsonl";
+    const auto from_file = run(args + " --events examples/data/events.csv");
+    const auto from_stdin = run(args + " --events - < examples/data/events.csv");
+    REQUIRE(from_file.status == 0);
+    CHECK(from_stdin.status == 0);
+    CHECK(from_stdin.out == from_file.out);
+    const auto both = run(
+        "evaluate --program hunan-2023-mh-winter --participants - --events - < examples/data/events.csv");
+    CHECK(both.status == 2);
+    CHECK(both.err.find("cannot both be read from stdin") != std::string::npos);
+}
+
+TEST_CASE("yanxiu evaluate --lang: each reason in words") {
+    const auto zh = run(kExample + " --lang zh");
+    const auto en = run(kExample + " --lang en");
+    REQUIRE(zh.status == 0);
+    const auto lines_zh = parse_lines(zh.out), lines_en = parse_lines(en.out);
+    REQUIRE(lines_zh.size() == lines_en.size());
+    bool some = false;
+    for (std::size_t i = 0; i < lines_zh.size(); ++i) {
+        REQUIRE(lines_zh[i].contains("explanations"));
+        CHECK(lines_zh[i]["explanations"].size() == lines_zh[i]["reasons"].size());
+        some |= !lines_zh[i]["explanations"].empty();
+    }
+    CHECK(some);
+    CHECK(zh.out.find("课") != std::string::npos);
+    CHECK(en.out.find("Lesson") != std::string::npos);
+    CHECK(run(kExample + " --lang fr").status == 2);
+}
+
+TEST_CASE("yanxiu evaluate --out: the format by extension, unknown ones refused") {
+    const std::string dir = "/tmp/yanxiu_cli_out_" + std::to_string(::getpid());
+    std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());
+    REQUIRE(run(kExample + " --out " + dir + "/o.jsonl").status == 0);
+    REQUIRE(run(kExample + " --out " + dir + "/o.csv --lang zh").status == 0);
+    const auto jsonl = parse_lines(slurp(dir + "/o.jsonl"));
+    const std::string csv = slurp(dir + "/o.csv");
+    CHECK(csv.rfind("\xEF\xBB\xBF参训人编号,单位,类别,类别代码,状态,状态代码,", 0) == 0);
+    std::size_t rows = 0;
+    for (char c : csv) rows += c == '\n';
+    CHECK(rows == jsonl.size() + 1);
+    CHECK(csv.find("\r\nT002,长沙市,中小学班主任,homeroom,已完成,completed,10,10,") != std::string::npos);
+    CHECK(run(kExample + " --out " + dir + "/o.txt").status == 2);
+    CHECK(run(kExample + " --out " + dir + "/o.csv --explain").status == 2);
+#ifdef YANXIU_HAVE_XLSX
+    REQUIRE(run(kExample + " --out " + dir + "/o.xlsx").status == 0);
+    CHECK(slurp(dir + "/o.xlsx").compare(0, 2, "PK") == 0);
+#endif
+    std::system(("rm -rf " + dir).c_str());
 }

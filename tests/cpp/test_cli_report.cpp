@@ -1,4 +1,4 @@
-// The command line's report, simulate and demo commands (SPEC §6, §7), run
+// The command line's report, simulate and demo commands (README.md "The command line"), run
 // as a user runs them.
 
 #include <doctest/doctest.h>
@@ -143,7 +143,7 @@ TEST_CASE("yanxiu report on the example data with its census") {
     CHECK(html.find("2023-02-11 09:00") != std::string::npos);
     const std::string csv = slurp(dir / "r.csv");
     CHECK(csv.rfind("\xEF\xBB\xBF排名,单位,", 0) == 0);
-    CHECK(csv.find("1,长沙市,合计,,5,2,2,2,0,0.4000,按摸底人数,") != std::string::npos);
+    CHECK(csv.find("1,长沙市,合计,,5,2,2,2,0,0.4000,5,按摸底人数,") != std::string::npos);
 
     // Same inputs, same generated-at: same bytes.
     TempDir again;
@@ -189,8 +189,9 @@ TEST_CASE("yanxiu report: usage errors") {
     CHECK(run("report " + kInputs + " --census /nonexistent/census.csv").status == 1);
     auto help = run("report --help");
     CHECK(help.status == 0);
-    CHECK(help.out.find("yanxiu report") != std::string::npos);
-    CHECK(help.out.find("yanxiu demo") != std::string::npos);
+    CHECK(help.out.find("usage: yanxiu report") != std::string::npos);
+    CHECK(help.out.find("--xlsx FILE.xlsx") != std::string::npos);
+    CHECK(help.out.find("yanxiu demo") == std::string::npos);  // its own help, not everyone's
 }
 
 TEST_CASE("yanxiu simulate: the same seed gives the same bytes") {
@@ -224,8 +225,11 @@ TEST_CASE("yanxiu demo: simulate, evaluate and report, end to end") {
     CHECK(r.out.find(out) != std::string::npos);  // names the folder
     CHECK(r.out.find("合计") != std::string::npos);
     for (const char* name : {"report.html", "report.json", "report.csv", "outcomes.jsonl", "rejects.jsonl",
-                             "participants.jsonl", "events.jsonl", "census.csv"})
+                             "participants.jsonl", "events.jsonl", "census.csv", "follow-up/index.csv"})
         CHECK_MESSAGE(fs::exists(dir.path / "demo" / name), name);
+#ifdef YANXIU_HAVE_XLSX
+    CHECK(slurp(out + "/report.xlsx").compare(0, 2, "PK") == 0);
+#endif
 
     const auto report = nlohmann::json::parse(slurp(out + "/report.json"));
     const auto outcomes = parse_lines(slurp(out + "/outcomes.jsonl"));

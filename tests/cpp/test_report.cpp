@@ -1,4 +1,5 @@
-// Reports (SPEC §6, R10): figures on a hand-built cohort checked number by
+// Reports (README.md "The command line", the `report` paragraphs; docs/python.md "Words, reports and
+// simulated cohorts"; docs/records.md "Census (摸底)"; R10): figures on a hand-built cohort checked number by
 // number, with and without a census; the census reader; the daily series
 // against evaluating as of each day's end; CSV, JSON and HTML outputs; the
 // messages of every code.
@@ -408,7 +409,7 @@ TEST_CASE("write_csv: labels, BOM, and cells a spreadsheet would run are neutral
     std::ostringstream plain;
     write_csv(plain, r);
     const std::string csv = plain.str();
-    CHECK(csv.rfind("排名,单位,类别,类别代码,摸底人数,注册人数,已参学人数,已完成人数,未实名人数,完成率,完成率口径,人均学时\r\n", 0) == 0);
+    CHECK(csv.rfind("排名,单位,类别,类别代码,摸底人数,注册人数,已参学人数,已完成人数,未实名人数,完成率,完成率分母（人）,完成率口径,人均学时\r\n", 0) == 0);
     CHECK(csv.find("\"'=HYPERLINK(\"\"x\"\")\"") != std::string::npos);
     CHECK(csv.find(",'+1,") != std::string::npos);
     CHECK(csv.find(",'-2,") != std::string::npos);
@@ -417,9 +418,9 @@ TEST_CASE("write_csv: labels, BOM, and cells a spreadsheet would run are neutral
     for (const char* raw : {",=HYPERLINK", ",+1,", ",-2,", ",@SUM"}) CHECK(csv.find(raw) == std::string::npos);
     CHECK(csv.find("1,'=") == std::string::npos);  // quoted, since the cell holds quotes
     // The formula unit completed 1 of 1: rank 1, coverage 1.0000 of registered.
-    CHECK(csv.find("1,\"'=HYPERLINK(\"\"x\"\")\",中小学班主任,homeroom,,1,1,1,0,1.0000,按注册人数,3.00\r\n") !=
+    CHECK(csv.find("1,\"'=HYPERLINK(\"\"x\"\")\",中小学班主任,homeroom,,1,1,1,0,1.0000,1,按注册人数,3.00\r\n") !=
           std::string::npos);
-    CHECK(csv.find("\r\n,合计,合计,,,5,5,1,0,0.2000,按注册人数,0.60\r\n") != std::string::npos);
+    CHECK(csv.find("\r\n,合计,合计,,,5,5,1,0,0.2000,5,按注册人数,0.60\r\n") != std::string::npos);
 
     std::ostringstream with_bom;
     CsvOptions options;
@@ -576,7 +577,7 @@ TEST_CASE("messages: every code has Chinese and English wording") {
         for (Lang lang : {Lang::zh, Lang::en}) CHECK_FALSE(message(static_cast<Status>(s), lang).empty());
     for (int c = 0; c <= static_cast<int>(RejectCode::category_sector_mismatch); ++c)
         for (Lang lang : {Lang::zh, Lang::en}) CHECK_FALSE(message(static_cast<RejectCode>(c), lang).empty());
-    for (int l = 0; l <= static_cast<int>(ReportLabel::recorded_hours); ++l)
+    for (int l = 0; l <= static_cast<int>(ReportLabel::change); ++l)
         for (Lang lang : {Lang::zh, Lang::en}) CHECK_FALSE(label(static_cast<ReportLabel>(l), lang).empty());
 
     const Reason quiz = Reason::of(ReasonCode::quiz_missing, "L07");
@@ -607,4 +608,110 @@ TEST_CASE("messages: every code has Chinese and English wording") {
     CHECK(message(RejectCode::unknown_participant, Lang::zh) == "参训人员名单中无此人");
     CHECK(parse_lang("en") == Lang::en);
     CHECK_FALSE(parse_lang("fr"));
+}
+
+TEST_CASE("report cut-off: as_of when asked, else every record read up to the latest one") {
+    const Program program = Program::load("hunan-2023-mh-winter");
+    const auto rows = census();
+    Report r = report(program, cohort(), &rows, std::nullopt);
+    // Nothing known of the records: the window's end, as before.
+    CHECK(report_cut_off(r) == program.window().end());
+    CHECK(days_remaining(r) == 0);
+    // Records read up to 2023-01-25 12:00: the page says so, not the window's end.
+    r.latest_record = *parse_instant("2023-01-25T12:00:00+08:00", program.time_zone());
+    CHECK(report_cut_off(r) == *r.latest_record);
+    CHECK(days_remaining(r) == 16);  // 01-25 12:00 to 02-11 00:00: 16 whole days
+    const std::string page = to_html(r);
+    CHECK(page.find("已读取的全部记录（最新记录时间") != std::string::npos);
+    CHECK(page.find("数据截至：已读取的全部记录（最新记录时间 2023年1月25日") != std::string::npos);
+    CHECK(page.find("距研修截止还有 16 天") != std::string::npos);
+    const auto j = nlohmann::json::parse(to_json_text(r));
+    CHECK(j["cut_off"] == "2023-01-25T12:00:00+08:00");
+    CHECK(j["latest_record"] == "2023-01-25T12:00:00+08:00");
+    CHECK(j["as_of"].is_null());
+    CHECK(j["days_remaining"] == 16);
+    // as_of given: that, whatever the records.
+    Report at = report(program, cohort(), &rows, *parse_as_of("2023-01-20", program.time_zone()));
+    at.latest_record = r.latest_record;
+    CHECK(report_cut_off(at) == *parse_instant("2023-01-21T00:00:00+08:00", program.time_zone()));
+    CHECK(to_html(at).find("已读取的全部记录") == std::string::npos);
+}
+
+TEST_CASE("report page: the unverified are counted once, the coverage base shown, footnotes fit the data") {
+    const Program program = Program::load("hunan-2023-mh-winter");
+    const auto rows = census();
+    const Report with = report(program, cohort(), &rows, std::nullopt);
+    const std::string page = to_html(with);
+    // P6 is registered and not verified: "of those registered", never "另有" (in addition).
+    CHECK(page.find("注册人员中有 1 人尚未完成实名认证（已计入注册人数") != std::string::npos);
+    CHECK(page.find("另有") == std::string::npos);
+    // The base beside the rate, so 3 ÷ 10 can be checked.
+    CHECK(page.find("（" + std::to_string(with.target.completed) + " ÷ " + std::to_string(with.target.coverage_base) +
+                    "）") != std::string::npos);
+    CHECK(page.find("<th>完成率分母（人）</th>") != std::string::npos);
+    CHECK(page.find("有摸底数据的按摸底人数") != std::string::npos);
+    const Report without = report(program, cohort(), nullptr, std::nullopt);
+    const std::string plain = to_html(without);
+    CHECK(plain.find("未提供摸底数据，完成率 = 已完成人数 ÷ 注册人数") != std::string::npos);
+    CHECK(plain.find("有摸底数据的按摸底人数") == std::string::npos);
+}
+
+TEST_CASE("report without ranking (不排名): units by name, no rank anywhere") {
+    const Program program = Program::load("hunan-2023-mh-winter");
+    Report r = report(program, cohort(), nullptr, std::nullopt);
+    without_ranking(r);
+    r.issuer = "湖南省教育厅教师工作处";
+    REQUIRE(r.units.size() == 3);
+    for (std::size_t i = 1; i < r.units.size(); ++i) CHECK(r.units[i - 1].unit < r.units[i].unit);
+    const std::string page = to_html(r);
+    CHECK(page.find("<th>排名</th>") == std::string::npos);
+    CHECK(page.find("各单位完成情况</h2>") != std::string::npos);
+    CHECK(page.find("排名依完成率") == std::string::npos);
+    CHECK(page.find("发布单位：湖南省教育厅教师工作处") != std::string::npos);
+    const std::string csv = to_csv(r);
+    CHECK(csv.rfind("单位,类别,", 0) == 0);
+    const auto j = nlohmann::json::parse(to_json_text(r));
+    CHECK(j["ranked"] == false);
+    CHECK(j["issuer"] == "湖南省教育厅教师工作处");
+    for (const auto& u : j["units"]) CHECK(u["rank"].is_null());
+}
+
+TEST_CASE("report page: printed, the total row stays with the table's last rows; a phone gets its own layout") {
+    const Program program = Program::load("hunan-2023-mh-winter");
+    const std::string page = to_html(report(program, cohort(), nullptr, std::nullopt));
+    const std::size_t tail = page.find("<tbody class=\"keep tail\">");
+    const std::size_t total = page.find("<tr class=\"total\">", tail);
+    REQUIRE(tail != std::string::npos);
+    CHECK(total != std::string::npos);
+    CHECK(page.find("</tbody>", tail) > total);  // the total is inside the kept group
+    CHECK(page.find("counter(page)") != std::string::npos);
+    CHECK(page.find("@media screen and (max-width: 600px)") != std::string::npos);
+}
+
+TEST_CASE("report --previous (较上期): each unit's change since an earlier report") {
+    const Program program = Program::load("hunan-2023-mh-winter");
+    const auto rows = census();
+    // The earlier report: as of 2023-01-12, before P5, P7 and P8 completed.
+    const Report before = report(program, cohort(), &rows, *parse_as_of("2023-01-12", program.time_zone()));
+    Report now = report(program, cohort(), &rows, std::nullopt);
+    now.previous = previous_report_from_json(nlohmann::json::parse(to_json_text(before)));
+    CHECK(now.previous->cut_off == "2023-01-13T00:00:00+08:00");
+    CHECK(now.previous->total.completed == before.target.completed);
+    const auto j = nlohmann::json::parse(to_json_text(now));
+    CHECK(j["totals"]["change"]["completed"] == static_cast<long long>(now.target.completed - before.target.completed));
+    CHECK(j["previous"]["cut_off"] == "2023-01-13T00:00:00+08:00");
+    for (const auto& u : j["units"]) {
+        const UnitReport& b = unit(before, u["unit"].get<std::string>());
+        CHECK(u["change"]["completed"] == static_cast<long long>(u["target"]["completed"].get<long long>() - b.target.completed));
+    }
+    const std::string page = to_html(now);
+    CHECK(page.find("<th>较上期</th>") != std::string::npos);
+    CHECK(page.find("较上期（截至 2023年1月12日 24:00）完成人数 +") != std::string::npos);
+    CHECK(page.find("个百分点") != std::string::npos);
+    // Not a report: a clear error, not a crash.
+    CHECK_THROWS_AS((void)previous_report_from_json(nlohmann::json::parse(R"({"units": []})")), std::invalid_argument);
+    CHECK_THROWS_AS((void)previous_report_from_json(nlohmann::json::parse(R"([1, 2])")), std::invalid_argument);
+    CHECK_THROWS_AS((void)previous_report_from_json(nlohmann::json::parse(
+                        R"({"totals": {"target": {"registered": -1, "started": 0, "completed": 0}}, "units": []})")),
+                    std::invalid_argument);
 }

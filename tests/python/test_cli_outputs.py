@@ -131,3 +131,32 @@ def test_an_interrupted_simulate_leaves_the_earlier_cohort(tmp_path: Path) -> No
     proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_progress_shows_percentages_on_a_terminal_and_nothing_otherwise(tmp_path: Path) -> None:
+    """On a terminal, evaluate says how far reading and evaluating are (a
+    percentage, and the time left once it can tell); in a log or a pipe,
+    stderr holds the counts only."""
+    import pty
+    args = [str(CLI), *evaluate_args(tmp_path / "outcomes.jsonl")]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: stderr and stdout are the terminal
+        os.execv(args[0], args)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    text = seen.decode("utf-8", "replace")
+    assert "reading events" in text and "100%" in text and "\r" in text
+    assert "evaluating 12 participants" in text
+    plain = cli(*evaluate_args(tmp_path / "again.jsonl"))
+    assert plain.returncode == 0 and "%" not in plain.stderr and "\r" not in plain.stderr

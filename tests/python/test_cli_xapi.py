@@ -111,5 +111,6 @@ def test_a_missing_statements_file_fails_in_one_line_and_keeps_the_outputs(tmp_p
 def test_help_shows_xapi_for_report():
     done = run("report", "--help")
     assert done.returncode == 0
-    usage = done.stdout.split("yanxiu report", 1)[1].split("yanxiu diff", 1)[0]
+    usage = done.stdout
+    assert usage.startswith("usage: yanxiu report")
     assert "--xapi FILE" in usage and "--xapi-lesson" in usage

@@ -20,6 +20,7 @@ import yanxiu
 REPO = Path(__file__).resolve().parents[2]
 CLI = Path(os.environ.get("YANXIU_CLI", str(REPO / "build" / "yanxiu")))
 PROGRAM = "hunan-2023-mh-winter"
+DATA = REPO / "examples" / "data"
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +125,38 @@ def test_a_missing_key_column_warns():
     assert len(evaluation) == 0
     with pytest.warns(yanxiu.InputWarning, match="none of the 2 participants records"):
         yanxiu.evaluate(program, [{"teacher": "T1"}, {"teacher": "T2"}], [])
+
+
+def test_rejections_carry_the_dataframe_index_label():
+    pd = pytest.importorskip("pandas")
+    program = yanxiu.Program.load("hunan-2023-mh-winter")
+    people = pd.DataFrame({"id": ["T1", "T2", "T3"], "unit": ["长沙市"] * 3, "sector": ["primary"] * 3,
+                           "category": ["homeroom", "no_such_category", "homeroom"], "verified": [True] * 3},
+                          index=pd.Index(["r-a", "r-b", "r-c"], name="row"))
+    events = pd.DataFrame({"kind": ["study", "study"], "participant": ["T1", "T1"], "lesson": ["L01", "L02"],
+                           "start": ["2023-01-12T10:00:00+08:00", "not a time"],
+                           "end": ["2023-01-12T10:30:00+08:00", "2023-01-12T11:30:00+08:00"]},
+                          index=[100, 200])
+    ev = yanxiu.evaluate(program, people, events)
+    frame = ev.rejected_frame()
+    assert list(frame.columns) == ["file", "line", "index", "field", "code", "message"]
+    by_file = {row.file: row for row in frame.itertuples()}
+    assert by_file["<participants>"].line == 2 and by_file["<participants>"].index == "r-b"
+    assert by_file["<participants>"].code == "unknown_category"
+    assert by_file["<events>"].line == 2 and by_file["<events>"].index == 200
+    # From files: no DataFrame, no label.
+    from_files = yanxiu.evaluate(program, DATA / "participants.jsonl", DATA / "events.jsonl").rejected_frame()
+    assert from_files["index"].isna().all()
+
+
+def test_outcome_frame_gives_reasons_as_text():
+    program = yanxiu.Program.load("hunan-2023-mh-winter")
+    ev = yanxiu.evaluate(program, DATA / "participants.jsonl", DATA / "events.jsonl", as_of="2023-01-25")
+    zh, en = ev.to_frame(lang="zh"), ev.to_frame(lang="en")
+    assert "reasons_text" not in ev.to_frame().columns
+    for i, outcome in enumerate(ev):
+        assert zh["reasons_text"][i] == "；".join(outcome.explain("zh")[1:])
+        assert en["reasons_text"][i] == "; ".join(outcome.explain("en")[1:])
+    assert any("课" in text for text in zh["reasons_text"])
+    with pytest.raises(ValueError):
+        ev.to_frame(lang="fr")

@@ -752,7 +752,7 @@ def test_two_python_threads_evaluate_at_once(hunan, tmp_path):
 # The example and the types
 # ---------------------------------------------------------------------------
 
-def test_example_script():
+def test_example_script(tmp_path):
     r = subprocess.run([sys.executable, str(REPO / "examples" / "python" / "progress_by_unit.py")],
                        capture_output=True, timeout=120, cwd=REPO)
     out = r.stdout.decode("utf-8")
@@ -760,6 +760,28 @@ def test_example_script():
     assert "hunan-2023-mh-winter" in out
     assert "completed 4, in_progress 4, recorded 1, not_started 2, unverified 1" in out
     assert "长沙市" in out and "coverage" in out
+    # It says what `yanxiu report` says, unit by unit (the same inputs, as of the same day).
+    if not CLI.exists():
+        return
+    done = subprocess.run([str(CLI), "report", "--program", "hunan-2023-mh-winter",
+                           "--participants", "examples/data/participants.jsonl",
+                           "--events", "examples/data/events.jsonl", "--census", "examples/data/census.csv",
+                           "--as-of", "2023-01-25", "--json", str(tmp_path / "report.json")],
+                          capture_output=True, timeout=120, cwd=REPO)
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[4:] if line.strip()}
+    assert len(report["units"]) > 1
+    for unit in report["units"]:
+        row, t = rows[unit["unit"]], unit["target"]
+        # unit rank census registered started completed coverage base mean_hours
+        assert row[1] == str(unit["rank"])
+        assert row[3:6] == [str(t["registered"]), str(t["started"]), str(t["completed"])]
+        if t["coverage"] is not None:
+            assert abs(float(row[6]) - t["coverage"]) < 5e-5
+        assert row[7] == str(t["coverage_base"])
+    total = report["totals"]["target"]
+    assert f"registered {total['registered']}, completed {total['completed']}" in out
 
 
 def test_mypy_accepts_the_package_and_the_example():

@@ -1,4 +1,5 @@
-"""The demo report as a browser renders it (SPEC §6): headless Chromium opens
+"""The demo report as a browser renders it (README.md "The command line": the HTML page of
+`report`; docs/python.md "Words, reports and simulated cohorts"): headless Chromium opens
 report.html from `yanxiu demo`, dumps the DOM and takes an A4-sized
 screenshot.  The ranking table and both charts must be in the rendered DOM
 with report.json's numbers, and the page must fetch nothing.
@@ -202,12 +203,13 @@ def test_ranking_table_in_the_dom_matches_report_json(demo: dict) -> None:
         assert row[3:6] == [str(t["registered"]), str(t["started"]), str(t["completed"])]
         if t["coverage_base"] > 0:
             assert row[6] == "%.1f%%" % (t["completed"] / t["coverage_base"] * 100)
+            assert row[7] == str(t["coverage_base"])  # the base is on the page, so the rate can be checked
         else:
-            assert row[6] == "—"
+            assert row[6] == "—" and row[7] == "—"
         if t["mean_hours"] is None:
-            assert row[8] == "—"
+            assert row[9] == "—"
         else:
-            assert abs(float(row[8]) - t["mean_hours"]) <= 0.011
+            assert abs(float(row[9]) - t["mean_hours"]) <= 0.011
     ranks = [u["rank"] for u in units]
     assert ranks == list(range(1, len(units) + 1))
 
@@ -254,3 +256,27 @@ def test_rules_milestones_support_and_counts_are_on_the_page(demo: dict) -> None
     counts = demo["report"]["inputs"]["events"]
     assert (f"读取 {counts['read']} 条，其中有效 {counts['accepted']} 条、拒收 {counts['rejected']} 条、"
             f"重复 {counts['duplicates']} 条") in dom
+
+
+def test_printed_to_a4_no_page_is_nearly_empty(demo: dict, tmp_path: Path) -> None:
+    """Printed by Chromium to A4 (as an office prints the page): every page
+    carries real content, never only a total row or only a heading, and the
+    pages are numbered."""
+    import shutil
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is absent")
+    pdf = tmp_path / "report.pdf"
+    html_path = Path(demo["screenshot"]).with_name("report.html")
+    done = chromium(Path(tempfile.mkdtemp(prefix="yanxiu-chromium-")), f"--print-to-pdf={pdf}",
+                    "--no-pdf-header-footer", html_path.as_uri())
+    assert done.returncode == 0 and pdf.exists(), done.stderr[-2000:]
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, timeout=60).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert pages >= 2
+    for n in range(1, pages + 1):
+        text = subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(pdf), "-"],
+                              capture_output=True, text=True, timeout=60).stdout
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        content = [line for line in lines if not re.fullmatch(r"\d+ / \d+", line)]  # the page number
+        assert len(content) >= 4, f"page {n} of {pages} is nearly empty: {content}"
+        assert not (len(content) <= 2 and any(line.startswith("合计") for line in content)), f"page {n}: only a total"

@@ -8,6 +8,9 @@
 #include <pybind11/stl.h>
 
 #include <simulate.hpp>
+#ifdef YANXIU_HAVE_XLSX
+#include <yanxiu/render/report_xlsx.hpp>
+#endif
 
 #include <array>
 
@@ -96,11 +99,37 @@ void bind_report(py::module_& m) {
         .def("to_html", [](const ReportData& r, const std::string& lang) {
             return text(yanxiu::to_html(r.report, lang_argument(lang)));
         }, py::arg("lang") = "zh")
-        .def("to_csv", [](const ReportData& r, bool bom) {
+        .def("to_csv", [](const ReportData& r, bool bom, const std::string& lang) {
             yanxiu::CsvOptions options;
             options.bom = bom;
+            options.lang = lang_argument(lang);
             return py::bytes(yanxiu::to_csv(r.report, options));
-        }, py::arg("bom") = false)
+        }, py::arg("bom") = false, py::arg("lang") = "zh")
+        .def("to_xlsx", [](const ReportData& r, const std::string& lang) {
+#ifdef YANXIU_HAVE_XLSX
+            yanxiu::XlsxOptions options;
+            options.lang = lang_argument(lang);
+            std::string bytes;
+            {
+                py::gil_scoped_release release;
+                bytes = yanxiu::to_xlsx(r.report, options);
+            }
+            return py::bytes(bytes);
+#else
+            (void)r, (void)lang;
+            throw std::runtime_error("this yanxiu was built without yanxiu::xlsx (libxlsxwriter)");
+#endif
+        }, py::arg("lang") = "zh")
+        .def("_configure", [](ReportData& r, bool ranked, const std::string& issuer,
+                              const std::optional<std::string>& previous) {
+            // As `yanxiu report --no-ranking --issuer --previous` (the previous report's JSON text).
+            if (previous) {
+                auto j = nlohmann::json::parse(*previous, nullptr, false);
+                r.report.previous = yanxiu::previous_report_from_json(j);  // std::invalid_argument -> ValueError
+            }
+            if (!ranked) yanxiu::without_ranking(r.report);
+            r.report.issuer = issuer;
+        }, py::arg("ranked"), py::arg("issuer"), py::arg("previous"))
         .def("census_rejections", [](const ReportData& r) {
             py::list out;
             for (const auto& rejection : r.census_rejections) out.append(py::cast(rejection));
@@ -149,8 +178,10 @@ void bind_report(py::module_& m) {
         std::string json;
         {
             py::gil_scoped_release release;
-            json = yanxiu::to_json(yanxiu::report_partial(*evaluation->program, evaluation->outcomes,
-                                                          evaluation->as_of)).dump();
+            yanxiu::ReportPartial partial =
+                yanxiu::report_partial(*evaluation->program, evaluation->outcomes, evaluation->as_of);
+            partial.latest_record = evaluation->latest_record;
+            json = yanxiu::to_json(partial).dump();
         }
         return text(json);
     }, py::arg("evaluation"));

@@ -40,7 +40,7 @@ from ._core import (
     message,
 )
 from ._evaluation import OUTCOME_COLUMNS, REQUIREMENT_COLUMNS, STATUSES, Evaluation, InputWarning, evaluate
-from ._report import UNIT_COLUMNS, Report, report, simulate
+from ._report import UNIT_COLUMNS, Report, report, simulate, use_cjk_font
 from ._diff import CHANGE_COLUMNS, COUNT_COLUMNS, ProgramDiff, diff
 from ._xapi import XAPI_EVENT_COLUMNS, XapiRead, read_xapi
 from ._certificates import (CERTIFICATE_COLUMNS, Certificate, Certificates, ProvenanceCheck, VerifyResult, certify,
@@ -63,6 +63,7 @@ for _name in (Certificate, Certificates, ProvenanceCheck, VerifyResult, certify,
     _name.__module__ = __name__
 
 __all__ = [
+    "use_cjk_font",
     "AddResult",
     "CERTIFICATE_COLUMNS",
     "Certificate",

@@ -125,6 +125,11 @@ def evaluate(program: Program, participants: Records, events: Records | None = N
         _add(data, True, events, "events", columns)
     statements = None if xapi is None else _xapi._read_into(data, xapi, xapi_lesson)
     evaluation = Evaluation(data.evaluate(as_of_seconds, threads), statements)
+    pd = sys.modules.get("pandas")
+    if pd is not None:
+        for name, source in (("<participants>", participants), ("<events>", events)):
+            if isinstance(source, pd.DataFrame):
+                evaluation._labels[name] = source.index
     summary = evaluation.summary
     for what, records in (("participants", participants), ("events", events)):
         counts = summary.get(what)
@@ -256,7 +261,7 @@ class Evaluation:
     go over the outcomes; `to_frame()` gives a pandas DataFrame.
     """
 
-    __slots__ = ("_data", "_outcomes", "_xapi", "_files", "_stamps")
+    __slots__ = ("_data", "_outcomes", "_xapi", "_files", "_stamps", "_labels")
 
     def __init__(self, data: _core._Evaluation, xapi: dict[str, Any] | None = None) -> None:
         self._data = data
@@ -265,6 +270,8 @@ class Evaluation:
         # (role, path, counts or None) of each input when all were files, else None.
         self._files: list[tuple[str, str, tuple[int, int, int, int] | None]] | None = None
         self._stamps: list[tuple[int, int] | None] = []
+        # The index of each DataFrame given, by the name its rejections carry ("<participants>").
+        self._labels: dict[str, Any] = {}
 
     @property
     def program(self) -> Program:
@@ -287,6 +294,22 @@ class Evaluation:
     def rejected(self) -> list[Rejection]:
         """Every record that could not be used, in the order read."""
         return self._data.rejections()
+
+    def rejected_frame(self) -> pd.DataFrame:
+        """The rejections as a DataFrame: file, line, field, code, message, and
+        `index`, the row's label in the DataFrame it came from (a rejection of
+        records given as a DataFrame names its 1-based row in `line`; `index`
+        is that row's label, e.g. the id an analyst set as the index; None for
+        records from files and lists)."""
+        import pandas as pd
+
+        rows = []
+        for r in self.rejected:
+            labels = self._labels.get(r.file)
+            label = labels[r.line - 1] if labels is not None and 1 <= r.line <= len(labels) else None
+            rows.append({"file": r.file, "line": r.line, "index": label, "field": r.field, "code": r.code,
+                         "message": r.message})
+        return pd.DataFrame(rows, columns=["file", "line", "index", "field", "code", "message"])
 
     @property
     def summary(self) -> dict[str, dict[str, int]]:
@@ -325,8 +348,12 @@ class Evaluation:
     def __contains__(self, participant: object) -> bool:
         return isinstance(participant, str) and self._data.find(participant) is not None
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, lang: str | None = None) -> pd.DataFrame:
         """One row per participant, the fields of an outcome in order (OUTCOME_COLUMNS).
+
+        With `lang` ("zh" or "en"), a last column `reasons_text` gives the
+        reasons as sentences, as `Outcome.explain(lang)` words them (without
+        the status), joined by "；" / "; ".
 
         Counts are int64, `hours_credited` float64, `certificate` bool,
         `completed_at` a tz-aware datetime64 in the programme's zone (NaT when
@@ -364,6 +391,12 @@ class Evaluation:
             name = f"hours_by_group.{group}"
             data[name] = columns["group_hours"][:, g]
             names.append(name)
+        if lang is not None:
+            if lang not in ("zh", "en"):
+                raise ValueError("lang must be 'zh' or 'en'")
+            separator = "；" if lang == "zh" else "; "
+            data["reasons_text"] = np.array([separator.join(o.explain(lang)[1:]) for o in self.outcomes], dtype=object)
+            names.append("reasons_text")
         return pd.DataFrame(data, index=pd.RangeIndex(n), columns=names)
 
     def requirements_frame(self) -> pd.DataFrame:

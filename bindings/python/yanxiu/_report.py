@@ -34,6 +34,50 @@ def _census_source(census: CensusInput) -> Any:
     return list(census)
 
 
+#: Fonts with Chinese glyphs, most wanted first, as matplotlib names them
+#: (Debian's fonts-noto-cjk collection reads as "Noto Sans CJK JP": one file
+#: holds every regional face, and matplotlib takes its first).
+CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Serif CJK SC", "Noto Serif CJK JP",
+             "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei",
+             "PingFang SC"]
+
+
+def use_cjk_font() -> Optional[str]:
+    """Tells matplotlib to draw Chinese (unit names, labels) with an installed
+    CJK font rather than as empty boxes: the first of ``CJK_FONTS`` found goes
+    to the front of ``font.sans-serif``.  Returns its name, or None when no
+    such font is installed (Debian: ``apt-get install fonts-noto-cjk``).
+    ``Report.plot()`` calls it; call it yourself before other charts."""
+    import matplotlib  # type: ignore[import]
+    from matplotlib import font_manager
+    for name in CJK_FONTS:
+        try:
+            font_manager.findfont(font_manager.FontProperties(family=name), fallback_to_default=False)
+        except ValueError:
+            continue
+        families = [f for f in matplotlib.rcParams["font.sans-serif"] if f != name]
+        matplotlib.rcParams["font.sans-serif"] = [name, *families]
+        matplotlib.rcParams["font.family"] = "sans-serif"
+        matplotlib.rcParams["axes.unicode_minus"] = False  # CJK fonts often lack U+2212
+        return name
+    return None
+
+
+def _write_atomically(path: Union[str, "os.PathLike[str]"], data: bytes) -> None:
+    """Writes ``data`` beside ``path`` and renames it over ``path``, so that a
+    failure never leaves a half-written file in its place."""
+    target = os.fspath(path)
+    temporary = os.path.join(os.path.dirname(target) or ".", f".{os.path.basename(target)}.yanxiu-{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as f:
+            f.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
 class Report:
     """A unit report: per unit and in total, by category, with a daily series.
 
@@ -62,9 +106,24 @@ class Report:
         """The self-contained HTML page (Chinese by default, ``lang="en"`` for English)."""
         return str(self._data.to_html(lang))
 
-    def to_csv(self, bom: bool = False) -> bytes:
-        """The CSV table (UTF-8; ``bom=True`` for Excel)."""
-        return bytes(self._data.to_csv(bom))
+    def to_csv(self, path: Union[str, "os.PathLike[str]", None] = None, *, bom: Optional[bool] = None,
+               lang: str = "zh") -> bytes:
+        """The CSV table as ``yanxiu report --csv`` writes it (UTF-8).
+
+        With ``path``, also written there (put in place only once complete),
+        with a byte-order mark unless ``bom=False``, as Excel on Windows needs
+        to read UTF-8; without it, no mark unless ``bom=True``."""
+        data = bytes(self._data.to_csv(bool(bom) if bom is not None else path is not None, lang))
+        if path is not None:
+            _write_atomically(path, data)
+        return data
+
+    def to_excel(self, path: Union[str, "os.PathLike[str]"], lang: str = "zh") -> None:
+        """Writes the report as an Excel workbook, as ``yanxiu report --xlsx``
+        does (sheets by unit, by unit and category, by day, and what the
+        figures mean; coverage as percentages).  The follow-up list, which
+        names people, is only in the command line's workbook."""
+        _write_atomically(path, bytes(self._data.to_xlsx(lang)))
 
     @property
     def provenance(self) -> Optional[dict[str, Any]]:
@@ -107,13 +166,23 @@ class Report:
         return frame
 
     def daily_frame(self) -> "pandas.DataFrame":
-        """The daily series: cumulative completions and started learners as of each day's end."""
+        """The daily series: cumulative completions and started learners as of
+        each day's end; ``date`` is a datetime64 column (the local day),
+        ``as_of`` the instant counted up to, timezone-aware."""
         import pandas
-        return pandas.DataFrame(self.daily)
+        frame = pandas.DataFrame(self.daily, columns=["date", "as_of", "completed", "started"])
+        frame["date"] = pandas.to_datetime(frame["date"], format="%Y-%m-%d")
+        frame["as_of"] = pandas.to_datetime(frame["as_of"], utc=True).dt.tz_convert(self._zone())
+        return frame
+
+    def _zone(self) -> str:
+        zone = self.to_dict().get("program", {}).get("time_zone")
+        return str(zone) if zone else "UTC"
 
     def plot(self, ax: Any = None) -> Any:
         """A coverage-by-unit bar chart with matplotlib; returns the Axes."""
         import matplotlib.pyplot as plt  # type: ignore[import]
+        use_cjk_font()
         frame = self.to_frame().sort_values("rank", ascending=False)
         if ax is None:
             _, ax = plt.subplots(figsize=(8, max(3.0, 0.28 * len(frame))))
@@ -142,12 +211,18 @@ class Report:
 
 
 def report(program: Any, evaluation: Evaluation, census: CensusInput = None,
-           generated_at: Optional[str] = None) -> Report:
+           generated_at: Optional[str] = None, *, ranking: bool = True, issuer: str = "",
+           previous: Union["Report", dict[str, Any], str, "os.PathLike[str]", None] = None) -> Report:
     """The unit report of ``evaluation``.
 
     ``census`` is a file (CSV or JSON Lines of ``unit,category,expected``), a
     list of dicts or a DataFrame, or None (coverage then uses registered
     participants).  ``program`` must be the programme the evaluation used.
+    As the command line's options: ``ranking=False`` lists units by name with
+    no rank (``--no-ranking``, 不排名), ``issuer`` names the issuing office
+    (``--issuer``), ``previous`` is an earlier report (a Report, its
+    ``to_dict()``, or its JSON file) to show each unit's change since
+    (``--previous``, 较上期).
     """
     data = evaluation._data
     if program is not None and program.id != data.program.id:
@@ -163,7 +238,19 @@ def report(program: Any, evaluation: Evaluation, census: CensusInput = None,
         files = files + [("census", os.fsdecode(os.fspath(census)), None)] \
             if isinstance(census, (str, bytes, os.PathLike)) else None
     # generated_at None: the library's "generated at" line (SOURCE_DATE_EPOCH, else now), as the CLI's.
-    return Report(_core._report(data, _census_source(census), generated_at, files))
+    built = _core._report(data, _census_source(census), generated_at, files)
+    previous_json: Optional[str] = None
+    if isinstance(previous, Report):
+        previous_json = previous.to_json()
+    elif isinstance(previous, dict):
+        previous_json = json.dumps(previous)
+    elif previous is not None:
+        with open(os.fspath(previous), encoding="utf-8") as f:
+            previous_json = f.read()
+    if not isinstance(issuer, str):
+        raise TypeError(f"issuer must be a str, not {type(issuer).__name__}")
+    built._configure(bool(ranking), issuer, previous_json)
+    return Report(built)
 
 
 def simulate(out_dir: Union[str, "os.PathLike[str]"], participants: int = 20000, seed: int = 1,

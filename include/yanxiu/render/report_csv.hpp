@@ -2,6 +2,8 @@
 /// \file render/report_csv.hpp
 /// A report as one CSV table, for a spreadsheet.
 
+#include <yanxiu/evaluate.hpp>
+#include <yanxiu/followup.hpp>
 #include <yanxiu/messages.hpp>
 #include <yanxiu/report.hpp>
 
@@ -14,7 +16,7 @@ namespace yanxiu {
 /// How `write_csv` writes.
 struct CsvOptions {
     Lang lang = Lang::zh;  ///< language of the header and of category labels
-    bool bom = false;      ///< start with a UTF-8 byte-order mark (Excel then reads UTF-8)
+    bool bom = false;      ///< start with a UTF-8 byte-order mark (Excel on Windows then reads UTF-8; the CLI's default)
 };
 
 /// One CSV cell from text: a cell that a spreadsheet would read as a formula
@@ -29,5 +31,20 @@ void write_csv(std::ostream& out, const Report& r, const CsvOptions& options = {
 
 /// The same table as a string.
 [[nodiscard]] std::string to_csv(const Report& r, const CsvOptions& options = {});
+
+/// Writes a follow-up list (未完成名单) as one CSV table: participant,
+/// name, unit, category, status, lessons and hours credited and required,
+/// and what is still missing.  The rows are written in the order given.
+void write_follow_up_csv(std::ostream& out, const std::vector<FollowUpRow>& rows, const Program& program,
+                         const CsvOptions& options = {});
+
+/// The columns of an outcomes table (`evaluate --out FILE.csv`/`.xlsx`):
+/// participant, unit, category and its id, status in words and as a code,
+/// lessons credited and required, seconds studied and credited, hours
+/// credited, certificate, completed at (the programme's zone), the reason
+/// codes (`;`-separated, `code:lesson` for a lesson's), and with
+/// `explanations` the reasons in words.
+void write_outcomes_csv(std::ostream& out, const Evaluation& evaluation, const CsvOptions& options = {},
+                        bool explanations = false);
 
 }  // namespace yanxiu

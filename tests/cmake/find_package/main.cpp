@@ -7,6 +7,9 @@
 #ifdef YANXIU_CONSUMER_PDF
 #include <yanxiu/render/certificate_pdf.hpp>
 #endif
+#ifdef YANXIU_CONSUMER_XLSX
+#include <yanxiu/render/report_xlsx.hpp>
+#endif
 
 #include <nlohmann/json.hpp>
 
@@ -78,6 +81,11 @@ int main() {
     certificate.completed_at = certificate.issued_at = "2023-01-20T20:00:00+08:00";
     const std::string pdf = yanxiu::certificate_pdf(certificate, program);
     expect(pdf.compare(0, 7, "%PDF-1.") == 0, "yanxiu::pdf renders a PDF");
+#endif
+#ifdef YANXIU_CONSUMER_XLSX
+    // yanxiu::xlsx, found with the package: the report as a workbook (a zip file).
+    const std::string workbook = yanxiu::to_xlsx(yanxiu::report(program, outcomes, nullptr, options.as_of));
+    expect(workbook.compare(0, 2, "PK") == 0, "yanxiu::xlsx writes a workbook");
 #endif
     return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
