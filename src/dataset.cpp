@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "io/fields.hpp"
+#include "io/prepared.hpp"
 #include "io/read.hpp"
 #include "io/record_json.hpp"
 #include "text.hpp"
@@ -70,12 +71,18 @@ bool Dataset::reject_unreadable(const Record& record, std::string_view where, st
 }
 
 bool Dataset::reject_too_long(const Record& record, std::string_view where, std::size_t line) {
-    auto lengthy = first_too_long_field(record, max_field_bytes);
-    if (!lengthy) return false;
-    reject(where, line, field_name(*lengthy), RejectCode::too_long,
-           std::string(field_name(*lengthy)) + " is " + std::to_string(record.get(*lengthy).text.size()) +
-               " bytes, longer than the limit of " + std::to_string(max_field_bytes) + " (max_field_bytes)");
+    auto rejection = too_long(record);
+    if (!rejection) return false;
+    reject(where, line, rejection->field, rejection->code, std::move(rejection->message));
     return true;
+}
+
+std::optional<Rejection> Dataset::too_long(const Record& record) const {
+    auto lengthy = first_too_long_field(record, max_field_bytes);
+    if (!lengthy) return std::nullopt;
+    return Rejection{"", 0, std::string(field_name(*lengthy)), RejectCode::too_long,
+                     std::string(field_name(*lengthy)) + " is " + std::to_string(record.get(*lengthy).text.size()) +
+                         " bytes, longer than the limit of " + std::to_string(max_field_bytes) + " (max_field_bytes)"};
 }
 
 void Interner::compute_ranks() const {
@@ -97,6 +104,7 @@ Dataset::Dataset(const Program& program)
     : program_(&program),
       events_(std::make_unique<EventColumns>()),
       json_fields_(std::make_unique<Record>()),
+      prepared_(std::make_unique<detail::PreparedEvent>()),
       conflicts_(std::make_unique<Conflicts>()) {}
 Dataset::~Dataset() = default;
 Dataset::Dataset(Dataset&&) noexcept = default;
@@ -419,28 +427,26 @@ std::optional<std::string> read_text(const Record& f, Field field, std::optional
 
 }  // namespace
 
-AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::size_t line, std::string* check_only) {
-    if (!event_ids_seeded_) {
-        event_id_strings_.intern("");  // id 0 means "no record id"
-        event_ids_seeded_ = true;
-    }
-    last_replacement_.reset();
+std::optional<Rejection> Dataset::prepare_event(const Record& f, detail::PreparedEvent& out,
+                                                bool any_participant) const {
+    auto fail = [](std::string_view field, RejectCode code, std::string message) {
+        return std::optional<Rejection>(Rejection{"", 0, std::string(field), code, std::move(message)});
+    };
     // Each check below either passes or leaves its rejection here.
     std::optional<Rejection> rejection;
-    auto rejected = [&]() {
-        reject(file, line, rejection->field, rejection->code, std::move(rejection->message));
-        return AddStatus::rejected;
-    };
-    Event event;
+    Event& event = out.event;
+    event = Event{};
+    out.record_id.clear();
+    out.lesson.clear();
+    out.note.by.clear();
+    out.note.reason.clear();
     const auto& kind = f.get(Field::kind);
     if (kind.empty()) {
-        reject(file, line, "kind", RejectCode::missing_field,
+        return fail("kind", RejectCode::missing_field,
                "an event needs a kind (study, quiz, exam, approval or credit)");
-        return AddStatus::rejected;
     }
     if (kind.type != ValueType::string) {
-        reject(file, line, "kind", RejectCode::bad_type, "kind must be a string");
-        return AddStatus::rejected;
+        return fail("kind", RejectCode::bad_type, "kind must be a string");
     }
     if (kind.text == "study") event.kind = EventKind::study;
     else if (kind.text == "quiz") event.kind = EventKind::quiz;
@@ -448,71 +454,48 @@ AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::siz
     else if (kind.text == "approval") event.kind = EventKind::approval;
     else if (kind.text == "credit") event.kind = EventKind::credit;
     else {
-        reject(file, line, "kind", RejectCode::unknown_kind,
+        return fail("kind", RejectCode::unknown_kind,
                "unknown kind " + quote(kind.text) + "; expected study, quiz, exam, approval or credit");
-        return AddStatus::rejected;
     }
-    std::string text;
     const auto& record_id = f.get(Field::id);
-    std::uint32_t record_id_index = 0;
-    if (!record_id.empty()) {
-        if (!as_id(record_id, text)) {
-            reject(file, line, "id", RejectCode::bad_type, "id must be a string or an integer");
-            return AddStatus::rejected;
-        }
-        record_id_index = event_id_strings_.intern(text);
-    }
+    if (!record_id.empty() && !as_id(record_id, out.record_id))
+        return fail("id", RejectCode::bad_type, "id must be a string or an integer");
     const auto& participant = f.get(Field::participant);
     if (participant.empty()) {
-        reject(file, line, "participant", RejectCode::missing_field, "an event needs a participant");
-        return AddStatus::rejected;
+        return fail("participant", RejectCode::missing_field, "an event needs a participant");
     }
-    if (!as_id(participant, text)) {
-        reject(file, line, "participant", RejectCode::bad_type, "participant must be a string or an integer");
-        return AddStatus::rejected;
-    }
-    const std::string participant_text = check_only ? text : std::string();
-    auto who = find_participant(text);
-    if (!who && !check_only) {
-        reject(file, line, "participant", RejectCode::unknown_participant,
-               "participant " + quote(text) + " is not among the participants read");
-        return AddStatus::rejected;
-    }
+    if (!as_id(participant, out.participant))
+        return fail("participant", RejectCode::bad_type, "participant must be a string or an integer");
+    auto who = find_participant(out.participant);
+    if (!who && !any_participant)
+        return fail("participant", RejectCode::unknown_participant,
+                    "participant " + quote(out.participant) + " is not among the participants read");
     event.participant = who.value_or(0);
-    const bool has_lesson = event.kind == EventKind::study || event.kind == EventKind::quiz ||
-                            event.kind == EventKind::credit;
-    if (has_lesson) {
+    if (detail::has_lesson(event.kind)) {
         const auto& lesson = f.get(Field::lesson);
         if (lesson.empty()) {
-            reject(file, line, "lesson", RejectCode::missing_field, "an event needs a lesson");
-            return AddStatus::rejected;
+            return fail("lesson", RejectCode::missing_field, "an event needs a lesson");
         }
-        if (!as_id(lesson, text)) {
-            reject(file, line, "lesson", RejectCode::bad_type, "lesson must be a string or an integer");
-            return AddStatus::rejected;
-        }
-        if (!program_->lessons().empty() && !program_->find_lesson(text)) {
-            reject(file, line, "lesson", RejectCode::unknown_lesson,
-                   "lesson " + quote(text) + " is not in the programme's catalogue");
-            return AddStatus::rejected;
-        }
+        if (!as_id(lesson, out.lesson))
+            return fail("lesson", RejectCode::bad_type, "lesson must be a string or an integer");
+        if (!program_->lessons().empty() && !program_->find_lesson(out.lesson))
+            return fail("lesson", RejectCode::unknown_lesson,
+                        "lesson " + quote(out.lesson) + " is not in the programme's catalogue");
     }
     const InstantReader read_instant{f, program_->time_zone(), rejection};
-    Note note;
     if (event.kind == EventKind::study) {
         auto start = read_instant(Field::start);
-        if (!start) return rejected();
+        if (!start) return rejection;
         event.start = *start;
         const auto& end = f.get(Field::end);
         if (!end.empty()) {
             auto t = read_instant(Field::end);
-            if (!t) return rejected();
+            if (!t) return rejection;
             event.end = *t;
         } else {
             const auto& duration = f.get(Field::duration);
             if (duration.empty()) {
-                reject(file, line, "end", RejectCode::missing_field, "a study event needs end or duration");
-                return AddStatus::rejected;
+                return fail("end", RejectCode::missing_field, "a study event needs end or duration");
             }
             std::optional<Seconds> length;
             std::string error = "expected seconds or an ISO 8601 duration";
@@ -526,81 +509,70 @@ AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::siz
                 else
                     error = "duration must be a non-negative number of seconds";
             } else {
-                reject(file, line, "duration", RejectCode::bad_type,
+                return fail("duration", RejectCode::bad_type,
                        "duration must be seconds or an ISO 8601 string");
-                return AddStatus::rejected;
             }
             if (!length) {
-                reject(file, line, "duration", RejectCode::bad_duration, error);
-                return AddStatus::rejected;
+                return fail("duration", RejectCode::bad_duration, error);
             }
             event.end = event.start + *length;
         }
         if (event.end < event.start) {
-            reject(file, line, "end", RejectCode::end_before_start, "the session ends before it starts");
-            return AddStatus::rejected;
+            return fail("end", RejectCode::end_before_start, "the session ends before it starts");
         }
         if (event.end - event.start > kMaxSession) {
-            reject(file, line, "end", RejectCode::session_too_long, "a study session may last at most 24 hours");
-            return AddStatus::rejected;
+            return fail("end", RejectCode::session_too_long, "a study session may last at most 24 hours");
         }
     } else if (event.kind == EventKind::quiz) {
         auto at = read_instant(Field::at);
-        if (!at) return rejected();
+        if (!at) return rejection;
         event.start = event.end = *at;
         auto score = read_score(f, rejection, false, "a quiz attempt");
-        if (!score) return rejected();
+        if (!score) return rejection;
         event.score = *score;
         const auto& completed = f.get(Field::completed);
         if (!completed.empty()) {
             auto value = field_as_bool(completed);
             if (!value) {
-                reject(file, line, "completed", RejectCode::bad_type, "completed must be true or false");
-                return AddStatus::rejected;
+                return fail("completed", RejectCode::bad_type, "completed must be true or false");
             }
             event.completed = *value;
         }
     } else if (event.kind == EventKind::exam) {
         const auto& exam = f.get(Field::exam);
         if (exam.empty()) {
-            reject(file, line, "exam", RejectCode::missing_field, "an exam record needs an exam");
-            return AddStatus::rejected;
+            return fail("exam", RejectCode::missing_field, "an exam record needs an exam");
         }
-        if (!as_id(exam, text)) {
-            reject(file, line, "exam", RejectCode::bad_type, "exam must be a string");
-            return AddStatus::rejected;
-        }
+        std::string text;
+        if (!as_id(exam, text)) return fail("exam", RejectCode::bad_type, "exam must be a string");
         const Exam* declared = program_->find_exam(text);
         if (!declared) {
-            reject(file, line, "exam", RejectCode::unknown_exam,
+            return fail("exam", RejectCode::unknown_exam,
                    "exam " + quote(text) + " is not one of the programme's exams");
-            return AddStatus::rejected;
         }
         event.lesson = static_cast<std::uint32_t>(declared - program_->exams().data());
         auto at = read_instant(Field::at);
-        if (!at) return rejected();
+        if (!at) return rejection;
         event.start = event.end = *at;
         // A sitting without a score is kept, and did not pass.
         auto score = read_score(f, rejection, false, "an exam attempt");
-        if (!score) return rejected();
+        if (!score) return rejection;
         event.score = *score;
     } else {
         // An approval or a manual credit: who gave it, when, and for a credit which lesson and how long.
         auto at = read_instant(Field::at);
-        if (!at) return rejected();
+        if (!at) return rejection;
         event.start = *at;
         if (event.kind == EventKind::credit) {
             if (!program_->window().contains(*at)) {
-                reject(file, line, "at", RejectCode::outside_window,
+                return fail("at", RejectCode::outside_window,
                        "a manual credit must be dated inside the training window (" +
                            format_local_date(program_->window().start_date()) + " to " +
                            format_local_date(program_->window().end_date()) + ")");
-                return AddStatus::rejected;
             }
             const auto& seconds = f.get(Field::seconds);
             if (seconds.empty()) {
-                reject(file, line, "seconds", RejectCode::missing_field, "a manual credit needs seconds");
-                return AddStatus::rejected;
+                return fail("seconds", RejectCode::missing_field, "a manual credit needs seconds");
             }
             // A whole number of seconds, or an ISO 8601 duration ("PT30M").
             double amount = 0;
@@ -609,51 +581,67 @@ AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::siz
                 std::string error;
                 auto length = parse_duration(seconds.text, &error);
                 if (!length) {
-                    reject(file, line, "seconds", RejectCode::bad_duration, "seconds: " + error);
-                    return AddStatus::rejected;
+                    return fail("seconds", RejectCode::bad_duration, "seconds: " + error);
                 }
                 amount = static_cast<double>(length->count());
             } else {
                 if (!as_number.value && !as_number.out_of_range) {
-                    reject(file, line, "seconds", RejectCode::bad_type,
+                    return fail("seconds", RejectCode::bad_type,
                            "seconds must be a number or an ISO 8601 duration");
-                    return AddStatus::rejected;
                 }
                 amount = as_number.out_of_range ? std::numeric_limits<double>::infinity() : *as_number.value;
             }
             if (!(amount >= 1)) {
-                reject(file, line, "seconds", RejectCode::number_out_of_range,
+                return fail("seconds", RejectCode::number_out_of_range,
                        "seconds must be at least 1 (whole seconds are credited)");
-                return AddStatus::rejected;
             }
             if (amount > static_cast<double>(kMaxDurationSeconds)) {
-                reject(file, line, "seconds", RejectCode::number_out_of_range,
+                return fail("seconds", RejectCode::number_out_of_range,
                        "seconds must be at most " + std::to_string(kMaxDurationSeconds) + " (ten years)");
-                return AddStatus::rejected;
             }
             event.score = std::floor(amount);
         }
         auto by = read_text(f, Field::by, rejection, true,
                             event.kind == EventKind::approval ? "an approval needs by (who gave it)"
                                                               : "a manual credit needs by (who gave it)");
-        if (!by) return rejected();
-        note.by = std::move(*by);
+        if (!by) return rejection;
+        out.note.by = std::move(*by);
         auto why = read_text(f, Field::reason, rejection, false, "");
-        if (!why) return rejected();
-        note.reason = std::move(*why);
-        if (!check_only) {
-            event.end = Instant{Seconds{static_cast<std::int64_t>(notes_.size())}};
-            notes_.push_back(std::move(note));
-        }
+        if (!why) return rejection;
+        out.note.reason = std::move(*why);
+    }
+    return std::nullopt;
+}
+
+AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::size_t line, std::string* check_only) {
+    last_replacement_.reset();
+    detail::PreparedEvent& p = *prepared_;
+    if (auto rejection = prepare_event(f, p, check_only != nullptr)) {
+        reject(file, line, rejection->field, rejection->code, std::move(rejection->message));
+        return AddStatus::rejected;
     }
     if (check_only) {
-        const std::string_view id =
-            record_id_index ? std::string_view(event_id_strings_.str(record_id_index)) : std::string_view();
-        *check_only = detail::dump_line(detail::event_json(*program_, event, participant_text, text, id, &note));
+        *check_only =
+            detail::dump_line(detail::event_json(*program_, p.event, p.participant, p.lesson, p.record_id, &p.note));
         return AddStatus::accepted;
     }
-    if (has_lesson) event.lesson = lessons_.intern(text);
+    if (detail::has_lesson(p.event.kind)) p.event.lesson = lessons_.intern(p.lesson);
+    return store_event(p.event, p.record_id, p.note, file, line);
+}
+
+AddStatus Dataset::store_event(Event event, std::string_view record_id, Note& note, std::string_view file,
+                               std::size_t line) {
+    if (!event_ids_seeded_) {
+        event_id_strings_.intern("");  // id 0 means "no record id"
+        event_ids_seeded_ = true;
+    }
+    last_replacement_.reset();
+    const std::uint32_t record_id_index = record_id.empty() ? 0 : event_id_strings_.intern(record_id);
     const bool noted = event.kind == EventKind::approval || event.kind == EventKind::credit;
+    if (noted) {
+        event.end = Instant{Seconds{static_cast<std::int64_t>(notes_.size())}};
+        notes_.push_back(std::move(note));
+    }
     auto drop_note = [&] {
         if (noted) notes_.pop_back();
     };

@@ -31,6 +31,10 @@
 
 namespace yanxiu {
 
+namespace detail {
+struct PreparedEvent;  // an event record checked, not yet stored (src/io/prepared.hpp)
+}  // namespace detail
+
 /// An evaluation or a read stopped because its cancel flag was set
 /// (`EvaluateOptions::cancel`, `Dataset::cancel`).
 class Cancelled : public std::runtime_error {
@@ -219,6 +223,12 @@ public:
     std::size_t max_line_bytes = std::size_t{1} << 20;
     /// A field value longer than this is rejected `too_long`, naming the field.
     std::size_t max_field_bytes = std::size_t{64} << 10;
+    /// Threads that parse the pieces of an events file (0: every core; 1:
+    /// the calling thread alone).  Records are checked on these threads and
+    /// kept in file order on the calling thread, so the store, every count,
+    /// and every rejection and its order are the same for any number; a file
+    /// of one piece is read on the calling thread.
+    unsigned read_threads = 0;
     /// When set (by another thread), a file being read stops at the next
     /// piece and the read throws `Cancelled`.
     const std::atomic<bool>* cancel = nullptr;
@@ -330,11 +340,24 @@ private:
     AddStatus accept_participant(const Record& r, std::string_view file, std::size_t line);
     /// `check_only`: validate everything but the participant, store nothing.
     AddStatus accept_event(const Record& r, std::string_view file, std::size_t line, std::string* check_only = nullptr);
+    /// Checks and converts an event record without storing anything (safe
+    /// on several threads at once while no participant is added): the
+    /// rejection, or nullopt with `out` filled.  `any_participant`: an id not
+    /// (yet) accepted passes (`out.event.participant` is then 0).
+    [[nodiscard]] std::optional<Rejection> prepare_event(const Record& r, detail::PreparedEvent& out,
+                                                         bool any_participant) const;
+    /// Keeps a prepared event (its lesson interned), unless it duplicates one
+    /// kept: the record-id and content duplicate checks.  `note` is moved
+    /// from for an approval or a credit.
+    AddStatus store_event(Event event, std::string_view record_id, Note& note, std::string_view file,
+                          std::size_t line);
     AddStatus add_checked(const Record& record, std::string_view where, std::size_t line, bool event);
     /// Rejects a record with a field that is not UTF-8 or is too long; true when it did.
     bool reject_unreadable(const Record& record, std::string_view where, std::size_t line);
     /// Rejects a record with a field over `max_field_bytes`; true when it did.
     bool reject_too_long(const Record& record, std::string_view where, std::size_t line);
+    /// The rejection of a record with a field over `max_field_bytes` (file and line left empty).
+    [[nodiscard]] std::optional<Rejection> too_long(const Record& record) const;
     void reject(std::string_view file, std::size_t line, std::string_view field, RejectCode code,
                 std::string message);
     /// Counts one added record in `summary`, a replacement included.
@@ -364,6 +387,7 @@ private:
     Interner lessons_;
     std::vector<std::uint32_t> event_by_record_id_;  // interned record id -> first event with it
     std::unique_ptr<Record> json_fields_;           // scratch for the JSON overloads of add_*
+    std::unique_ptr<detail::PreparedEvent> prepared_;  // scratch for accept_event
     detail::IdIndex events_without_id_;             // content -> event, for records without an id
     std::vector<Rejection> rejections_;
     std::array<std::size_t, std::size(kRejectCodes)> rejection_counts_{};

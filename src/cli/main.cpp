@@ -140,7 +140,7 @@ const OptionDoc kSharedOptions[] = {
                            "whole_iri or query:PARAM"},
     {"as-of", "INSTANT|DATE", "count study before it and quizzes at or before it (a DATE is the\n"
                               "end of that local day); without it, every record read counts"},
-    {"threads", "N", "threads for evaluation (0, the default: every core)"},
+    {"threads", "N", "threads for reading and evaluation (0, the default: every core)"},
     {"max-line-bytes", "N", "a longer line is rejected too_long (default 1048576)"},
     {"max-field-bytes", "N", "a longer field is rejected too_long (default 65536)"},
     {"rejects", "FILE", "every rejected record (file, line, field, code) as JSON Lines"},
@@ -724,6 +724,8 @@ void apply_limits(const Args& args, yanxiu::Dataset& data) {
         data.max_line_bytes = static_cast<std::size_t>(parse_whole(*n, "--max-line-bytes", 64, std::uint64_t{1} << 30));
     if (auto n = args.get("max-field-bytes"))
         data.max_field_bytes = static_cast<std::size_t>(parse_whole(*n, "--max-field-bytes", 64, std::uint64_t{1} << 30));
+    if (auto n = args.get("threads"))
+        data.read_threads = static_cast<unsigned>(parse_whole(*n, "--threads", 0, 1024));
 }
 
 /// The records of `evaluate` and `report`: --participants, then --events

@@ -3,7 +3,16 @@
 
 #include "io/read.hpp"
 
+#include "io/prepared.hpp"
+
 #include <nlohmann/json.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 namespace yanxiu {
 
@@ -30,6 +39,104 @@ std::string read_whole_file(const std::string& path, Encoding* encoding) {
 }
 
 }  // namespace detail
+
+namespace {
+
+/// One piece of an events file, split into records and checked on a worker
+/// thread: what it found, in line order, to be kept on the calling thread.
+struct EventPiece {
+    std::string text;
+    bool csv = false;
+    detail::CsvScanner scanner;  // CSV: the file's header, lines from 1
+
+    /// An event checked: its lesson is an id in `lessons`, an approval's or
+    /// credit's `end` an index in `notes`; its record id is `ids[id_begin,
+    /// id_begin + id_size)`.
+    struct Item {
+        Event event;
+        std::uint32_t line;
+        std::uint32_t id_size;
+        std::size_t id_begin;
+    };
+    /// A rejection, made before `events[before]`.
+    struct Error {
+        std::size_t before;
+        std::size_t line;
+        Rejection rejection;
+    };
+    std::vector<Item> events;
+    std::vector<Error> errors;
+    std::string ids;
+    Interner lessons;
+    std::vector<Note> notes;
+    std::size_t lines = 0;  // the lines the piece spans
+    std::exception_ptr failure;
+    bool done = false;  // guarded by the pool's mutex
+};
+
+/// Worker threads that parse pieces; the pieces are committed by the caller.
+class PiecePool {
+public:
+    template <class Parse>
+    PiecePool(unsigned threads, Parse parse) {
+        for (unsigned i = 0; i < threads; ++i)
+            workers_.emplace_back([this, parse] {
+                for (;;) {
+                    EventPiece* piece = nullptr;
+                    {
+                        std::unique_lock<std::mutex> lock(mutex_);
+                        wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+                        if (stop_) return;
+                        piece = queue_.front();
+                        queue_.pop_front();
+                    }
+                    try {
+                        parse(*piece);
+                    } catch (...) {
+                        piece->failure = std::current_exception();
+                    }
+                    {
+                        const std::lock_guard<std::mutex> lock(mutex_);
+                        piece->done = true;
+                    }
+                    finished_.notify_all();
+                }
+            });
+    }
+    ~PiecePool() {
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        for (auto& t : workers_) t.join();
+    }
+    PiecePool(const PiecePool&) = delete;
+    PiecePool& operator=(const PiecePool&) = delete;
+
+    void submit(EventPiece* piece) {
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            queue_.push_back(piece);
+        }
+        wake_.notify_one();
+    }
+    /// Waits until `piece` is parsed (or, `block` false, says whether it is).
+    bool wait(const EventPiece& piece, bool block) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (block) finished_.wait(lock, [&] { return piece.done; });
+        return piece.done;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable wake_, finished_;
+    std::deque<EventPiece*> queue_;
+    bool stop_ = false;
+    std::vector<std::thread> workers_;
+};
+
+}  // namespace
 
 /// Feeds scanned records to a Dataset's acceptance, counting each.
 struct DatasetAccess {
@@ -61,6 +168,149 @@ struct DatasetAccess {
                    [&](auto& on_record, auto& on_error) {
                        detail::scan_text(text, format, file, on_record, on_error, data.max_line_bytes);
                    });
+    }
+
+    /// Splits a piece into records and checks each (a worker thread: reads
+    /// `data`, changes nothing in it).
+    static void parse_piece(const Dataset& data, EventPiece& piece, std::size_t max_line) {
+        detail::PreparedEvent p;
+        auto fail = [&](std::size_t line, Rejection rejection) {
+            piece.errors.push_back(EventPiece::Error{piece.events.size(), line, std::move(rejection)});
+        };
+        auto on_record = [&](const Record& record, std::size_t line) {
+            if (auto rejection = data.too_long(record)) return fail(line, std::move(*rejection));
+            if (auto rejection = data.prepare_event(record, p, false)) return fail(line, std::move(*rejection));
+            EventPiece::Item item{p.event, static_cast<std::uint32_t>(line),
+                                  static_cast<std::uint32_t>(p.record_id.size()), piece.ids.size()};
+            piece.ids += p.record_id;
+            if (detail::has_lesson(item.event.kind)) item.event.lesson = piece.lessons.intern(p.lesson);
+            if (detail::has_note(item.event.kind)) {
+                item.event.end = Instant{Seconds{static_cast<std::int64_t>(piece.notes.size())}};
+                piece.notes.push_back(std::move(p.note));
+            }
+            piece.events.push_back(item);
+        };
+        auto on_error = [&](std::size_t line, std::string_view field, RejectCode code, std::string message) {
+            fail(line, Rejection{"", 0, std::string(field), code, std::move(message)});
+        };
+        const std::string_view text = piece.text;
+        if (piece.csv) {
+            piece.scanner.feed(text, false, on_record, on_error);
+            piece.lines = piece.scanner.line() - 1;
+        } else {
+            detail::scan_jsonl(text, on_record, on_error, 0, false, max_line);
+            piece.lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+        }
+    }
+
+    /// Keeps a parsed piece's events and makes its rejections, in line
+    /// order, as reading it on this thread would have.
+    static void commit_piece(Dataset& data, EventPiece& piece, std::size_t lines_before, const std::string& file,
+                             ReadSummary& summary) {
+        if (piece.failure) std::rethrow_exception(piece.failure);
+        std::vector<std::uint32_t> lesson_ids(piece.lessons.size(), detail::IdIndex::kEmpty);
+        std::size_t next = 0;
+        Note none;
+        auto keep_until = [&](std::size_t end) {
+            for (; next < end; ++next) {
+                EventPiece::Item& item = piece.events[next];
+                Event event = item.event;
+                if (detail::has_lesson(event.kind)) {
+                    std::uint32_t& id = lesson_ids[event.lesson];
+                    if (id == detail::IdIndex::kEmpty) id = data.lessons_.intern(piece.lessons.str(event.lesson));
+                    event.lesson = id;
+                }
+                Note& note = detail::has_note(event.kind)
+                                 ? piece.notes[static_cast<std::size_t>(event.end.time_since_epoch().count())]
+                                 : none;
+                const std::string_view id(piece.ids.data() + item.id_begin, item.id_size);
+                data.tally(summary, data.store_event(event, id, note, file, lines_before + item.line), true);
+            }
+        };
+        for (EventPiece::Error& error : piece.errors) {
+            keep_until(error.before);
+            ++summary.read;
+            ++summary.rejected;
+            Rejection& r = error.rejection;
+            data.reject(file, lines_before + error.line, r.field, r.code, std::move(r.message));
+        }
+        keep_until(piece.events.size());
+    }
+
+    /// Events from a file, its pieces parsed on `data.read_threads` threads.
+    static ReadSummary events_file(Dataset& data, const std::string& path, Format format) {
+        const unsigned threads =
+            data.read_threads ? data.read_threads : std::max(1u, std::thread::hardware_concurrency());
+        if (threads <= 1) return file(data, true, path, format);
+        ReadSummary summary;
+        const std::size_t max_line = data.max_line_bytes;
+        std::size_t lines = 0;  // lines read (committed) so far
+        detail::CsvScanner csv;  // the header, and the pieces read on this thread
+        csv.max_line = max_line;
+        std::deque<std::unique_ptr<EventPiece>> pending;  // submitted, in file order
+        std::unique_ptr<PiecePool> pool;
+        const std::size_t most_pending = 2 * std::size_t{threads} + 1;
+        auto commit_front = [&] {
+            EventPiece& piece = *pending.front();
+            pool->wait(piece, true);
+            commit_piece(data, piece, lines, path, summary);
+            lines += piece.lines;
+            pending.pop_front();
+        };
+        auto drain = [&] {
+            while (!pending.empty()) commit_front();
+        };
+        // Records read on this thread (the header's piece, and before it).
+        auto on_record = [&](const Record& record, std::size_t line) {
+            if (data.reject_too_long(record, path, line)) return data.tally(summary, AddStatus::rejected, true);
+            data.tally(summary, data.accept_event(record, path, line), true);
+        };
+        auto on_error = [&](std::size_t line, std::string_view field, RejectCode code, std::string message) {
+            ++summary.read;
+            ++summary.rejected;
+            data.reject(path, line, field, code, std::move(message));
+        };
+        detail::Encoding encoding = detail::Encoding::utf8;
+        detail::for_each_piece(
+            path, format, data.read_chunk_bytes,
+            [&](std::string_view text, bool first, bool is_csv) {
+                if (first || (is_csv && !csv.header_done())) {
+                    drain();
+                    if (is_csv) {
+                        csv.set_line(lines + 1);
+                        csv.feed(text, first, on_record, on_error);
+                        lines = csv.line() - 1;
+                    } else {
+                        detail::scan_jsonl(text, on_record, on_error, lines, first, max_line);
+                        lines += static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+                    }
+                    return;
+                }
+                if (!pool)
+                    pool = std::make_unique<PiecePool>(threads, [&data, max_line](EventPiece& piece) {
+                        parse_piece(data, piece, max_line);
+                    });
+                auto piece = std::make_unique<EventPiece>();
+                piece->text.assign(text.data(), text.size());
+                piece->csv = is_csv;
+                if (is_csv) piece->scanner = csv.for_piece();
+                pool->submit(piece.get());
+                pending.push_back(std::move(piece));
+                while (pending.size() > most_pending || (!pending.empty() && pool->wait(*pending.front(), false)))
+                    commit_front();
+            },
+            [&](bool) {
+                drain();
+                on_error(lines + 1, "", RejectCode::too_long, detail::too_long_message(std::nullopt, max_line));
+                ++lines;
+            },
+            data.cancel, max_line, &encoding, &data.on_read_progress);
+        drain();
+        pool.reset();
+        if (encoding != detail::Encoding::utf8)
+            data.decoded_files_.push_back({path, std::string(detail::to_string(encoding))});
+        data.event_summary_ += summary;
+        return summary;
     }
 
     static ReadSummary file(Dataset& data, bool events, const std::string& path, Format format) {
@@ -99,7 +349,7 @@ ReadSummary Dataset::read_participants_file(const std::string& path, Format form
 }
 
 ReadSummary Dataset::read_events_file(const std::string& path, Format format) {
-    return DatasetAccess::file(*this, true, path, format);
+    return DatasetAccess::events_file(*this, path, format);
 }
 
 AddStatus Dataset::add_participant(const nlohmann::json& record, std::string_view where, std::size_t line) {

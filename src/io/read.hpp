@@ -38,22 +38,21 @@ void scan_text(std::string_view text, Format format, std::string_view file, OnRe
         scan_jsonl(text, on_record, on_error, 0, true, max_line);
 }
 
-/// The same for a file, read in pieces of about `chunk_bytes` that end at
-/// record boundaries (a record longer than a piece doubles it, up to
-/// `max_line`: a longer one is rejected `too_long` and passed over to the
-/// next newline without being held).  Throws io_error.
-template <class OnRecord, class OnError>
-void scan_file(const std::string& path, Format format, std::size_t chunk_bytes, OnRecord&& on_record,
-               OnError&& on_error, const std::atomic<bool>* cancel = nullptr,
-               std::size_t max_line = kDefaultMaxLineBytes, Encoding* encoding = nullptr,
-               const std::function<void(std::uint64_t, std::uint64_t)>* progress = nullptr) {
+/// Reads a file in pieces of about `chunk_bytes` that end at record
+/// boundaries (a record longer than a piece doubles it, up to `max_line`: a
+/// longer one is passed over to the next newline without being held) and
+/// calls `on_piece(piece, first, csv)` for each, in order, and
+/// `on_too_long(csv)` where a line over `max_line` was passed over (it
+/// counts as one line).  Throws io_error, and Cancelled between pieces.
+template <class OnPiece, class OnTooLong>
+void for_each_piece(const std::string& path, Format format, std::size_t chunk_bytes, OnPiece&& on_piece,
+                    OnTooLong&& on_too_long, const std::atomic<bool>* cancel = nullptr,
+                    std::size_t max_line = kDefaultMaxLineBytes, Encoding* encoding = nullptr,
+                    const std::function<void(std::uint64_t, std::uint64_t)>* progress = nullptr) {
     TextSource source(path);  // UTF-8 whatever the file was saved as
     std::string buffer;
     std::size_t want = std::max<std::size_t>(chunk_bytes, 1);
-    std::size_t lines_before = 0;
     bool first = true;
-    CsvScanner csv;
-    csv.max_line = max_line;
     bool skipping = false;  // inside a line over max_line: drop bytes up to its newline
     for (;;) {
         if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
@@ -75,10 +74,7 @@ void scan_file(const std::string& path, Format format, std::size_t chunk_bytes, 
         if (cut == 0 && !eof) {
             if (buffer.size() > max_line) {
                 // No record ends within the limit: reject it; the next pass drops it up to its newline.
-                on_error(is_csv ? csv.line() : lines_before + 1, "", RejectCode::too_long,
-                         too_long_message(std::nullopt, max_line));
-                if (is_csv) csv.skip_line();
-                else ++lines_before;
+                on_too_long(is_csv);
                 skipping = true;
                 first = false;
                 want = std::max<std::size_t>(chunk_bytes, 1);
@@ -87,19 +83,42 @@ void scan_file(const std::string& path, Format format, std::size_t chunk_bytes, 
             want = std::min<std::size_t>(want * 2, std::size_t{1} << 30);
             continue;
         }
-        std::string_view piece(buffer.data(), cut);
-        if (is_csv) {
-            csv.feed(piece, first, on_record, on_error);
-        } else {
-            scan_jsonl(piece, on_record, on_error, lines_before, first, max_line);
-            lines_before += static_cast<std::size_t>(std::count(piece.begin(), piece.end(), '\n'));
-        }
+        on_piece(std::string_view(buffer.data(), cut), first, is_csv);
         first = false;
         buffer.erase(0, cut);
         want = std::max<std::size_t>(chunk_bytes, 1);
         if (progress && *progress) (*progress)(source.bytes_read(), source.total_bytes());
         if (eof) break;
     }
+}
+
+/// Calls `on_record(record, line)` / `on_error(line, field, code, message)`
+/// for every record of a file read in pieces (see for_each_piece).
+template <class OnRecord, class OnError>
+void scan_file(const std::string& path, Format format, std::size_t chunk_bytes, OnRecord&& on_record,
+               OnError&& on_error, const std::atomic<bool>* cancel = nullptr,
+               std::size_t max_line = kDefaultMaxLineBytes, Encoding* encoding = nullptr,
+               const std::function<void(std::uint64_t, std::uint64_t)>* progress = nullptr) {
+    std::size_t lines_before = 0;  // JSON Lines; the CSV scanner counts its own
+    CsvScanner csv;
+    csv.max_line = max_line;
+    for_each_piece(
+        path, format, chunk_bytes,
+        [&](std::string_view piece, bool first, bool is_csv) {
+            if (is_csv) {
+                csv.feed(piece, first, on_record, on_error);
+            } else {
+                scan_jsonl(piece, on_record, on_error, lines_before, first, max_line);
+                lines_before += static_cast<std::size_t>(std::count(piece.begin(), piece.end(), '\n'));
+            }
+        },
+        [&](bool is_csv) {
+            on_error(is_csv ? csv.line() : lines_before + 1, "", RejectCode::too_long,
+                     too_long_message(std::nullopt, max_line));
+            if (is_csv) csv.skip_line();
+            else ++lines_before;
+        },
+        cancel, max_line, encoding, progress);
 }
 
 /// Adds one verdict to a summary.

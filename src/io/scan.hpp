@@ -438,6 +438,20 @@ public:
     [[nodiscard]] std::size_t line() const noexcept { return line_; }
     /// Passes over a record the caller skipped (one that ended at a newline).
     void skip_line() noexcept { ++line_; }
+    /// Sets the line the next record starts on.
+    void set_line(std::size_t line) noexcept { line_ = line; }
+    /// Whether the header row has been read.
+    [[nodiscard]] bool header_done() const noexcept { return header_done_; }
+    /// A scanner for a later piece of the same file, read on its own (on
+    /// another thread): this one's header, lines counted from 1.
+    [[nodiscard]] CsvScanner for_piece() const {
+        CsvScanner s;
+        s.max_line = max_line;
+        s.header_done_ = header_done_;
+        s.columns_ = columns_;
+        s.header_error_ = header_error_;
+        return s;
+    }
 
     /// Scans `text`; `at_file_start` skips a byte-order mark and reads the header.
     template <class OnRecord, class OnError>

@@ -1,11 +1,17 @@
-// Batch evaluation on several threads gives the outcomes of one thread (and
-// is the test the TSan build of scripts/test runs).
+// Batch evaluation and reading on several threads give the results of one
+// thread (and are the tests the TSan build of scripts/test runs).
 
 #include <doctest/doctest.h>
 #include <yanxiu/yanxiu.hpp>
 #include <simulate.hpp>
 
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
+
+#include <unistd.h>
 
 TEST_CASE("threads: a simulated cohort evaluates the same on 1 and 4 threads") {
     yanxiu::SimulationOptions options;
@@ -46,4 +52,137 @@ TEST_CASE("cancel: a set flag stops a read and an evaluation with Cancelled") {
     CHECK(yanxiu::evaluate_all(data, options).size() == data.participants().size());
     cancel = true;
     CHECK_THROWS_AS((void)yanxiu::evaluate_all(data, options), yanxiu::Cancelled);
+}
+
+namespace {
+
+/// Everything a read leaves in a dataset, as text: the event columns, notes,
+/// lessons in id order, record ids, every rejection in order, and the counts.
+std::string store_of(const yanxiu::Dataset& data) {
+    std::string out;
+    const auto& e = data.events();
+    for (std::size_t i = 0; i < e.size(); ++i) {
+        const yanxiu::Event ev = e.row(i);
+        out += std::to_string(static_cast<int>(ev.kind)) + ' ' + std::to_string(ev.participant) + ' ' +
+               std::to_string(ev.lesson) + ' ' + std::to_string(ev.start.time_since_epoch().count()) + ' ' +
+               std::to_string(ev.end.time_since_epoch().count()) + ' ' + std::to_string(ev.score) + ' ' +
+               std::to_string(ev.completed) + '\n';
+    }
+    for (const auto& n : data.notes()) out += "note " + n.by + '|' + n.reason + '\n';
+    for (std::uint32_t i = 0; i < data.lessons().size(); ++i) out += "lesson " + data.lessons().str(i) + '\n';
+    for (const auto& id : data.event_record_ids()) out += "id " + id + '\n';
+    for (const auto& r : data.rejections())
+        out += r.file + ':' + std::to_string(r.line) + ' ' + r.field + ' ' + std::string(yanxiu::to_string(r.code)) +
+               ' ' + r.message + '\n';
+    const auto& s = data.event_summary();
+    out += "read " + std::to_string(s.read) + " accepted " + std::to_string(s.accepted) + " rejected " +
+           std::to_string(s.rejected) + " duplicates " + std::to_string(s.duplicates) + '\n';
+    for (const auto& [file, encoding] : data.decoded_files()) out += "decoded " + file + ' ' + encoding + '\n';
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("read_threads: an events file parsed on 1, 2 and 4 threads gives the same store and rejections") {
+    yanxiu::SimulationOptions options;
+    options.participants = 400;
+    options.seed = 11;
+    options.malformed_share = 0.02;
+    const auto program = yanxiu::Program::load("hunan-2023-mh-winter");
+    const auto cohort = yanxiu::simulate(program, options);
+    const std::string dir = "/tmp/yanxiu_read_threads_" + std::to_string(::getpid());
+    std::filesystem::create_directories(dir);
+    auto write = [&](const std::string& name, const std::string& text) {
+        std::ofstream(dir + "/" + name, std::ios::binary) << text;
+        return dir + "/" + name;
+    };
+    // What a whole file may hold beyond the simulated records, spread through
+    // it so that pieces cut among them: records sharing an id (the same, and
+    // different in either order), approvals and credits with notes,
+    // duplicates without an id, a line over the limit, bad UTF-8, a field
+    // over the limit, blank lines and CRLF.
+    const std::string p1 = "T0000001", p2 = "T0000002";
+    const std::string extra_jsonl =
+        "{\"kind\":\"study\",\"participant\":\"" + p1 +
+        "\",\"lesson\":\"L01\",\"id\":\"r1\",\"start\":\"2023-01-10T19:00:00+08:00\",\"end\":\"2023-01-10T19:30:00+08:00\"}\n"
+        "{\"kind\":\"study\",\"participant\":\"" + p1 +
+        "\",\"lesson\":\"L01\",\"id\":\"r1\",\"start\":\"2023-01-10T11:00:00Z\",\"end\":\"2023-01-10T11:30:00Z\"}\r\n"
+        "{\"kind\":\"study\",\"participant\":\"" + p1 +
+        "\",\"lesson\":\"L02\",\"id\":\"r2\",\"start\":\"2023-01-10T19:00:00+08:00\",\"end\":\"2023-01-10T19:31:00+08:00\"}\n"
+        "\n"
+        "{\"kind\":\"approval\",\"participant\":\"" + p2 +
+        "\",\"at\":\"2023-01-20T10:00:00+08:00\",\"by\":\"校长\",\"reason\":\"核对\"}\n"
+        "{\"kind\":\"credit\",\"participant\":\"" + p2 +
+        "\",\"lesson\":\"L03\",\"at\":\"2023-01-20T10:00:00+08:00\",\"seconds\":1800,\"by\":\"教务处\"}\n"
+        "{\"kind\":\"credit\",\"participant\":\"" + p2 +
+        "\",\"lesson\":\"L03\",\"at\":\"2023-01-20T10:00:00+08:00\",\"seconds\":1800,\"by\":\"教务处\"}\n"
+        "{\"kind\":\"study\",\"participant\":\"" + p1 + "\",\"lesson\":\"L01\",\"id\":\"" + std::string(300, 'x') +
+        "\",\"start\":\"2023-01-10T19:00:00+08:00\",\"end\":\"2023-01-10T19:30:00+08:00\"}\n"
+        "{\"kind\":\"study\",\"participant\":\"\xff\"}\n" +
+        std::string(2000, ' ') + "{}\n";
+    const std::string later_r2 =
+        "{\"kind\":\"study\",\"participant\":\"" + p1 +
+        "\",\"lesson\":\"L02\",\"id\":\"r2\",\"start\":\"2023-01-10T19:00:00+08:00\",\"end\":\"2023-01-10T19:30:00+08:00\"}\n";
+    std::string jsonl = "\xEF\xBB\xBF";
+    const std::string& events = cohort.events_jsonl;
+    const std::size_t third = events.size() / 3;
+    const std::size_t cut1 = events.find('\n', third) + 1, cut2 = events.find('\n', 2 * third) + 1;
+    jsonl += events.substr(0, cut1) + extra_jsonl + events.substr(cut1, cut2 - cut1) + later_r2 +
+             events.substr(cut2) + extra_jsonl;
+    const std::string jsonl_path = write("events.jsonl", jsonl);
+    // CSV: the simulated table, with a quoted cell holding a newline and a too-long line.
+    std::string csv = cohort.events_csv;
+    const std::size_t mid = csv.find('\n', csv.size() / 2) + 1;
+    csv.insert(mid, "study," + p1 + ",L01,\"2023-01-10T19:00:00+08:00\",\"2023-01-10T19:30:00+08:00\",,,,,\"multi\nline\"\n" +
+                        "study," + p1 + ",L01," + std::string(3000, '9') + ",,,,,,\n");
+    const std::string csv_path = write("events.csv", csv);
+
+    for (const std::string& path : {jsonl_path, csv_path}) {
+        std::string expected;
+        for (unsigned threads : {1u, 2u, 4u}) {
+            for (std::size_t piece : {std::size_t{4096}, std::size_t{65536}}) {
+                INFO(path, " threads ", threads, " piece ", piece);
+                yanxiu::Dataset data(program);
+                data.read_threads = threads;
+                data.read_chunk_bytes = piece;
+                data.max_line_bytes = 2048;
+                data.max_field_bytes = 256;
+                data.read_participants(cohort.participants_jsonl, "participants.jsonl");
+                const yanxiu::ReadSummary s = data.read_events_file(path);
+                CHECK(s.read == s.accepted + s.rejected + s.duplicates);
+                const std::string store = store_of(data);
+                if (expected.empty()) {
+                    expected = store;
+                    CHECK(s.duplicates > 0);
+                    if (path == jsonl_path) CHECK(data.notes().size() == 2);  // the copies are duplicates
+                    CHECK(data.rejection_counts()[static_cast<std::size_t>(yanxiu::RejectCode::too_long)] > 0);
+                } else {
+                    CHECK(store == expected);
+                }
+            }
+        }
+    }
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("read_threads: a cancelled read on several threads throws Cancelled and can be read again") {
+    yanxiu::SimulationOptions options;
+    options.participants = 300;
+    options.seed = 3;
+    const auto program = yanxiu::Program::load("hunan-2023-mh-winter");
+    const auto cohort = yanxiu::simulate(program, options);
+    const std::string path = "/tmp/yanxiu_read_cancel_" + std::to_string(::getpid()) + ".jsonl";
+    std::ofstream(path, std::ios::binary) << cohort.events_jsonl;
+    std::atomic<bool> cancel{false};
+    yanxiu::Dataset data(program);
+    data.read_participants(cohort.participants_jsonl, "participants.jsonl");
+    data.read_threads = 2;
+    data.read_chunk_bytes = 4096;
+    data.cancel = &cancel;
+    int pieces = 0;
+    data.on_read_progress = [&](std::uint64_t, std::uint64_t) {
+        if (++pieces == 5) cancel = true;
+    };
+    CHECK_THROWS_AS(data.read_events_file(path), yanxiu::Cancelled);
+    std::remove(path.c_str());
 }
