@@ -337,20 +337,6 @@ void Dataset::replace_event(std::uint32_t kept, std::uint32_t with) {
     e.completed[kept] = e.completed[with];
 }
 
-std::uint64_t Dataset::event_hash(std::uint32_t i) const noexcept {
-    const auto& e = *events_;
-    std::uint64_t h = static_cast<std::uint64_t>(e.kind[i]);
-    h = detail::hash_mix(h, e.participant[i]);
-    h = detail::hash_mix(h, e.lesson[i]);
-    h = detail::hash_mix(h, static_cast<std::uint64_t>(e.start[i]));
-    if (e.kind[i] == EventKind::approval || e.kind[i] == EventKind::credit) {
-        // `end` is the note's index, which differs for equal records: hash the note.
-        const Note& note = notes_[static_cast<std::size_t>(e.end[i])];
-        return detail::hash_mix(detail::hash_mix(h, detail::hash_bytes(note.by)), detail::hash_bytes(note.reason));
-    }
-    return detail::hash_mix(h, static_cast<std::uint64_t>(e.end[i]));
-}
-
 bool Dataset::same_event(std::uint32_t a, std::uint32_t b) const noexcept {
     const auto& e = *events_;
     if (e.kind[a] != e.kind[b] || e.participant[a] != e.participant[b] || e.lesson[a] != e.lesson[b] ||
@@ -428,9 +414,24 @@ std::optional<std::string> read_text(const Record& f, Field field, std::optional
 }  // namespace
 
 std::optional<Rejection> Dataset::prepare_event(const Record& f, detail::PreparedEvent& out,
-                                                bool any_participant) const {
-    auto fail = [](std::string_view field, RejectCode code, std::string message) {
-        return std::optional<Rejection>(Rejection{"", 0, std::string(field), code, std::move(message)});
+                                                detail::ParticipantLookup lookup) const {
+    using detail::ParticipantLookup;
+    auto unknown_participant = [&] {
+        return Rejection{"", 0, "participant", RejectCode::unknown_participant,
+                         "participant " + quote(out.participant) + " is not among the participants read"};
+    };
+    // With the lookup left for later, a record that fails a check made after
+    // the participant's is still rejected for the participant when unknown:
+    // the first check that fails names the rejection, whenever it is made.
+    bool past_participant = false;
+    auto failed = [&](std::optional<Rejection>& rejection) -> std::optional<Rejection> {
+        if (past_participant && lookup == ParticipantLookup::later && !find_participant(out.participant))
+            return unknown_participant();
+        return std::move(rejection);
+    };
+    auto fail = [&](std::string_view field, RejectCode code, std::string message) {
+        std::optional<Rejection> rejection(Rejection{"", 0, std::string(field), code, std::move(message)});
+        return failed(rejection);
     };
     // Each check below either passes or leaves its rejection here.
     std::optional<Rejection> rejection;
@@ -466,11 +467,12 @@ std::optional<Rejection> Dataset::prepare_event(const Record& f, detail::Prepare
     }
     if (!as_id(participant, out.participant))
         return fail("participant", RejectCode::bad_type, "participant must be a string or an integer");
-    auto who = find_participant(out.participant);
-    if (!who && !any_participant)
-        return fail("participant", RejectCode::unknown_participant,
-                    "participant " + quote(out.participant) + " is not among the participants read");
-    event.participant = who.value_or(0);
+    if (lookup != ParticipantLookup::later) {
+        auto who = find_participant(out.participant);
+        if (!who && lookup == ParticipantLookup::now) return unknown_participant();
+        event.participant = who.value_or(0);
+    }
+    past_participant = true;
     if (detail::has_lesson(event.kind)) {
         const auto& lesson = f.get(Field::lesson);
         if (lesson.empty()) {
@@ -485,12 +487,12 @@ std::optional<Rejection> Dataset::prepare_event(const Record& f, detail::Prepare
     const InstantReader read_instant{f, program_->time_zone(), rejection};
     if (event.kind == EventKind::study) {
         auto start = read_instant(Field::start);
-        if (!start) return rejection;
+        if (!start) return failed(rejection);
         event.start = *start;
         const auto& end = f.get(Field::end);
         if (!end.empty()) {
             auto t = read_instant(Field::end);
-            if (!t) return rejection;
+            if (!t) return failed(rejection);
             event.end = *t;
         } else {
             const auto& duration = f.get(Field::duration);
@@ -525,10 +527,10 @@ std::optional<Rejection> Dataset::prepare_event(const Record& f, detail::Prepare
         }
     } else if (event.kind == EventKind::quiz) {
         auto at = read_instant(Field::at);
-        if (!at) return rejection;
+        if (!at) return failed(rejection);
         event.start = event.end = *at;
         auto score = read_score(f, rejection, false, "a quiz attempt");
-        if (!score) return rejection;
+        if (!score) return failed(rejection);
         event.score = *score;
         const auto& completed = f.get(Field::completed);
         if (!completed.empty()) {
@@ -552,16 +554,16 @@ std::optional<Rejection> Dataset::prepare_event(const Record& f, detail::Prepare
         }
         event.lesson = static_cast<std::uint32_t>(declared - program_->exams().data());
         auto at = read_instant(Field::at);
-        if (!at) return rejection;
+        if (!at) return failed(rejection);
         event.start = event.end = *at;
         // A sitting without a score is kept, and did not pass.
         auto score = read_score(f, rejection, false, "an exam attempt");
-        if (!score) return rejection;
+        if (!score) return failed(rejection);
         event.score = *score;
     } else {
         // An approval or a manual credit: who gave it, when, and for a credit which lesson and how long.
         auto at = read_instant(Field::at);
-        if (!at) return rejection;
+        if (!at) return failed(rejection);
         event.start = *at;
         if (event.kind == EventKind::credit) {
             if (!program_->window().contains(*at)) {
@@ -604,10 +606,10 @@ std::optional<Rejection> Dataset::prepare_event(const Record& f, detail::Prepare
         auto by = read_text(f, Field::by, rejection, true,
                             event.kind == EventKind::approval ? "an approval needs by (who gave it)"
                                                               : "a manual credit needs by (who gave it)");
-        if (!by) return rejection;
+        if (!by) return failed(rejection);
         out.note.by = std::move(*by);
         auto why = read_text(f, Field::reason, rejection, false, "");
-        if (!why) return rejection;
+        if (!why) return failed(rejection);
         out.note.reason = std::move(*why);
     }
     return std::nullopt;
@@ -616,7 +618,8 @@ std::optional<Rejection> Dataset::prepare_event(const Record& f, detail::Prepare
 AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::size_t line, std::string* check_only) {
     last_replacement_.reset();
     detail::PreparedEvent& p = *prepared_;
-    if (auto rejection = prepare_event(f, p, check_only != nullptr)) {
+    if (auto rejection = prepare_event(f, p, check_only ? detail::ParticipantLookup::any
+                                                        : detail::ParticipantLookup::now)) {
         reject(file, line, rejection->field, rejection->code, std::move(rejection->message));
         return AddStatus::rejected;
     }
@@ -625,12 +628,13 @@ AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::siz
             detail::dump_line(detail::event_json(*program_, p.event, p.participant, p.lesson, p.record_id, &p.note));
         return AddStatus::accepted;
     }
+    const std::uint64_t hash = detail::content_hash(p.event, p.lesson, p.note);
     if (detail::has_lesson(p.event.kind)) p.event.lesson = lessons_.intern(p.lesson);
-    return store_event(p.event, p.record_id, p.note, file, line);
+    return store_event(p.event, p.record_id, p.note, hash, file, line);
 }
 
-AddStatus Dataset::store_event(Event event, std::string_view record_id, Note& note, std::string_view file,
-                               std::size_t line) {
+AddStatus Dataset::store_event(Event event, std::string_view record_id, Note& note, std::uint64_t hash,
+                               std::string_view file, std::size_t line) {
     if (!event_ids_seeded_) {
         event_id_strings_.intern("");  // id 0 means "no record id"
         event_ids_seeded_ = true;
@@ -698,7 +702,7 @@ AddStatus Dataset::store_event(Event event, std::string_view record_id, Note& no
         return AddStatus::accepted;
     }
     if (!events_without_id_
-             .insert(event_hash(index), index, [&](std::uint32_t k) { return same_event(k, index); })
+             .insert(hash, index, [&](std::uint32_t k) { return same_event(k, index); })
              .second) {
         events_->pop_back();
         drop_note();

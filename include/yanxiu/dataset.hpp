@@ -32,7 +32,8 @@
 namespace yanxiu {
 
 namespace detail {
-struct PreparedEvent;  // an event record checked, not yet stored (src/io/prepared.hpp)
+struct PreparedEvent;                          // an event record checked, not yet stored (src/io/prepared.hpp)
+enum class ParticipantLookup : std::uint8_t;  // when prepare_event finds the participant (likewise)
 }  // namespace detail
 
 /// An evaluation or a read stopped because its cancel flag was set
@@ -342,15 +343,15 @@ private:
     AddStatus accept_event(const Record& r, std::string_view file, std::size_t line, std::string* check_only = nullptr);
     /// Checks and converts an event record without storing anything (safe
     /// on several threads at once while no participant is added): the
-    /// rejection, or nullopt with `out` filled.  `any_participant`: an id not
-    /// (yet) accepted passes (`out.event.participant` is then 0).
+    /// rejection, or nullopt with `out` filled.  `lookup` says whether the
+    /// participant must be known, need not be, or is looked up by the caller.
     [[nodiscard]] std::optional<Rejection> prepare_event(const Record& r, detail::PreparedEvent& out,
-                                                         bool any_participant) const;
+                                                         detail::ParticipantLookup lookup) const;
     /// Keeps a prepared event (its lesson interned), unless it duplicates one
     /// kept: the record-id and content duplicate checks.  `note` is moved
-    /// from for an approval or a credit.
-    AddStatus store_event(Event event, std::string_view record_id, Note& note, std::string_view file,
-                          std::size_t line);
+    /// from for an approval or a credit; `hash` is its detail::content_hash.
+    AddStatus store_event(Event event, std::string_view record_id, Note& note, std::uint64_t hash,
+                          std::string_view file, std::size_t line);
     AddStatus add_checked(const Record& record, std::string_view where, std::size_t line, bool event);
     /// Rejects a record with a field that is not UTF-8 or is too long; true when it did.
     bool reject_unreadable(const Record& record, std::string_view where, std::size_t line);
@@ -364,7 +365,6 @@ private:
     void tally(ReadSummary& summary, AddStatus status, bool event) const noexcept;
     void count_rejected(ReadSummary& summary, std::string_view where, std::size_t line, std::string_view field,
                         RejectCode code, std::string message);
-    [[nodiscard]] std::uint64_t event_hash(std::uint32_t i) const noexcept;
     [[nodiscard]] bool same_event(std::uint32_t a, std::uint32_t b) const noexcept;
 
     /// Where a kept record was read: the file (interned) and the line.

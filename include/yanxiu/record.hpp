@@ -34,13 +34,17 @@ enum class Field : std::uint8_t {
 /// The number of fields a record may carry.
 inline constexpr std::size_t kFieldCount = static_cast<std::size_t>(Field::count_);
 
+/// Each field's name, by its value (a table at namespace scope: one local to
+/// field_name was built on the stack at every call, and every key of every
+/// record is looked up through it).
+inline constexpr std::string_view kFieldNames[kFieldCount] = {
+    "id", "unit", "sector", "category", "verified", "name", "kind", "participant",
+    "lesson", "start", "end", "duration", "at", "score", "completed", "expected", "exam", "by", "reason",
+    "seconds"};
+
 /// The name of a field as records spell it ("participant", "start", …).
 [[nodiscard]] constexpr std::string_view field_name(Field f) noexcept {
-    constexpr std::string_view names[kFieldCount] = {
-        "id", "unit", "sector", "category", "verified", "name", "kind", "participant",
-        "lesson", "start", "end", "duration", "at", "score", "completed", "expected", "exam", "by", "reason",
-        "seconds"};
-    return static_cast<std::size_t>(f) < kFieldCount ? names[static_cast<std::size_t>(f)] : std::string_view();
+    return static_cast<std::size_t>(f) < kFieldCount ? kFieldNames[static_cast<std::size_t>(f)] : std::string_view();
 }
 
 /// The field named `name`, if it is one a record may carry.

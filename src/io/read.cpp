@@ -9,6 +9,8 @@
 
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
+#include <system_error>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -51,12 +53,16 @@ struct EventPiece {
 
     /// An event checked: its lesson is an id in `lessons`, an approval's or
     /// credit's `end` an index in `notes`; its record id is `ids[id_begin,
-    /// id_begin + id_size)`.
+    /// id_begin + id_size)`, its participant's id `ids[who_begin, ...)` until
+    /// it is looked up.
     struct Item {
         Event event;
-        std::uint32_t line;
-        std::uint32_t id_size;
+        std::uint64_t hash;  // detail::content_hash, once the participant is known
         std::size_t id_begin;
+        std::size_t who_begin;
+        std::uint32_t id_size;
+        std::uint32_t who_size;
+        std::uint32_t line;
     };
     /// A rejection, made before `events[before]`.
     struct Error {
@@ -66,7 +72,7 @@ struct EventPiece {
     };
     std::vector<Item> events;
     std::vector<Error> errors;
-    std::string ids;
+    std::string ids;  // record ids and participant ids, back to back
     Interner lessons;
     std::vector<Note> notes;
     std::size_t lines = 0;  // the lines the piece spans
@@ -171,7 +177,9 @@ struct DatasetAccess {
     }
 
     /// Splits a piece into records and checks each (a worker thread: reads
-    /// `data`, changes nothing in it).
+    /// `data`, changes nothing in it).  The participants are looked up after
+    /// the piece is split, many at once, each one's slot in the index and its
+    /// record fetched ahead (the lookups are random reads of a large table).
     static void parse_piece(const Dataset& data, EventPiece& piece, std::size_t max_line) {
         detail::PreparedEvent p;
         auto fail = [&](std::size_t line, Rejection rejection) {
@@ -179,10 +187,17 @@ struct DatasetAccess {
         };
         auto on_record = [&](const Record& record, std::size_t line) {
             if (auto rejection = data.too_long(record)) return fail(line, std::move(*rejection));
-            if (auto rejection = data.prepare_event(record, p, false)) return fail(line, std::move(*rejection));
-            EventPiece::Item item{p.event, static_cast<std::uint32_t>(line),
-                                  static_cast<std::uint32_t>(p.record_id.size()), piece.ids.size()};
+            if (auto rejection = data.prepare_event(record, p, detail::ParticipantLookup::later))
+                return fail(line, std::move(*rejection));
+            EventPiece::Item item{p.event,
+                                  0,
+                                  piece.ids.size(),
+                                  piece.ids.size() + p.record_id.size(),
+                                  static_cast<std::uint32_t>(p.record_id.size()),
+                                  static_cast<std::uint32_t>(p.participant.size()),
+                                  static_cast<std::uint32_t>(line)};
             piece.ids += p.record_id;
+            piece.ids += p.participant;
             if (detail::has_lesson(item.event.kind)) item.event.lesson = piece.lessons.intern(p.lesson);
             if (detail::has_note(item.event.kind)) {
                 item.event.end = Instant{Seconds{static_cast<std::int64_t>(piece.notes.size())}};
@@ -201,6 +216,64 @@ struct DatasetAccess {
             detail::scan_jsonl(text, on_record, on_error, 0, false, max_line);
             piece.lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
         }
+        find_participants(data, piece);
+    }
+
+    /// Looks up each event's participant; an unknown one's event becomes its
+    /// rejection, in its place among the others.
+    static void find_participants(const Dataset& data, EventPiece& piece) {
+        const std::size_t n = piece.events.size();
+        std::vector<std::uint64_t> hashes(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const EventPiece::Item& item = piece.events[i];
+            hashes[i] = detail::hash_bytes(std::string_view(piece.ids.data() + item.who_begin, item.who_size));
+        }
+        std::vector<std::uint64_t> lesson_hashes(piece.lessons.size());
+        for (std::uint32_t k = 0; k < piece.lessons.size(); ++k)
+            lesson_hashes[k] = detail::hash_bytes(piece.lessons.str(k));
+        const detail::IdIndex& index = data.participant_index_;
+        const std::vector<Participant>& people = data.participants_;
+        constexpr std::size_t slot_ahead = 16, record_ahead = 8;
+        std::vector<EventPiece::Item> kept;
+        kept.reserve(n);
+        std::vector<EventPiece::Error> errors;
+        errors.reserve(piece.errors.size());
+        std::size_t next_error = 0;
+        Note none;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (i + slot_ahead < n) index.prefetch(hashes[i + slot_ahead]);
+            if (i + record_ahead < n) {
+                const std::uint32_t k = index.first_candidate(hashes[i + record_ahead]);
+                if (k != detail::IdIndex::kEmpty) __builtin_prefetch(&people[k]);
+            }
+            for (; next_error < piece.errors.size() && piece.errors[next_error].before <= i; ++next_error) {
+                errors.push_back(std::move(piece.errors[next_error]));
+                errors.back().before = kept.size();
+            }
+            EventPiece::Item& item = piece.events[i];
+            const std::string_view who(piece.ids.data() + item.who_begin, item.who_size);
+            const std::uint32_t found = index.find(hashes[i], [&](std::uint32_t k) { return people[k].id == who; });
+            if (found == detail::IdIndex::kEmpty) {
+                errors.push_back(EventPiece::Error{
+                    kept.size(), item.line,
+                    Rejection{"", 0, "participant", RejectCode::unknown_participant,
+                              "participant " + quoted(who) + " is not among the participants read"}});
+                continue;
+            }
+            item.event.participant = found;
+            const Event& e = item.event;
+            const Note& note =
+                detail::has_note(e.kind) ? piece.notes[static_cast<std::size_t>(e.end.time_since_epoch().count())] : none;
+            item.hash = detail::content_hash_of_lesson(e, detail::has_lesson(e.kind) ? lesson_hashes[e.lesson] : e.lesson,
+                                                       note);
+            kept.push_back(item);
+        }
+        for (; next_error < piece.errors.size(); ++next_error) {
+            errors.push_back(std::move(piece.errors[next_error]));
+            errors.back().before = kept.size();
+        }
+        piece.events = std::move(kept);
+        piece.errors = std::move(errors);
     }
 
     /// Keeps a parsed piece's events and makes its rejections, in line
@@ -211,8 +284,13 @@ struct DatasetAccess {
         std::vector<std::uint32_t> lesson_ids(piece.lessons.size(), detail::IdIndex::kEmpty);
         std::size_t next = 0;
         Note none;
+        constexpr std::size_t ahead = 16;  // the duplicate index is probed at random: prefetch
+        for (std::size_t i = 0; i < ahead && i < piece.events.size(); ++i)
+            data.events_without_id_.prefetch(piece.events[i].hash);
         auto keep_until = [&](std::size_t end) {
             for (; next < end; ++next) {
+                if (next + ahead < piece.events.size())
+                    data.events_without_id_.prefetch(piece.events[next + ahead].hash);
                 EventPiece::Item& item = piece.events[next];
                 Event event = item.event;
                 if (detail::has_lesson(event.kind)) {
@@ -224,7 +302,8 @@ struct DatasetAccess {
                                  ? piece.notes[static_cast<std::size_t>(event.end.time_since_epoch().count())]
                                  : none;
                 const std::string_view id(piece.ids.data() + item.id_begin, item.id_size);
-                data.tally(summary, data.store_event(event, id, note, file, lines_before + item.line), true);
+                data.tally(summary, data.store_event(event, id, note, item.hash, file, lines_before + item.line),
+                           true);
             }
         };
         for (EventPiece::Error& error : piece.errors) {
@@ -237,33 +316,45 @@ struct DatasetAccess {
         keep_until(piece.events.size());
     }
 
-    /// Events from a file, its pieces parsed on `data.read_threads` threads.
+    /// Events from a file, its pieces parsed on `data.read_threads` threads
+    /// (on this one alone for 1) and kept here in file order.
     static ReadSummary events_file(Dataset& data, const std::string& path, Format format) {
         const unsigned threads =
             data.read_threads ? data.read_threads : std::max(1u, std::thread::hardware_concurrency());
-        if (threads <= 1) return file(data, true, path, format);
         ReadSummary summary;
         const std::size_t max_line = data.max_line_bytes;
-        std::size_t lines = 0;  // lines read (committed) so far
-        detail::CsvScanner csv;  // the header, and the pieces read on this thread
+        std::size_t lines = 0;   // lines read (committed) so far
+        detail::CsvScanner csv;  // reads the header; each piece gets a copy
         csv.max_line = max_line;
         std::deque<std::unique_ptr<EventPiece>> pending;  // submitted, in file order
         std::unique_ptr<PiecePool> pool;
         const std::size_t most_pending = 2 * std::size_t{threads} + 1;
+        // Room for the whole file's events, estimated from its first piece:
+        // the columns and the duplicate index then never grow (copy, rehash)
+        // while they fill.
+        std::error_code size_error;
+        const std::uintmax_t file_bytes = std::filesystem::file_size(path, size_error);
+        bool reserved = size_error || file_bytes == 0;
+        auto commit = [&](EventPiece& piece) {
+            if (!reserved && !piece.text.empty()) {
+                reserved = true;
+                const double per_byte = static_cast<double>(piece.events.size()) / static_cast<double>(piece.text.size());
+                const auto estimate = static_cast<std::size_t>(1.02 * per_byte * static_cast<double>(file_bytes));
+                const std::size_t expected = data.events_->size() + std::min<std::size_t>(estimate, file_bytes / 16);
+                if (expected > data.events_->kind.capacity()) data.events_->reserve(expected);
+                data.events_without_id_.reserve(expected);
+            }
+            commit_piece(data, piece, lines, path, summary);
+            lines += piece.lines;
+        };
         auto commit_front = [&] {
             EventPiece& piece = *pending.front();
             pool->wait(piece, true);
-            commit_piece(data, piece, lines, path, summary);
-            lines += piece.lines;
+            commit(piece);
             pending.pop_front();
         };
         auto drain = [&] {
             while (!pending.empty()) commit_front();
-        };
-        // Records read on this thread (the header's piece, and before it).
-        auto on_record = [&](const Record& record, std::size_t line) {
-            if (data.reject_too_long(record, path, line)) return data.tally(summary, AddStatus::rejected, true);
-            data.tally(summary, data.accept_event(record, path, line), true);
         };
         auto on_error = [&](std::size_t line, std::string_view field, RejectCode code, std::string message) {
             ++summary.read;
@@ -274,26 +365,28 @@ struct DatasetAccess {
         detail::for_each_piece(
             path, format, data.read_chunk_bytes,
             [&](std::string_view text, bool first, bool is_csv) {
-                if (first || (is_csv && !csv.header_done())) {
+                if (first) text.remove_prefix(detail::skip_bom(text));
+                if (is_csv && !csv.header_done()) {
                     drain();
-                    if (is_csv) {
-                        csv.set_line(lines + 1);
-                        csv.feed(text, first, on_record, on_error);
-                        lines = csv.line() - 1;
-                    } else {
-                        detail::scan_jsonl(text, on_record, on_error, lines, first, max_line);
-                        lines += static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-                    }
+                    csv.set_line(lines + 1);
+                    const std::size_t rows = csv.feed_header(text, 0, on_error);
+                    lines = csv.line() - 1;
+                    text.remove_prefix(rows);
+                    if (text.empty()) return;
+                }
+                auto piece = std::make_unique<EventPiece>();
+                piece->text.assign(text.data(), text.size());
+                piece->csv = is_csv;
+                if (is_csv) piece->scanner = csv.for_piece();
+                if (threads <= 1) {  // parsed and kept here, one piece at a time
+                    parse_piece(data, *piece, max_line);
+                    commit(*piece);
                     return;
                 }
                 if (!pool)
                     pool = std::make_unique<PiecePool>(threads, [&data, max_line](EventPiece& piece) {
                         parse_piece(data, piece, max_line);
                     });
-                auto piece = std::make_unique<EventPiece>();
-                piece->text.assign(text.data(), text.size());
-                piece->csv = is_csv;
-                if (is_csv) piece->scanner = csv.for_piece();
                 pool->submit(piece.get());
                 pending.push_back(std::move(piece));
                 while (pending.size() > most_pending || (!pending.empty() && pool->wait(*pending.front(), false)))

@@ -457,22 +457,7 @@ public:
     template <class OnRecord, class OnError>
     void feed(std::string_view text, bool at_file_start, OnRecord&& on_record, OnError&& on_error) {
         std::size_t pos = at_file_start ? skip_bom(text) : 0;
-        if (!header_done_) {
-            while (pos < text.size()) {
-                std::size_t start_line = line_;
-                std::size_t before = pos;
-                bool ok = split_csv_record(text, pos, line_, cells_, error_);
-                std::string_view raw = text.substr(before, pos - before);
-                if (ok && cells_.size() == 1 && is_blank(cells_[0]) && is_blank(raw)) continue;
-                if (!ok) {
-                    on_error(start_line, "", RejectCode::malformed, "the header row is not valid CSV: " + error_);
-                    cells_.clear();
-                }
-                header_done_ = true;
-                read_header();
-                break;
-            }
-        }
+        if (!header_done_) pos = feed_header(text, pos, on_error);
         while (pos < text.size()) {
             std::size_t start_line = line_;
             std::size_t before = pos;
@@ -523,6 +508,27 @@ public:
             }
             on_record(static_cast<const RecordFields&>(fields_), start_line);
         }
+    }
+
+    /// Reads the header row of `text` from `pos`, passing blank lines before
+    /// it; returns where the rows after it start (text.size() when `text`
+    /// holds no header yet).
+    template <class OnError>
+    std::size_t feed_header(std::string_view text, std::size_t pos, OnError&& on_error) {
+        while (!header_done_ && pos < text.size()) {
+            std::size_t start_line = line_;
+            std::size_t before = pos;
+            bool ok = split_csv_record(text, pos, line_, cells_, error_);
+            std::string_view raw = text.substr(before, pos - before);
+            if (ok && cells_.size() == 1 && is_blank(cells_[0]) && is_blank(raw)) continue;
+            if (!ok) {
+                on_error(start_line, "", RejectCode::malformed, "the header row is not valid CSV: " + error_);
+                cells_.clear();
+            }
+            header_done_ = true;
+            read_header();
+        }
+        return pos;
     }
 
 private:

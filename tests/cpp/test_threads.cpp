@@ -58,7 +58,7 @@ namespace {
 
 /// Everything a read leaves in a dataset, as text: the event columns, notes,
 /// lessons in id order, record ids, every rejection in order, and the counts.
-std::string store_of(const yanxiu::Dataset& data) {
+std::string store_of(const yanxiu::Dataset& data, bool too_long_messages = true) {
     std::string out;
     const auto& e = data.events();
     for (std::size_t i = 0; i < e.size(); ++i) {
@@ -73,11 +73,12 @@ std::string store_of(const yanxiu::Dataset& data) {
     for (const auto& id : data.event_record_ids()) out += "id " + id + '\n';
     for (const auto& r : data.rejections())
         out += r.file + ':' + std::to_string(r.line) + ' ' + r.field + ' ' + std::string(yanxiu::to_string(r.code)) +
-               ' ' + r.message + '\n';
+               ' ' + (too_long_messages || r.code != yanxiu::RejectCode::too_long ? r.message : "") + '\n';
     const auto& s = data.event_summary();
     out += "read " + std::to_string(s.read) + " accepted " + std::to_string(s.accepted) + " rejected " +
            std::to_string(s.rejected) + " duplicates " + std::to_string(s.duplicates) + '\n';
-    for (const auto& [file, encoding] : data.decoded_files()) out += "decoded " + file + ' ' + encoding + '\n';
+    if (too_long_messages)
+        for (const auto& [file, encoding] : data.decoded_files()) out += "decoded " + file + ' ' + encoding + '\n';
     return out;
 }
 
@@ -118,7 +119,11 @@ TEST_CASE("read_threads: an events file parsed on 1, 2 and 4 threads gives the s
         "\",\"lesson\":\"L03\",\"at\":\"2023-01-20T10:00:00+08:00\",\"seconds\":1800,\"by\":\"教务处\"}\n"
         "{\"kind\":\"study\",\"participant\":\"" + p1 + "\",\"lesson\":\"L01\",\"id\":\"" + std::string(300, 'x') +
         "\",\"start\":\"2023-01-10T19:00:00+08:00\",\"end\":\"2023-01-10T19:30:00+08:00\"}\n"
-        "{\"kind\":\"study\",\"participant\":\"\xff\"}\n" +
+        "{\"kind\":\"study\",\"participant\":\"\xff\"}\n"
+        // the first check that fails names the rejection: the participant before the timestamp
+        "{\"kind\":\"study\",\"participant\":\"NOBODY\",\"lesson\":\"L01\",\"start\":\"soon\",\"end\":\"later\"}\n"
+        "{\"kind\":\"study\",\"participant\":\"" + p1 + "\",\"lesson\":\"L01\",\"start\":\"soon\",\"end\":\"later\"}\n"
+        "{\"kind\":\"quiz\",\"participant\":\"NOBODY\",\"lesson\":\"L01\",\"at\":\"2023-01-10T19:00:00+08:00\"}\n" +
         std::string(2000, ' ') + "{}\n";
     const std::string later_r2 =
         "{\"kind\":\"study\",\"participant\":\"" + p1 +
@@ -138,6 +143,15 @@ TEST_CASE("read_threads: an events file parsed on 1, 2 and 4 threads gives the s
     const std::string csv_path = write("events.csv", csv);
 
     for (const std::string& path : {jsonl_path, csv_path}) {
+        // What the records are, read whole as text (record by record, on this thread).
+        const std::string& whole = path == jsonl_path ? jsonl : csv;
+        yanxiu::Dataset text_read(program);
+        text_read.max_line_bytes = 2048;
+        text_read.max_field_bytes = 256;
+        text_read.read_participants(cohort.participants_jsonl, "participants.jsonl");
+        text_read.read_events(whole, path);
+        const std::string as_text = store_of(text_read, false);
+        CHECK(text_read.rejection_counts()[static_cast<std::size_t>(yanxiu::RejectCode::unknown_participant)] > 0);
         std::string expected;
         for (unsigned threads : {1u, 2u, 4u}) {
             for (std::size_t piece : {std::size_t{4096}, std::size_t{65536}}) {
@@ -151,6 +165,7 @@ TEST_CASE("read_threads: an events file parsed on 1, 2 and 4 threads gives the s
                 const yanxiu::ReadSummary s = data.read_events_file(path);
                 CHECK(s.read == s.accepted + s.rejected + s.duplicates);
                 const std::string store = store_of(data);
+                CHECK(store_of(data, false) == as_text);
                 if (expected.empty()) {
                     expected = store;
                     CHECK(s.duplicates > 0);

@@ -77,6 +77,26 @@ public:
         }
     }
 
+    /// Brings the home slot of `hash` towards the cache (before an insert or
+    /// a find some records later).
+    void prefetch(std::uint64_t hash) const noexcept {
+        if (!slots_.empty()) __builtin_prefetch(&slots_[tag_of(hash) & mask_]);
+    }
+    /// The id in the first slot of `hash`'s probe sequence whose tag matches
+    /// (to fetch its key ahead of a `find`), or kEmpty.
+    [[nodiscard]] std::uint32_t first_candidate(std::uint64_t hash) const noexcept {
+        if (slots_.empty()) return kEmpty;
+        const std::uint32_t tag = tag_of(hash);
+        for (std::size_t i = tag & mask_;; i = (i + 1) & mask_) {
+            const Slot& s = slots_[i];
+            if (s.id == kEmpty || s.tag == tag) return s.id;
+        }
+    }
+    /// Room for `n` keys without growing.
+    void reserve(std::size_t n) {
+        while (n * 4 > slots_.size() * 3) grow();
+    }
+
     [[nodiscard]] std::size_t size() const noexcept { return count_; }
     void clear() noexcept {
         slots_.clear();
