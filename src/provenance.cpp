@@ -1,4 +1,7 @@
-// Provenance of outputs (include/yanxiu/provenance.hpp).  SHA-256 by libsodium.
+// Provenance of outputs (include/yanxiu/provenance.hpp).  The SHA-256 of
+// files by OpenSSL's libcrypto, which uses the processor's SHA instructions
+// where it has them (about 5x libsodium's portable code, which mattered: an
+// input is hashed whole after it was read, 0.7 GB for a 300,000-teacher cohort).
 
 #include <yanxiu/provenance.hpp>
 #include <yanxiu/certificate.hpp>
@@ -7,15 +10,17 @@
 
 #include <date/tz.h>
 #include <nlohmann/json.hpp>
-#include <sodium.h>
+#include <openssl/evp.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
+#include <vector>
 #include <sys/stat.h>
 
 namespace yanxiu {
@@ -114,7 +119,6 @@ Provenance provenance_of(const Program& program, std::optional<Instant> as_of, I
 }
 
 ProvenanceFile hash_file(const std::string& role, const std::string& path, std::optional<ReadSummary> counts) {
-    if (sodium_init() < 0) throw std::runtime_error("libsodium could not be initialised");
     // A pipe or a device (--events /dev/stdin, <(zcat …)) was consumed by the
     // reading: named, with its counts, but no hash (reading again would hash
     // something else).
@@ -126,25 +130,25 @@ ProvenanceFile hash_file(const std::string& role, const std::string& path, std::
         unhashed.counts = counts;
         return unhashed;
     }
-    std::FILE* f = std::fopen(path.c_str(), "rb");
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
     if (!f) throw io_error(path, "cannot open", errno);
-    crypto_hash_sha256_state state;
-    crypto_hash_sha256_init(&state);
+    std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("SHA-256 (OpenSSL) could not be initialised");
     std::vector<unsigned char> buffer(1 << 20);
     ProvenanceFile out;
     std::size_t n = 0;
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
-        crypto_hash_sha256_update(&state, buffer.data(), n);
+    while ((n = std::fread(buffer.data(), 1, buffer.size(), f.get())) > 0) {
+        if (EVP_DigestUpdate(context.get(), buffer.data(), n) != 1) throw std::runtime_error("SHA-256 (OpenSSL) failed");
         out.bytes += n;
     }
-    const bool failed = std::ferror(f) != 0;
-    const int error = errno;
-    std::fclose(f);
-    if (failed) throw io_error(path, "cannot read", error);
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&state, digest);
+    if (std::ferror(f.get())) throw io_error(path, "cannot read", errno);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(context.get(), digest, &length) != 1 || length != 32)
+        throw std::runtime_error("SHA-256 (OpenSSL) failed");
     static constexpr char hex[] = "0123456789abcdef";
-    for (unsigned char b : digest) out.sha256 += hex[b >> 4], out.sha256 += hex[b & 15];
+    for (unsigned int i = 0; i < length; ++i) out.sha256 += hex[digest[i] >> 4], out.sha256 += hex[digest[i] & 15];
     out.role = role;
     out.path = path;
     out.counts = counts;

@@ -25,6 +25,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <iostream>
 #include <deque>
 #include <map>
@@ -577,14 +578,27 @@ private:
 };
 
 /// Writes outcomes as JSON Lines, a megabyte at a time.
-void write_outcomes(Output& out, const yanxiu::Evaluation& evaluation, const yanxiu::OutcomeJson& format) {
+void write_outcomes(Output& out, const yanxiu::Evaluation& evaluation, const yanxiu::OutcomeJson& format,
+                    unsigned threads) {
+    // Blocks of outcomes formatted on every core, written in order.
     const yanxiu::TimeZone& zone = evaluation.program->time_zone();
-    std::string buffer;
-    for (const auto& outcome : evaluation.outcomes) {
-        yanxiu::append_json_line(buffer, outcome, zone, format);
-        if (buffer.size() > (1u << 20)) out.stream().write(buffer.data(), static_cast<std::streamsize>(buffer.size())), buffer.clear();
+    const auto& outcomes = evaluation.outcomes;
+    constexpr std::size_t block = 4096;
+    const unsigned cores = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::string> texts(cores);
+    for (std::size_t first = 0; first < outcomes.size(); first += block * cores) {
+        const std::size_t blocks = std::min<std::size_t>(cores, (outcomes.size() - first + block - 1) / block);
+        yanxiu::detail::parallel_for(
+            blocks, cores,
+            [&](std::size_t b) {
+                std::string& text = texts[b];
+                text.clear();
+                const std::size_t begin = first + b * block, end = std::min(outcomes.size(), begin + block);
+                for (std::size_t i = begin; i < end; ++i) yanxiu::append_json_line(text, outcomes[i], zone, format);
+            },
+            2, 1);
+        for (std::size_t b = 0; b < blocks; ++b) out.stream().write(texts[b].data(), static_cast<std::streamsize>(texts[b].size()));
     }
-    out.stream().write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     out.close();
 }
 
@@ -620,8 +634,8 @@ OutcomeFormat outcome_format(const std::string& path) {
 }
 
 void write_outcomes_as(Output& out, OutcomeFormat f, const yanxiu::Evaluation& evaluation,
-                       const yanxiu::OutcomeJson& format, yanxiu::Lang lang) {
-    if (f == OutcomeFormat::jsonl) return write_outcomes(out, evaluation, format);
+                       const yanxiu::OutcomeJson& format, yanxiu::Lang lang, unsigned threads) {
+    if (f == OutcomeFormat::jsonl) return write_outcomes(out, evaluation, format, threads);
     if (f == OutcomeFormat::csv) {
         yanxiu::CsvOptions options;
         options.lang = lang;
@@ -750,10 +764,12 @@ public:
     void read(yanxiu::Dataset& data, const std::function<void(const char*)>& step = {}) {
         if (step) step("reading participants");
         participants_ = read_input(data, participants_path_, false);
+        participants_hash_ = hash_later("participants", participants_path_, participants_);
         report_unit_spellings(data);
         if (!events_path_.empty()) {
             if (step) step("reading events");
             events_ = read_input(data, events_path_, true, participants_path_);
+            events_hash_ = hash_later("events", events_path_, events_);
         }
         if (xapi_path_) {
             if (step) step("reading xAPI statements");
@@ -763,8 +779,10 @@ public:
     /// The inputs as provenance records: path, size, SHA-256, what reading gave.
     [[nodiscard]] std::vector<yanxiu::ProvenanceFile> files() const {
         std::vector<yanxiu::ProvenanceFile> out;
-        out.push_back(yanxiu::hash_file("participants", participants_path_, participants_));
-        if (!events_path_.empty()) out.push_back(yanxiu::hash_file("events", events_path_, events_));
+        out.push_back(participants_hash_.valid() ? participants_hash_.get()
+                                                 : yanxiu::hash_file("participants", participants_path_, participants_));
+        if (!events_path_.empty())
+            out.push_back(events_hash_.valid() ? events_hash_.get() : yanxiu::hash_file("events", events_path_, events_));
         if (xapi_path_) {
             yanxiu::ReadSummary s;
             s.read = statements_->read;
@@ -787,7 +805,18 @@ public:
     }
 
 private:
+    /// An input's SHA-256, computed on a thread of its own from now (its
+    /// reading is done): hashing a large file overlaps the evaluation and
+    /// the writing instead of following them.
+    static std::shared_future<yanxiu::ProvenanceFile> hash_later(std::string role, std::string path,
+                                                                 yanxiu::ReadSummary counts) {
+        return std::async(std::launch::async, [role = std::move(role), path = std::move(path), counts] {
+                   return yanxiu::hash_file(role, path, counts);
+               }).share();
+    }
+
     std::string participants_path_;
+    std::shared_future<yanxiu::ProvenanceFile> participants_hash_, events_hash_;
     std::string events_path_;  // "" when only --xapi gives the events
     std::optional<std::string> xapi_path_;
     yanxiu::XapiOptions xapi_options_;
@@ -946,7 +975,7 @@ int cmd_evaluate(const Args& args) {
     const yanxiu::Evaluation evaluation = evaluate_with_progress(data, options, progress);
     const auto& outcomes = evaluation.outcomes;
     progress.step("writing " + std::to_string(outcomes.size()) + " outcomes");
-    write_outcomes_as(out, out_format, evaluation, format, lang.value_or(yanxiu::Lang::zh));
+    write_outcomes_as(out, out_format, evaluation, format, lang.value_or(yanxiu::Lang::zh), options.threads);
     progress.done();
     rejected.finish();
     const auto provenance = [&] {
@@ -1647,7 +1676,7 @@ int cmd_demo(const Args& args) {
          yanxiu::hash_file("census", files.census_csv, census.summary())});
     {
         Output out(path("outcomes.jsonl"));
-        write_outcomes(out, evaluation, {});
+        write_outcomes(out, evaluation, {}, 0);
         std::optional<Output> sidecar;
         sidecar_for(sidecar, out, provenance, "outcomes");
         commit(out, sidecar);

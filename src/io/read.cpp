@@ -78,6 +78,20 @@ struct EventPiece {
     std::size_t lines = 0;  // the lines the piece spans
     std::exception_ptr failure;
     bool done = false;  // guarded by the pool's mutex
+
+    /// Empty again for the next piece, its buffers kept (fresh ones would
+    /// cost page faults and zeroing for every piece).
+    void reuse() {
+        text.clear();
+        events.clear();
+        errors.clear();
+        ids.clear();
+        lessons = Interner();
+        notes.clear();
+        lines = 0;
+        failure = nullptr;
+        done = false;
+    }
 };
 
 /// Worker threads that parse pieces; the pieces are committed by the caller.
@@ -209,11 +223,15 @@ struct DatasetAccess {
             fail(line, Rejection{"", 0, std::string(field), code, std::move(message)});
         };
         const std::string_view text = piece.text;
+        // One check of the whole piece (cut at line ends) spares one per line or cell.
+        const bool valid_utf8 = text::find_invalid_utf8(text) == std::string_view::npos;
+        piece.events.reserve(text.size() / 48);
         if (piece.csv) {
+            piece.scanner.valid_utf8 = valid_utf8;
             piece.scanner.feed(text, false, on_record, on_error);
             piece.lines = piece.scanner.line() - 1;
         } else {
-            detail::scan_jsonl(text, on_record, on_error, 0, false, max_line);
+            detail::scan_jsonl(text, on_record, on_error, 0, false, max_line, valid_utf8);
             piece.lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
         }
         find_participants(data, piece);
@@ -347,10 +365,13 @@ struct DatasetAccess {
             commit_piece(data, piece, lines, path, summary);
             lines += piece.lines;
         };
+        std::vector<std::unique_ptr<EventPiece>> spare;  // committed, to be filled again
         auto commit_front = [&] {
             EventPiece& piece = *pending.front();
             pool->wait(piece, true);
             commit(piece);
+            piece.reuse();
+            spare.push_back(std::move(pending.front()));
             pending.pop_front();
         };
         auto drain = [&] {
@@ -374,13 +395,21 @@ struct DatasetAccess {
                     text.remove_prefix(rows);
                     if (text.empty()) return;
                 }
-                auto piece = std::make_unique<EventPiece>();
+                std::unique_ptr<EventPiece> piece;
+                if (spare.empty()) {
+                    piece = std::make_unique<EventPiece>();
+                } else {
+                    piece = std::move(spare.back());
+                    spare.pop_back();
+                }
                 piece->text.assign(text.data(), text.size());
                 piece->csv = is_csv;
                 if (is_csv) piece->scanner = csv.for_piece();
                 if (threads <= 1) {  // parsed and kept here, one piece at a time
                     parse_piece(data, *piece, max_line);
                     commit(*piece);
+                    piece->reuse();
+                    spare.push_back(std::move(piece));
                     return;
                 }
                 if (!pool)

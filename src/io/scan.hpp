@@ -311,9 +311,10 @@ inline std::string too_long_message(std::optional<std::size_t> length, std::size
 /// Calls `on_record(fields, line)` for each JSON object line and
 /// `on_error(line, field, code, message)` for each unusable line.  Blank lines
 /// are not records; a line over `max_line` bytes is rejected `too_long`.
+/// `valid_utf8`: the caller checked that all of `text` is UTF-8 (no line is then checked again).
 template <class OnRecord, class OnError>
 void scan_jsonl(std::string_view text, OnRecord&& on_record, OnError&& on_error, std::size_t lines_before = 0,
-                bool at_file_start = true, std::size_t max_line = kDefaultMaxLineBytes) {
+                bool at_file_start = true, std::size_t max_line = kDefaultMaxLineBytes, bool valid_utf8 = false) {
     RecordFields fields;
     FlatObjectHandler handler(fields);
     std::size_t pos = at_file_start ? skip_bom(text) : 0, line = lines_before;
@@ -329,7 +330,7 @@ void scan_jsonl(std::string_view text, OnRecord&& on_record, OnError&& on_error,
             continue;
         }
         if (is_blank(record)) continue;
-        if (auto bad = find_invalid_utf8(record); bad != std::string_view::npos) {
+        if (auto bad = valid_utf8 ? std::string_view::npos : find_invalid_utf8(record); bad != std::string_view::npos) {
             on_error(line, "", RejectCode::bad_utf8, "invalid UTF-8 at byte " + std::to_string(bad));
             continue;
         }
@@ -434,6 +435,8 @@ inline bool split_csv_record(std::string_view text, std::size_t& pos, std::size_
 class CsvScanner {
 public:
     std::size_t max_line = kDefaultMaxLineBytes;  ///< a longer record is rejected too_long
+    /// The caller checked that the text fed is all UTF-8: cells are not checked again.
+    bool valid_utf8 = false;
     /// The line the next record starts on.
     [[nodiscard]] std::size_t line() const noexcept { return line_; }
     /// Passes over a record the caller skipped (one that ended at a newline).
@@ -489,7 +492,7 @@ public:
                 continue;
             }
             bool utf8_ok = true;
-            for (std::size_t i = 0; i < cells_.size() && utf8_ok; ++i) {
+            for (std::size_t i = 0; i < cells_.size() && utf8_ok && !valid_utf8; ++i) {
                 if (auto bad = find_invalid_utf8(cells_[i]); bad != std::string_view::npos) {
                     std::string field =
                         columns_[i] ? std::string(field_name(*columns_[i])) : "";
