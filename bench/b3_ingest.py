@@ -3,9 +3,9 @@
     b3_ingest.py BUILD_BENCH_DIR DIR [REPEATS]
 
 On the events files of a simulated cohort in DIR (page cache warm):
-- yanxiu: Dataset::read_events_file (one core), through the C++ helper
-  yanxiu_bench_b3_ingest, which also times the raw scan (read the bytes,
-  count newlines: the I/O floor);
+- yanxiu: Dataset::read_events_file on one thread and on every core, through
+  the C++ helper yanxiu_bench_b3_ingest, which also times the raw scan (read
+  the bytes, count newlines: the I/O floor);
 - pandas.read_csv on events.csv (the C engine);
 - Python's json module: json.loads on every line of events.jsonl.
 Best of REPEATS each.  Prints MB/s and ratios; `RESULT` lines for run_all.sh.
@@ -61,6 +61,8 @@ def main() -> int:
         print(f"RESULT {fmt}_mb {r['mb']:.6g}")
         print(f"RESULT {fmt}_scan_s {r['scan_s']:.6g}")
         print(f"RESULT {fmt}_yanxiu_s {r['yanxiu_s']:.6g}")
+        print(f"RESULT {fmt}_yanxiu_all_s {r['yanxiu_all_s']:.6g}")
+        print(f"RESULT {fmt}_cores {r['cores']:.6g}")
 
     csv_path = directory / "events.csv"
     t_pandas = best_of(repeats, lambda: pd.read_csv(csv_path))
