@@ -9,6 +9,8 @@
 #include <climits>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +21,7 @@
 #include "io/prepared.hpp"
 #include "io/read.hpp"
 #include "io/record_json.hpp"
+#include "io/scan.hpp"
 #include "text.hpp"
 
 
@@ -613,6 +616,87 @@ std::optional<Rejection> Dataset::prepare_event(const Record& f, detail::Prepare
         out.note.reason = std::move(*why);
     }
     return std::nullopt;
+}
+
+namespace {
+
+/// A score written as plain digits with an optional fraction, as most are
+/// ("80", "92.5"): its value, or nullopt for any other spelling (which the
+/// general reading decides).
+std::optional<double> plain_score(std::string_view s) {
+    std::size_t i = 0, digits = 0;
+    while (i < s.size() && detail::is_digit(s[i])) ++i, ++digits;
+    if (i < s.size() && s[i] == '.') {
+        ++i;
+        while (i < s.size() && detail::is_digit(s[i])) ++i, ++digits;
+    }
+    if (digits == 0 || i != s.size() || s.size() > 32) return std::nullopt;
+    char buffer[40];
+    std::memcpy(buffer, s.data(), s.size());
+    buffer[s.size()] = '\0';
+    return std::strtod(buffer, nullptr);  // as field_as_number reads it
+}
+
+}  // namespace
+
+bool Dataset::prepare_event_fast(const detail::RecordView& f, detail::FastEvent& out) const {
+    using detail::ValueView;
+    // Every field within the length limit (the general path rejects a longer one first).
+    for (const ValueView& v : f.values)
+        if (v.type == ValueType::string && v.text.size() > max_field_bytes) return false;
+    const ValueView& kind = f.get(Field::kind);
+    if (kind.type != ValueType::string) return false;
+    Event& event = out.event;
+    event = Event{};
+    if (kind.text == "study") event.kind = EventKind::study;
+    else if (kind.text == "quiz") event.kind = EventKind::quiz;
+    else return false;
+    const ValueView& id = f.get(Field::id);
+    if (id.empty()) out.record_id = {};
+    else if (id.type == ValueType::string) out.record_id = id.text;
+    else return false;
+    const ValueView& participant = f.get(Field::participant);
+    if (participant.type != ValueType::string || participant.text.empty()) return false;
+    out.participant = participant.text;
+    const ValueView& lesson = f.get(Field::lesson);
+    if (lesson.type != ValueType::string || lesson.text.empty()) return false;
+    if (!program_->lessons().empty() && !program_->find_lesson(lesson.text)) return false;
+    out.lesson = lesson.text;
+    const TimeZone& zone = program_->time_zone();
+    auto instant = [&](Field field) -> std::optional<Instant> {
+        const ValueView& v = f.get(field);
+        if (v.type != ValueType::string || v.text.empty()) return std::nullopt;
+        return parse_instant(v.text, zone);
+    };
+    if (event.kind == EventKind::study) {
+        auto start = instant(Field::start);
+        if (!start) return false;
+        auto end = instant(Field::end);  // without an end, duration decides: the general path
+        if (!end || *end < *start || *end - *start > kMaxSession) return false;
+        event.start = *start;
+        event.end = *end;
+        return true;
+    }
+    auto at = instant(Field::at);
+    if (!at) return false;
+    event.start = event.end = *at;
+    const ValueView& score = f.get(Field::score);
+    if (!score.empty()) {
+        std::optional<double> value;
+        if (score.type == ValueType::string) value = plain_score(score.text);
+        else if (score.type == ValueType::integer) value = static_cast<double>(score.integer);
+        else if (score.type == ValueType::number && std::isfinite(score.number)) value = score.number;
+        if (!value || *value < 0 || *value > 100) return false;
+        event.score = *value;
+    }
+    const ValueView& completed = f.get(Field::completed);
+    if (!completed.empty()) {
+        if (completed.type == ValueType::boolean) event.completed = completed.boolean;
+        else if (completed.type == ValueType::string && completed.text == "true") event.completed = true;
+        else if (completed.type == ValueType::string && completed.text == "false") event.completed = false;
+        else return false;
+    }
+    return true;
 }
 
 AddStatus Dataset::accept_event(const Record& f, std::string_view file, std::size_t line, std::string* check_only) {

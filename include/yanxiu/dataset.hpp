@@ -33,6 +33,8 @@ namespace yanxiu {
 
 namespace detail {
 struct PreparedEvent;                          // an event record checked, not yet stored (src/io/prepared.hpp)
+struct FastEvent;                              // likewise, as views into the text read
+struct RecordView;                             // a record's fields as views into the text read (src/io/scan.hpp)
 enum class ParticipantLookup : std::uint8_t;  // when prepare_event finds the participant (likewise)
 }  // namespace detail
 
@@ -347,6 +349,13 @@ private:
     /// participant must be known, need not be, or is looked up by the caller.
     [[nodiscard]] std::optional<Rejection> prepare_event(const Record& r, detail::PreparedEvent& out,
                                                          detail::ParticipantLookup lookup) const;
+    /// The common event records (a study with start and end, a quiz with at,
+    /// fields of plain types) checked straight from views into the text, the
+    /// participant left to the caller: true with `out` filled when the record
+    /// is one of those and passes every check, false (deciding nothing) for
+    /// any other, which the caller gives to prepare_event.  Whichever path a
+    /// record takes, it gives the same event.
+    [[nodiscard]] bool prepare_event_fast(const detail::RecordView& r, detail::FastEvent& out) const;
     /// Keeps a prepared event (its lesson interned), unless it duplicates one
     /// kept: the record-id and content duplicate checks.  `note` is moved
     /// from for an approval or a credit; `hash` is its detail::content_hash.

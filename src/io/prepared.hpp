@@ -48,6 +48,13 @@ enum class ParticipantLookup : std::uint8_t {
             ///< the event passes as participant 0 when every other check does
 };
 
+/// What Dataset::prepare_event_fast makes of a common record: views into
+/// the text it was read from.
+struct FastEvent {
+    Event event;  ///< participant 0: looked up by the caller
+    std::string_view participant, lesson, record_id;
+};
+
 struct PreparedEvent {
     /// Everything but the lesson (interned when stored) and, for an approval
     /// or a credit, `end` (the note's index, given when stored).

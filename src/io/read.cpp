@@ -7,7 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <system_error>
@@ -196,6 +198,22 @@ struct DatasetAccess {
     /// record fetched ahead (the lookups are random reads of a large table).
     static void parse_piece(const Dataset& data, EventPiece& piece, std::size_t max_line) {
         detail::PreparedEvent p;
+        // Lessons are few and short: a small cache in front of the piece's
+        // interner, keyed by a short id's bytes (exact for ids of at most 8).
+        struct CachedLesson {
+            std::uint64_t key = 0;
+            std::uint32_t size = 0xFFFFFFFFu, id = 0;
+        };
+        std::array<CachedLesson, 64> lesson_cache{};
+        auto lesson_id = [&](std::string_view lesson) {
+            if (lesson.size() > 8) return piece.lessons.intern(lesson);
+            std::uint64_t key = 0;
+            std::memcpy(&key, lesson.data(), lesson.size());
+            CachedLesson& c = lesson_cache[((key ^ lesson.size()) * 0x9E3779B97F4A7C15ULL) >> 58];
+            if (c.size != lesson.size() || c.key != key)
+                c = CachedLesson{key, static_cast<std::uint32_t>(lesson.size()), piece.lessons.intern(lesson)};
+            return c.id;
+        };
         auto fail = [&](std::size_t line, Rejection rejection) {
             piece.errors.push_back(EventPiece::Error{piece.events.size(), line, std::move(rejection)});
         };
@@ -212,7 +230,7 @@ struct DatasetAccess {
                                   static_cast<std::uint32_t>(line)};
             piece.ids += p.record_id;
             piece.ids += p.participant;
-            if (detail::has_lesson(item.event.kind)) item.event.lesson = piece.lessons.intern(p.lesson);
+            if (detail::has_lesson(item.event.kind)) item.event.lesson = lesson_id(p.lesson);
             if (detail::has_note(item.event.kind)) {
                 item.event.end = Instant{Seconds{static_cast<std::int64_t>(piece.notes.size())}};
                 piece.notes.push_back(std::move(p.note));
@@ -222,16 +240,33 @@ struct DatasetAccess {
         auto on_error = [&](std::size_t line, std::string_view field, RejectCode code, std::string message) {
             fail(line, Rejection{"", 0, std::string(field), code, std::move(message)});
         };
+        // The common records, checked from views into the piece: nothing copied but the ids.
+        detail::FastEvent fast;
+        auto on_views = [&](const detail::RecordView& view, std::size_t line) {
+            if (!data.prepare_event_fast(view, fast)) return false;
+            EventPiece::Item item{fast.event,
+                                  0,
+                                  piece.ids.size(),
+                                  piece.ids.size() + fast.record_id.size(),
+                                  static_cast<std::uint32_t>(fast.record_id.size()),
+                                  static_cast<std::uint32_t>(fast.participant.size()),
+                                  static_cast<std::uint32_t>(line)};
+            piece.ids += fast.record_id;
+            piece.ids += fast.participant;
+            item.event.lesson = lesson_id(fast.lesson);
+            piece.events.push_back(item);
+            return true;
+        };
         const std::string_view text = piece.text;
         // One check of the whole piece (cut at line ends) spares one per line or cell.
         const bool valid_utf8 = text::find_invalid_utf8(text) == std::string_view::npos;
         piece.events.reserve(text.size() / 48);
         if (piece.csv) {
             piece.scanner.valid_utf8 = valid_utf8;
-            piece.scanner.feed(text, false, on_record, on_error);
+            piece.scanner.feed(text, false, on_record, on_error, on_views);
             piece.lines = piece.scanner.line() - 1;
         } else {
-            detail::scan_jsonl(text, on_record, on_error, 0, false, max_line, valid_utf8);
+            detail::scan_jsonl(text, on_record, on_error, 0, false, max_line, valid_utf8, on_views);
             piece.lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
         }
         find_participants(data, piece);
@@ -385,16 +420,15 @@ struct DatasetAccess {
         detail::Encoding encoding = detail::Encoding::utf8;
         detail::for_each_piece(
             path, format, data.read_chunk_bytes,
-            [&](std::string_view text, bool first, bool is_csv) {
-                if (first) text.remove_prefix(detail::skip_bom(text));
+            [&](std::string& bytes, bool first, bool is_csv) {
+                std::size_t skip = first ? detail::skip_bom(bytes) : 0;  // where the records start
                 if (is_csv && !csv.header_done()) {
                     drain();
                     csv.set_line(lines + 1);
-                    const std::size_t rows = csv.feed_header(text, 0, on_error);
+                    skip = csv.feed_header(bytes, skip, on_error);
                     lines = csv.line() - 1;
-                    text.remove_prefix(rows);
-                    if (text.empty()) return;
                 }
+                if (skip >= bytes.size()) return;
                 std::unique_ptr<EventPiece> piece;
                 if (spare.empty()) {
                     piece = std::make_unique<EventPiece>();
@@ -402,7 +436,8 @@ struct DatasetAccess {
                     piece = std::move(spare.back());
                     spare.pop_back();
                 }
-                piece->text.assign(text.data(), text.size());
+                piece->text.swap(bytes);  // the piece's bytes, without a copy
+                if (skip) piece->text.erase(0, skip);
                 piece->csv = is_csv;
                 if (is_csv) piece->scanner = csv.for_piece();
                 if (threads <= 1) {  // parsed and kept here, one piece at a time

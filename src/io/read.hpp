@@ -41,7 +41,8 @@ void scan_text(std::string_view text, Format format, std::string_view file, OnRe
 /// Reads a file in pieces of about `chunk_bytes` that end at record
 /// boundaries (a record longer than a piece doubles it, up to `max_line`: a
 /// longer one is passed over to the next newline without being held) and
-/// calls `on_piece(piece, first, csv)` for each, in order, and
+/// calls `on_piece(piece, first, csv)` for each, in order (`piece` a
+/// std::string& the callee may swap with a buffer of its own), and
 /// `on_too_long(csv)` where a line over `max_line` was passed over (it
 /// counts as one line).  Throws io_error, and Cancelled between pieces.
 template <class OnPiece, class OnTooLong>
@@ -50,7 +51,7 @@ void for_each_piece(const std::string& path, Format format, std::size_t chunk_by
                     std::size_t max_line = kDefaultMaxLineBytes, Encoding* encoding = nullptr,
                     const std::function<void(std::uint64_t, std::uint64_t)>* progress = nullptr) {
     TextSource source(path);  // UTF-8 whatever the file was saved as
-    std::string buffer;
+    std::string buffer, rest;
     std::size_t want = std::max<std::size_t>(chunk_bytes, 1);
     bool first = true;
     bool skipping = false;  // inside a line over max_line: drop bytes up to its newline
@@ -83,9 +84,14 @@ void for_each_piece(const std::string& path, Format format, std::size_t chunk_by
             want = std::min<std::size_t>(want * 2, std::size_t{1} << 30);
             continue;
         }
-        on_piece(std::string_view(buffer.data(), cut), first, is_csv);
+        // The piece is handed over as a string of its own, which `on_piece` may
+        // keep by swapping (giving back another buffer): only the bytes after
+        // the cut, part of a record, are copied.
+        rest.assign(buffer, cut, std::string::npos);
+        buffer.resize(cut);
+        on_piece(buffer, first, is_csv);
+        buffer.swap(rest);
         first = false;
-        buffer.erase(0, cut);
         want = std::max<std::size_t>(chunk_bytes, 1);
         if (progress && *progress) (*progress)(source.bytes_read(), source.total_bytes());
         if (eof) break;
@@ -104,7 +110,7 @@ void scan_file(const std::string& path, Format format, std::size_t chunk_bytes, 
     csv.max_line = max_line;
     for_each_piece(
         path, format, chunk_bytes,
-        [&](std::string_view piece, bool first, bool is_csv) {
+        [&](const std::string& piece, bool first, bool is_csv) {
             if (is_csv) {
                 csv.feed(piece, first, on_record, on_error);
             } else {

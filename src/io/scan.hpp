@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_set>
 
 namespace yanxiu::detail {
@@ -166,13 +167,53 @@ private:
 
 using text::is_blank;
 
+/// A record's fields as views into the text they were read from (a JSON
+/// line, a CSV row): what the readers' fast paths check without copying a
+/// field.  Valid only while that text is.
+struct ValueView {
+    ValueType type = ValueType::absent;
+    bool boolean = false;
+    bool from_text = false;  ///< a CSV cell
+    std::int64_t integer = 0;
+    double number = 0;
+    std::string_view text;
+    /// Absent, null, or an empty string (as Value::empty).
+    [[nodiscard]] bool empty() const noexcept {
+        return type == ValueType::absent || type == ValueType::null || (type == ValueType::string && text.empty());
+    }
+};
+
+struct RecordView {
+    std::array<ValueView, kFieldCount> values;
+    [[nodiscard]] const ValueView& get(Field f) const noexcept { return values[static_cast<std::size_t>(f)]; }
+    [[nodiscard]] ValueView& slot(Field f) noexcept { return values[static_cast<std::size_t>(f)]; }
+    void clear() noexcept {
+        for (ValueView& v : values) v.type = ValueType::absent, v.from_text = false;
+    }
+    /// The same fields in a Record, their text copied.
+    void to_record(Record& record) const {
+        record.clear();
+        for (std::size_t i = 0; i < kFieldCount; ++i) {
+            const ValueView& v = values[i];
+            if (v.type == ValueType::absent) continue;
+            Value& out = record.slot(static_cast<Field>(i));
+            out.type = v.type;
+            out.boolean = v.boolean;
+            out.integer = v.integer;
+            out.number = v.number;
+            out.text.assign(v.text.data(), v.text.size());
+            out.from_text = v.from_text;
+        }
+    }
+};
+
 /// Reads one line holding a flat JSON object of plain values, the common
 /// case, without the general parser.  Returns false, having decided nothing,
 /// on anything else (escapes, nesting, big integers, duplicate keys, any
 /// syntax error): the caller then runs the general parser, which defines the
 /// behaviour and the error, so both paths accept exactly the same records.
-/// `line` must already be valid UTF-8.
-inline bool scan_flat_object_fast(std::string_view line, RecordFields& fields) {
+/// `line` must already be valid UTF-8.  The strings are views into `line`.
+inline bool scan_flat_object(std::string_view line, RecordView& fields) {
     const char* p = line.data();
     const char* const end = p + line.size();
     auto skip_ws = [&] {
@@ -211,7 +252,7 @@ inline bool scan_flat_object_fast(std::string_view line, RecordFields& fields) {
         if (p >= end || *p != '"') return false;
         std::string_view key;
         if (!read_string(key)) return false;
-        FieldValue* slot = nullptr;
+        ValueView* slot = nullptr;
         if (auto f = field_from_name(key)) {
             auto i = static_cast<std::size_t>(*f);
             if (seen[i]) return false;
@@ -232,7 +273,7 @@ inline bool scan_flat_object_fast(std::string_view line, RecordFields& fields) {
         if (c == '"') {
             std::string_view value;
             if (!read_string(value)) return false;
-            if (slot) slot->type = ValueType::string, slot->text.assign(value.data(), value.size());
+            if (slot) slot->type = ValueType::string, slot->text = value;
         } else if (c == 't' || c == 'f' || c == 'n') {
             std::string_view word = c == 't' ? "true" : c == 'f' ? "false" : "null";
             if (static_cast<std::size_t>(end - p) < word.size() || std::string_view(p, word.size()) != word)
@@ -298,6 +339,19 @@ inline bool scan_flat_object_fast(std::string_view line, RecordFields& fields) {
     }
 }
 
+/// The same into a Record (its strings copied out of `line`).
+inline bool scan_flat_object_fast(std::string_view line, RecordFields& fields) {
+    RecordView view;
+    if (!scan_flat_object(line, view)) return false;
+    view.to_record(fields);
+    return true;
+}
+
+/// No fast path: every record goes to `on_record` (the scanners' default).
+struct NoViews {
+    bool operator()(const RecordView&, std::size_t) const noexcept { return false; }
+};
+
 /// A line (or CSV record) longer than this is rejected `too_long` unread.
 inline constexpr std::size_t kDefaultMaxLineBytes = std::size_t{1} << 20;
 
@@ -311,11 +365,16 @@ inline std::string too_long_message(std::optional<std::size_t> length, std::size
 /// Calls `on_record(fields, line)` for each JSON object line and
 /// `on_error(line, field, code, message)` for each unusable line.  Blank lines
 /// are not records; a line over `max_line` bytes is rejected `too_long`.
-/// `valid_utf8`: the caller checked that all of `text` is UTF-8 (no line is then checked again).
-template <class OnRecord, class OnError>
+/// `valid_utf8`: the caller checked that all of `text` is UTF-8 (no line is
+/// then checked again).  `on_views(view, line)`, when given, is offered each
+/// flat object first as views into the line; when it returns true the record
+/// is taken, else it goes to `on_record` as usual.
+template <class OnRecord, class OnError, class OnViews = NoViews>
 void scan_jsonl(std::string_view text, OnRecord&& on_record, OnError&& on_error, std::size_t lines_before = 0,
-                bool at_file_start = true, std::size_t max_line = kDefaultMaxLineBytes, bool valid_utf8 = false) {
+                bool at_file_start = true, std::size_t max_line = kDefaultMaxLineBytes, bool valid_utf8 = false,
+                OnViews&& on_views = OnViews{}) {
     RecordFields fields;
+    RecordView views;
     FlatObjectHandler handler(fields);
     std::size_t pos = at_file_start ? skip_bom(text) : 0, line = lines_before;
     while (pos < text.size()) {
@@ -334,7 +393,10 @@ void scan_jsonl(std::string_view text, OnRecord&& on_record, OnError&& on_error,
             on_error(line, "", RejectCode::bad_utf8, "invalid UTF-8 at byte " + std::to_string(bad));
             continue;
         }
-        if (scan_flat_object_fast(record, fields)) {
+        if (scan_flat_object(record, views)) {
+            if constexpr (!std::is_same_v<std::decay_t<OnViews>, NoViews>)
+                if (on_views(static_cast<const RecordView&>(views), line)) continue;
+            views.to_record(fields);
             on_record(static_cast<const RecordFields&>(fields), line);
             continue;
         }
@@ -457,11 +519,22 @@ public:
     }
 
     /// Scans `text`; `at_file_start` skips a byte-order mark and reads the header.
-    template <class OnRecord, class OnError>
-    void feed(std::string_view text, bool at_file_start, OnRecord&& on_record, OnError&& on_error) {
+    /// `on_views(view, line)`, when given, is offered each row without quotes
+    /// first as views into the text (see scan_jsonl).
+    template <class OnRecord, class OnError, class OnViews = NoViews>
+    void feed(std::string_view text, bool at_file_start, OnRecord&& on_record, OnError&& on_error,
+              OnViews&& on_views = OnViews{}) {
         std::size_t pos = at_file_start ? skip_bom(text) : 0;
         if (!header_done_) pos = feed_header(text, pos, on_error);
         while (pos < text.size()) {
+            if constexpr (!std::is_same_v<std::decay_t<OnViews>, NoViews>) {
+                const std::size_t next = plain_row(text, pos);
+                if (next != 0 && on_views(static_cast<const RecordView&>(views_), line_)) {
+                    pos = next;
+                    ++line_;
+                    continue;
+                }
+            }
             std::size_t start_line = line_;
             std::size_t before = pos;
             bool ok = split_csv_record(text, pos, line_, cells_, error_);
@@ -511,6 +584,42 @@ public:
             }
             on_record(static_cast<const RecordFields&>(fields_), start_line);
         }
+    }
+
+    /// A row from `pos` to its newline that holds no quote, is not blank, has
+    /// the header's number of cells and no lone carriage return, and is
+    /// within `max_line`: its cells as views in `views_`, and where the next
+    /// row starts.  0 (deciding nothing) for any other row, which the general
+    /// splitter then reads.
+    std::size_t plain_row(std::string_view text, std::size_t pos) {
+        if (header_error_ || !valid_utf8) return 0;
+        const char* const begin = text.data() + pos;
+        const std::size_t left = text.size() - pos;
+        const void* nl = std::memchr(begin, '\n', left);
+        std::size_t length = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - begin) : left;
+        const std::size_t next = pos + length + (nl ? 1 : 0);
+        if (length > 0 && begin[length - 1] == '\r') --length;
+        if (length > max_line || is_blank(std::string_view(begin, length))) return 0;
+        views_.clear();
+        // One pass: cells end at commas; a quote or a carriage return sends the row to the general splitter.
+        std::size_t cell = 0, start = 0;
+        const std::size_t columns = columns_.size();
+        for (std::size_t i = 0;; ++i) {
+            const char c = i < length ? begin[i] : ',';
+            if (c == '"' || c == '\r') return 0;
+            if (c != ',') continue;
+            if (cell >= columns) return 0;
+            if (const auto& field = columns_[cell]) {
+                ValueView& v = views_.slot(*field);
+                v.type = ValueType::string;
+                v.text = std::string_view(begin + start, i - start);
+                v.from_text = true;
+            }
+            ++cell;
+            if (i >= length) break;
+            start = i + 1;
+        }
+        return cell == columns ? next : 0;
     }
 
     /// Reads the header row of `text` from `pos`, passing blank lines before
@@ -569,6 +678,7 @@ private:
     std::vector<std::string> cells_;
     std::string error_;
     RecordFields fields_;
+    RecordView views_;
 };
 
 /// Calls `on_record(fields, line)` for each CSV data row and

@@ -201,3 +201,64 @@ TEST_CASE("read_threads: a cancelled read on several threads throws Cancelled an
     CHECK_THROWS_AS(data.read_events_file(path), yanxiu::Cancelled);
     std::remove(path.c_str());
 }
+
+TEST_CASE("read_threads: records the readers check from views are those the general reading gives, variant by variant") {
+    // Each spelling of the common records' fields next to its neighbours: the
+    // fast path takes some, the general reading the rest; both readings of
+    // the file must agree on every event and every rejection.
+    const auto program = yanxiu::Program::load("hunan-2023-mh-winter");
+    const std::string people = "id,unit,category,sector\nT1,长沙市,homeroom,primary\nT2,长沙市,homeroom,primary\n";
+    const std::vector<std::string> scores = {"", "80", "80.5", "80.", ".5", " 80", "+80", "-1", "100", "100.0001",
+                                             "1e2", "abc", "0", "00", "99999999999999999999999999999999999"};
+    const std::vector<std::string> completed = {"", "true", "false", "TRUE", "yes", "0", "1", "maybe", " true"};
+    const std::vector<std::string> instants = {"2023-01-10T19:00:00+08:00", "2023-01-10T11:00:00Z", "2023-01-10 19:00:00",
+                                               "2023-01-10", "bad", ""};
+    std::string csv = "kind,participant,lesson,start,end,duration,at,score,completed,id\n";
+    std::string jsonl;
+    auto json_value = [](const std::string& s) { return nlohmann::json(s).dump(); };
+    std::size_t n = 0;
+    for (const std::string& who : {std::string("T1"), std::string("T2"), std::string("T9"), std::string("")})
+        for (const std::string& at : instants)
+            for (std::size_t k = 0; k < scores.size(); ++k) {
+                const std::string& score = scores[k];
+                const std::string& done = completed[k % completed.size()];
+                const std::string lesson = "L0" + std::to_string(1 + n % 9);
+                const std::string id = n % 5 == 0 ? "q" + std::to_string(n % 40) : "";
+                csv += "quiz," + who + "," + lesson + ",,,," + at + "," + score + "," + done + "," + id + "\n";
+                jsonl += "{\"kind\":\"quiz\",\"participant\":" + json_value(who) + ",\"lesson\":\"" + lesson +
+                         "\",\"at\":" + json_value(at) + (score.empty() ? "" : ",\"score\":" + (k % 2 ? score : json_value(score))) +
+                         (done.empty() ? "" : ",\"completed\":" + (done == "true" || done == "false" ? done : json_value(done))) +
+                         (id.empty() ? "" : ",\"id\":" + json_value(id)) + "}\n";
+                const std::string& end = instants[(k + 1) % instants.size()];
+                const std::string duration = k % 3 == 0 ? "PT30M" : "";
+                csv += "study," + who + "," + lesson + "," + at + "," + end + "," + duration + ",,,,\r\n";
+                jsonl += "{\"kind\":\"study\",\"participant\":" + json_value(who) + ",\"lesson\":\"" + lesson +
+                         "\",\"start\":" + json_value(at) + ",\"end\":" + json_value(end) +
+                         (duration.empty() ? "" : ",\"duration\":\"" + duration + "\"") + "}\n";
+                ++n;
+            }
+    // A study of 25 hours, one ending before it starts, one with a numeric participant, an unknown kind.
+    csv += "study,T1,L01,2023-01-10T19:00:00+08:00,2023-01-11T20:00:00+08:00,,,,,\n"
+           "study,T1,L01,2023-01-10T19:00:00+08:00,2023-01-10T18:00:00+08:00,,,,,\n"
+           "Study,T1,L01,2023-01-10T19:00:00+08:00,2023-01-10T20:00:00+08:00,,,,,\n";
+    jsonl += "{\"kind\":\"study\",\"participant\":1,\"lesson\":\"L01\",\"start\":\"2023-01-10T19:00:00+08:00\",\"end\":\"2023-01-10T20:00:00+08:00\"}\n"
+             "{\"kind\":\"quiz\",\"participant\":\"T1\",\"lesson\":\"L01\",\"at\":\"2023-01-10T19:00:00+08:00\",\"score\":1e400}\n";
+    const std::string dir = "/tmp/yanxiu_fast_path_" + std::to_string(::getpid());
+    std::filesystem::create_directories(dir);
+    for (const auto& [name, text] : {std::pair<std::string, std::string>{"events.csv", csv}, {"events.jsonl", jsonl}}) {
+        INFO(name);
+        const std::string path = dir + "/" + name;
+        std::ofstream(path, std::ios::binary) << text;
+        yanxiu::Dataset general(program), pieces(program);
+        general.read_participants(people, "people.csv");
+        pieces.read_participants(people, "people.csv");
+        general.read_events(text, path);
+        pieces.read_threads = 2;
+        pieces.read_chunk_bytes = 2048;
+        pieces.read_events_file(path);
+        CHECK(pieces.events().size() > 40);
+        CHECK(pieces.rejections().size() > 100);
+        CHECK(store_of(pieces) == store_of(general));
+    }
+    std::filesystem::remove_all(dir);
+}
