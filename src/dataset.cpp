@@ -108,6 +108,7 @@ Dataset::Dataset(const Program& program)
       events_(std::make_unique<EventColumns>()),
       json_fields_(std::make_unique<Record>()),
       prepared_(std::make_unique<detail::PreparedEvent>()),
+      prepared_participant_(std::make_unique<detail::PreparedParticipant>()),
       conflicts_(std::make_unique<Conflicts>()) {}
 Dataset::~Dataset() = default;
 Dataset::Dataset(Dataset&&) noexcept = default;
@@ -190,42 +191,58 @@ void Dataset::tally(ReadSummary& summary, AddStatus status, bool event) const no
 
 AddStatus Dataset::accept_participant(const Record& f, std::string_view file, std::size_t line) {
     last_participant_replaced_.reset();
-    Participant p;
-    const auto& id = f.get(Field::id);
-    if (id.empty()) {
-        reject(file, line, "id", RejectCode::missing_field, "a participant needs an id");
+    detail::PreparedParticipant& prepared = *prepared_participant_;
+    auto rejection = prepare_participant(f, prepared);
+    if (!prepared.spelling.empty()) note_spelling(prepared.participant.unit, prepared.spelling);
+    if (rejection) {
+        reject(file, line, rejection->field, rejection->code, std::move(rejection->message));
         return AddStatus::rejected;
     }
+    return store_participant(prepared.participant, file, line);
+}
+
+void Dataset::note_spelling(const std::string& unit, const std::string& spelling) {
+    auto& spellings = unit_spellings_[unit];
+    if (spellings.size() < 8 && std::find(spellings.begin(), spellings.end(), spelling) == spellings.end())
+        spellings.push_back(spelling);
+}
+
+std::optional<Rejection> Dataset::prepare_participant(const Record& f, detail::PreparedParticipant& out) const {
+    auto fail = [](std::string_view field, RejectCode code, std::string message) {
+        return std::optional<Rejection>(Rejection{"", 0, std::string(field), code, std::move(message)});
+    };
+    Participant& p = out.participant;
+    p = Participant{};
+    out.spelling.clear();
+    const auto& id = f.get(Field::id);
+    if (id.empty()) {
+        return fail("id", RejectCode::missing_field, "a participant needs an id");
+    }
     if (!as_id(id, p.id)) {
-        reject(file, line, "id", RejectCode::bad_type, "id must be a string or an integer");
-        return AddStatus::rejected;
+        return fail("id", RejectCode::bad_type, "id must be a string or an integer");
     }
     const auto& unit = f.get(Field::unit);
     if (!unit.empty() && !as_id(unit, p.unit)) {
-        reject(file, line, "unit", RejectCode::bad_type, "unit must be a string");
-        return AddStatus::rejected;
+        return fail("unit", RejectCode::bad_type, "unit must be a string");
     }
-    // "长沙市 " and "长沙市" are one unit: space around a name (full-width too) is dropped.
+    // "长沙市 " and "长沙市" are one unit: space around a name (full-width too) is
+    // dropped, and the spelling read kept for the caller to note (rejected or not).
     if (const std::string_view trimmed = detail::trim_space(p.unit); trimmed.size() != p.unit.size()) {
         std::string kept(trimmed);
-        auto& spellings = unit_spellings_[kept];
-        if (spellings.size() < 8 && std::find(spellings.begin(), spellings.end(), p.unit) == spellings.end())
-            spellings.push_back(p.unit);
+        out.spelling = std::move(p.unit);
         p.unit = std::move(kept);
     }
     const auto& sector = f.get(Field::sector);
     if (!sector.empty()) {
         if (sector.type != ValueType::string) {
-            reject(file, line, "sector", RejectCode::bad_type, "sector must be a string");
-            return AddStatus::rejected;
+            return fail("sector", RejectCode::bad_type, "sector must be a string");
         }
         auto parsed = parse_sector_alias(sector.text);
         if (!parsed) {
-            reject(file, line, "sector", RejectCode::unknown_sector,
+            return fail("sector", RejectCode::unknown_sector,
                    "unknown sector " + quote(sector.text) +
                        "; expected kindergarten, primary, secondary, secondary_vocational, "
                        "higher_vocational, undergraduate or other");
-            return AddStatus::rejected;
         }
         p.sector = *parsed;
     }
@@ -233,8 +250,7 @@ AddStatus Dataset::accept_participant(const Record& f, std::string_view file, st
     std::string category_id = "other";
     if (!category.empty()) {
         if (category.type != ValueType::string) {
-            reject(file, line, "category", RejectCode::bad_type, "category must be a string");
-            return AddStatus::rejected;
+            return fail("category", RejectCode::bad_type, "category must be a string");
         }
         category_id = std::string(detail::trim_space(category.text));
     }
@@ -249,34 +265,33 @@ AddStatus Dataset::accept_participant(const Record& f, std::string_view file, st
         });
     if (found == categories.end()) {
         if (category.empty())
-            reject(file, line, "category", RejectCode::missing_field,
-                   "no category given and the programme has no 'other' category");
-        else
-            reject(file, line, "category", RejectCode::unknown_category,
-                   "unknown category " + quote(category_id) + " for programme " +
-                       program_->id());
-        return AddStatus::rejected;
+            return fail("category", RejectCode::missing_field,
+                        "no category given and the programme has no 'other' category");
+        return fail("category", RejectCode::unknown_category,
+                    "unknown category " + quote(category_id) + " for programme " + program_->id());
     }
     p.category = static_cast<std::uint16_t>(found - categories.begin());
     const auto& verified = f.get(Field::verified);
     if (!verified.empty()) {
         auto value = field_as_bool(verified);
         if (!value) {
-            reject(file, line, "verified", RejectCode::bad_type, "verified must be true or false");
-            return AddStatus::rejected;
+            return fail("verified", RejectCode::bad_type, "verified must be true or false");
         }
         p.verified = *value;
     }
     const auto& name = f.get(Field::name);
     if (!name.empty() && !as_id(name, p.name)) {
-        reject(file, line, "name", RejectCode::bad_type, "name must be a string");
-        return AddStatus::rejected;
+        return fail("name", RejectCode::bad_type, "name must be a string");
     }
     if (!found->allows(p.sector) && program_->on_sector_mismatch() == SectorMismatchPolicy::reject) {
-        reject(file, line, "category", RejectCode::category_sector_mismatch,
+        return fail("category", RejectCode::category_sector_mismatch,
                "category " + found->id + " is not open to sector " + std::string(to_string(p.sector)));
-        return AddStatus::rejected;
     }
+    return std::nullopt;
+}
+
+AddStatus Dataset::store_participant(Participant& p, std::string_view file, std::size_t line) {
+    last_participant_replaced_.reset();
     auto existing = find_participant(p.id);
     if (existing) {
         Participant& kept = participants_[*existing];
@@ -312,7 +327,9 @@ AddStatus Dataset::accept_participant(const Record& f, std::string_view file, st
 }
 
 Dataset::Origin Dataset::origin(std::string_view file, std::size_t line) {
-    return Origin{files_.intern(file), static_cast<std::uint32_t>(std::min<std::size_t>(line, UINT32_MAX))};
+    // Records come file by file: the last file's id is kept, not looked up per record.
+    if (files_.size() == 0 || files_.str(last_file_) != file) last_file_ = files_.intern(file);
+    return Origin{last_file_, static_cast<std::uint32_t>(std::min<std::size_t>(line, UINT32_MAX))};
 }
 
 std::string Dataset::where(Origin o) const { return files_.str(o.file) + ":" + std::to_string(o.line); }

@@ -34,6 +34,7 @@ namespace yanxiu {
 namespace detail {
 struct PreparedEvent;                          // an event record checked, not yet stored (src/io/prepared.hpp)
 struct FastEvent;                              // likewise, as views into the text read
+struct PreparedParticipant;                    // a participant record checked, not yet stored
 struct RecordView;                             // a record's fields as views into the text read (src/io/scan.hpp)
 enum class ParticipantLookup : std::uint8_t;  // when prepare_event finds the participant (likewise)
 }  // namespace detail
@@ -341,6 +342,16 @@ private:
     friend struct DatasetAccess;  // src/: the readers and the acceptance code
 
     AddStatus accept_participant(const Record& r, std::string_view file, std::size_t line);
+    /// Checks and converts a participant record without storing anything
+    /// (safe on several threads at once): the rejection, or nullopt with
+    /// `out` filled; `out.spelling` is set either way once the unit is read.
+    [[nodiscard]] std::optional<Rejection> prepare_participant(const Record& r,
+                                                               detail::PreparedParticipant& out) const;
+    /// Keeps a prepared participant unless one with its id is kept: the
+    /// duplicate and conflicting-id rules.  `p` is moved from when kept.
+    AddStatus store_participant(Participant& p, std::string_view file, std::size_t line);
+    /// Notes that `unit` was read as `spelling` (space around it dropped).
+    void note_spelling(const std::string& unit, const std::string& spelling);
     /// `check_only`: validate everything but the participant, store nothing.
     AddStatus accept_event(const Record& r, std::string_view file, std::size_t line, std::string* check_only = nullptr);
     /// Checks and converts an event record without storing anything (safe
@@ -397,6 +408,7 @@ private:
     std::vector<std::uint32_t> event_by_record_id_;  // interned record id -> first event with it
     std::unique_ptr<Record> json_fields_;           // scratch for the JSON overloads of add_*
     std::unique_ptr<detail::PreparedEvent> prepared_;  // scratch for accept_event
+    std::unique_ptr<detail::PreparedParticipant> prepared_participant_;  // and for accept_participant
     detail::IdIndex events_without_id_;             // content -> event, for records without an id
     std::vector<Rejection> rejections_;
     std::array<std::size_t, std::size(kRejectCodes)> rejection_counts_{};
@@ -406,6 +418,7 @@ private:
     std::vector<Note> notes_;
     std::map<std::string, std::vector<std::string>> unit_spellings_;
     Interner files_;                               // the files records were read from
+    std::uint32_t last_file_ = 0;                  // files_'s id of the latest file named by origin()
     std::vector<Origin> participant_origins_;      // participant -> where it was read
     std::vector<Origin> event_origins_;            // interned record id -> where its kept event was read
     struct Conflicts;  // id -> canonical forms rejected under it (src/dataset.cpp)

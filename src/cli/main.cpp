@@ -1319,6 +1319,7 @@ int cmd_diff(const Args& args) {
         yanxiu::EvaluateOptions o = options;
         if (auto as_of = args.get("as-of")) o.as_of = as_of_option(*as_of, program);
         yanxiu::Dataset data(program);
+        data.read_threads = o.threads;
         data.read_participants_file(participants_path);
         data.read_events_file(events_path);
         return yanxiu::evaluate(data, o);

@@ -65,4 +65,12 @@ struct PreparedEvent {
     Note note;                ///< who and why (approval, credit)
 };
 
+/// A participant record checked, not yet stored (Dataset::prepare_participant).
+struct PreparedParticipant {
+    Participant participant;
+    /// The unit as written, when space around it was dropped (noted even
+    /// when a later check rejects the record).
+    std::string spelling;
+};
+
 }  // namespace yanxiu::detail

@@ -96,7 +96,35 @@ struct EventPiece {
     }
 };
 
+/// One piece of a participants file, split and checked on a worker thread.
+struct ParticipantPiece {
+    std::string text;
+    bool csv = false;
+    detail::CsvScanner scanner;
+
+    /// A record checked, in line order: a participant to keep, or its
+    /// rejection; the unit's spelling is noted either way.
+    struct Entry {
+        detail::PreparedParticipant prepared;
+        std::optional<Rejection> rejection;
+        std::size_t line = 0;
+    };
+    std::vector<Entry> entries;
+    std::size_t lines = 0;
+    std::exception_ptr failure;
+    bool done = false;
+
+    void reuse() {
+        text.clear();
+        entries.clear();
+        lines = 0;
+        failure = nullptr;
+        done = false;
+    }
+};
+
 /// Worker threads that parse pieces; the pieces are committed by the caller.
+template <class Piece>
 class PiecePool {
 public:
     template <class Parse>
@@ -104,7 +132,7 @@ public:
         for (unsigned i = 0; i < threads; ++i)
             workers_.emplace_back([this, parse] {
                 for (;;) {
-                    EventPiece* piece = nullptr;
+                    Piece* piece = nullptr;
                     {
                         std::unique_lock<std::mutex> lock(mutex_);
                         wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
@@ -136,7 +164,7 @@ public:
     PiecePool(const PiecePool&) = delete;
     PiecePool& operator=(const PiecePool&) = delete;
 
-    void submit(EventPiece* piece) {
+    void submit(Piece* piece) {
         {
             const std::lock_guard<std::mutex> lock(mutex_);
             queue_.push_back(piece);
@@ -144,7 +172,7 @@ public:
         wake_.notify_one();
     }
     /// Waits until `piece` is parsed (or, `block` false, says whether it is).
-    bool wait(const EventPiece& piece, bool block) {
+    bool wait(const Piece& piece, bool block) {
         std::unique_lock<std::mutex> lock(mutex_);
         if (block) finished_.wait(lock, [&] { return piece.done; });
         return piece.done;
@@ -153,7 +181,7 @@ public:
 private:
     std::mutex mutex_;
     std::condition_variable wake_, finished_;
-    std::deque<EventPiece*> queue_;
+    std::deque<Piece*> queue_;
     bool stop_ = false;
     std::vector<std::thread> workers_;
 };
@@ -369,40 +397,76 @@ struct DatasetAccess {
         keep_until(piece.events.size());
     }
 
-    /// Events from a file, its pieces parsed on `data.read_threads` threads
-    /// (on this one alone for 1) and kept here in file order.
-    static ReadSummary events_file(Dataset& data, const std::string& path, Format format) {
+    /// Participants: each piece's records checked on a worker.
+    static void parse_participants(const Dataset& data, ParticipantPiece& piece, std::size_t max_line) {
+        auto add = [&](std::size_t line) -> ParticipantPiece::Entry& {
+            piece.entries.emplace_back();
+            piece.entries.back().line = line;
+            return piece.entries.back();
+        };
+        auto on_record = [&](const Record& record, std::size_t line) {
+            ParticipantPiece::Entry& entry = add(line);
+            entry.rejection = data.too_long(record);
+            if (!entry.rejection) entry.rejection = data.prepare_participant(record, entry.prepared);
+        };
+        auto on_error = [&](std::size_t line, std::string_view field, RejectCode code, std::string message) {
+            add(line).rejection = Rejection{"", 0, std::string(field), code, std::move(message)};
+        };
+        const std::string_view text = piece.text;
+        const bool valid_utf8 = text::find_invalid_utf8(text) == std::string_view::npos;
+        if (piece.csv) {
+            piece.scanner.valid_utf8 = valid_utf8;
+            piece.scanner.feed(text, false, on_record, on_error);
+            piece.lines = piece.scanner.line() - 1;
+        } else {
+            detail::scan_jsonl(text, on_record, on_error, 0, false, max_line, valid_utf8);
+            piece.lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+        }
+    }
+
+    /// Participants: kept in line order, as reading on this thread would.
+    static void commit_participants(Dataset& data, ParticipantPiece& piece, std::size_t lines_before,
+                                    const std::string& file, ReadSummary& summary) {
+        if (piece.failure) std::rethrow_exception(piece.failure);
+        for (ParticipantPiece::Entry& entry : piece.entries) {
+            detail::PreparedParticipant& p = entry.prepared;
+            const std::size_t line = lines_before + entry.line;
+            data.last_participant_replaced_.reset();
+            if (!p.spelling.empty()) data.note_spelling(p.participant.unit, p.spelling);
+            if (entry.rejection) {
+                Rejection& r = *entry.rejection;
+                ++summary.read;
+                ++summary.rejected;
+                data.reject(file, line, r.field, r.code, std::move(r.message));
+                continue;
+            }
+            data.tally(summary, data.store_participant(p.participant, file, line), false);
+        }
+    }
+
+    /// A file read in pieces of `data.read_chunk_bytes`, each split and
+    /// checked by `parse(piece)` on `data.read_threads` worker threads (on
+    /// this one alone for 1), and kept here by `commit(piece, lines before
+    /// it)` in file order.
+    template <class Piece, class Parse, class Commit>
+    static void read_in_pieces(Dataset& data, const std::string& path, Format format, ReadSummary& summary,
+                               Parse parse, Commit commit_piece) {
         const unsigned threads =
             data.read_threads ? data.read_threads : std::max(1u, std::thread::hardware_concurrency());
-        ReadSummary summary;
         const std::size_t max_line = data.max_line_bytes;
         std::size_t lines = 0;   // lines read (committed) so far
         detail::CsvScanner csv;  // reads the header; each piece gets a copy
         csv.max_line = max_line;
-        std::deque<std::unique_ptr<EventPiece>> pending;  // submitted, in file order
-        std::unique_ptr<PiecePool> pool;
+        std::deque<std::unique_ptr<Piece>> pending;  // submitted, in file order
+        std::unique_ptr<PiecePool<Piece>> pool;
         const std::size_t most_pending = 2 * std::size_t{threads} + 1;
-        // Room for the whole file's events, estimated from its first piece:
-        // the columns and the duplicate index then never grow (copy, rehash)
-        // while they fill.
-        std::error_code size_error;
-        const std::uintmax_t file_bytes = std::filesystem::file_size(path, size_error);
-        bool reserved = size_error || file_bytes == 0;
-        auto commit = [&](EventPiece& piece) {
-            if (!reserved && !piece.text.empty()) {
-                reserved = true;
-                const double per_byte = static_cast<double>(piece.events.size()) / static_cast<double>(piece.text.size());
-                const auto estimate = static_cast<std::size_t>(1.02 * per_byte * static_cast<double>(file_bytes));
-                const std::size_t expected = data.events_->size() + std::min<std::size_t>(estimate, file_bytes / 16);
-                if (expected > data.events_->kind.capacity()) data.events_->reserve(expected);
-                data.events_without_id_.reserve(expected);
-            }
-            commit_piece(data, piece, lines, path, summary);
+        auto commit = [&](Piece& piece) {
+            commit_piece(piece, lines);
             lines += piece.lines;
         };
-        std::vector<std::unique_ptr<EventPiece>> spare;  // committed, to be filled again
+        std::vector<std::unique_ptr<Piece>> spare;  // committed, to be filled again
         auto commit_front = [&] {
-            EventPiece& piece = *pending.front();
+            Piece& piece = *pending.front();
             pool->wait(piece, true);
             commit(piece);
             piece.reuse();
@@ -429,9 +493,9 @@ struct DatasetAccess {
                     lines = csv.line() - 1;
                 }
                 if (skip >= bytes.size()) return;
-                std::unique_ptr<EventPiece> piece;
+                std::unique_ptr<Piece> piece;
                 if (spare.empty()) {
-                    piece = std::make_unique<EventPiece>();
+                    piece = std::make_unique<Piece>();
                 } else {
                     piece = std::move(spare.back());
                     spare.pop_back();
@@ -441,16 +505,13 @@ struct DatasetAccess {
                 piece->csv = is_csv;
                 if (is_csv) piece->scanner = csv.for_piece();
                 if (threads <= 1) {  // parsed and kept here, one piece at a time
-                    parse_piece(data, *piece, max_line);
+                    parse(*piece);
                     commit(*piece);
                     piece->reuse();
                     spare.push_back(std::move(piece));
                     return;
                 }
-                if (!pool)
-                    pool = std::make_unique<PiecePool>(threads, [&data, max_line](EventPiece& piece) {
-                        parse_piece(data, piece, max_line);
-                    });
+                if (!pool) pool = std::make_unique<PiecePool<Piece>>(threads, parse);
                 pool->submit(piece.get());
                 pending.push_back(std::move(piece));
                 while (pending.size() > most_pending || (!pending.empty() && pool->wait(*pending.front(), false)))
@@ -466,18 +527,49 @@ struct DatasetAccess {
         pool.reset();
         if (encoding != detail::Encoding::utf8)
             data.decoded_files_.push_back({path, std::string(detail::to_string(encoding))});
+    }
+
+    /// Events from a file, in pieces (read_in_pieces).
+    static ReadSummary events_file(Dataset& data, const std::string& path, Format format) {
+        ReadSummary summary;
+        // Room for the whole file's events, estimated from its first piece:
+        // the columns and the duplicate index then never grow (copy, rehash)
+        // while they fill.
+        std::error_code size_error;
+        const std::uintmax_t file_bytes = std::filesystem::file_size(path, size_error);
+        bool reserved = size_error || file_bytes == 0;
+        const std::size_t max_line = data.max_line_bytes;
+        read_in_pieces<EventPiece>(
+            data, path, format, summary, [&data, max_line](EventPiece& piece) { parse_piece(data, piece, max_line); },
+            [&](EventPiece& piece, std::size_t lines_before) {
+                if (!reserved && !piece.text.empty()) {
+                    reserved = true;
+                    const double per_byte =
+                        static_cast<double>(piece.events.size()) / static_cast<double>(piece.text.size());
+                    const auto estimate = static_cast<std::size_t>(1.02 * per_byte * static_cast<double>(file_bytes));
+                    const std::size_t expected =
+                        data.events_->size() + std::min<std::size_t>(estimate, file_bytes / 16);
+                    if (expected > data.events_->kind.capacity()) data.events_->reserve(expected);
+                    data.events_without_id_.reserve(expected);
+                }
+                commit_piece(data, piece, lines_before, path, summary);
+            });
         data.event_summary_ += summary;
         return summary;
     }
 
-    static ReadSummary file(Dataset& data, bool events, const std::string& path, Format format) {
-        return run(data, events, path, [&](auto& on_record, auto& on_error) {
-            detail::Encoding encoding = detail::Encoding::utf8;
-            detail::scan_file(path, format, data.read_chunk_bytes, on_record, on_error, data.cancel,
-                              data.max_line_bytes, &encoding, &data.on_read_progress);
-            if (encoding != detail::Encoding::utf8)
-                data.decoded_files_.push_back({path, std::string(detail::to_string(encoding))});
-        });
+    /// Participants from a file, in pieces (read_in_pieces).
+    static ReadSummary participants_file(Dataset& data, const std::string& path, Format format) {
+        ReadSummary summary;
+        const std::size_t max_line = data.max_line_bytes;
+        read_in_pieces<ParticipantPiece>(
+            data, path, format, summary,
+            [&data, max_line](ParticipantPiece& piece) { parse_participants(data, piece, max_line); },
+            [&](ParticipantPiece& piece, std::size_t lines_before) {
+                commit_participants(data, piece, lines_before, path, summary);
+            });
+        data.participant_summary_ += summary;
+        return summary;
     }
 
     static AddStatus json(Dataset& data, bool events, const nlohmann::json& record, std::string_view where,
@@ -502,7 +594,7 @@ ReadSummary Dataset::read_events(std::string_view text, std::string_view file, F
 }
 
 ReadSummary Dataset::read_participants_file(const std::string& path, Format format) {
-    return DatasetAccess::file(*this, false, path, format);
+    return DatasetAccess::participants_file(*this, path, format);
 }
 
 ReadSummary Dataset::read_events_file(const std::string& path, Format format) {

@@ -98,35 +98,6 @@ void for_each_piece(const std::string& path, Format format, std::size_t chunk_by
     }
 }
 
-/// Calls `on_record(record, line)` / `on_error(line, field, code, message)`
-/// for every record of a file read in pieces (see for_each_piece).
-template <class OnRecord, class OnError>
-void scan_file(const std::string& path, Format format, std::size_t chunk_bytes, OnRecord&& on_record,
-               OnError&& on_error, const std::atomic<bool>* cancel = nullptr,
-               std::size_t max_line = kDefaultMaxLineBytes, Encoding* encoding = nullptr,
-               const std::function<void(std::uint64_t, std::uint64_t)>* progress = nullptr) {
-    std::size_t lines_before = 0;  // JSON Lines; the CSV scanner counts its own
-    CsvScanner csv;
-    csv.max_line = max_line;
-    for_each_piece(
-        path, format, chunk_bytes,
-        [&](const std::string& piece, bool first, bool is_csv) {
-            if (is_csv) {
-                csv.feed(piece, first, on_record, on_error);
-            } else {
-                scan_jsonl(piece, on_record, on_error, lines_before, first, max_line);
-                lines_before += static_cast<std::size_t>(std::count(piece.begin(), piece.end(), '\n'));
-            }
-        },
-        [&](bool is_csv) {
-            on_error(is_csv ? csv.line() : lines_before + 1, "", RejectCode::too_long,
-                     too_long_message(std::nullopt, max_line));
-            if (is_csv) csv.skip_line();
-            else ++lines_before;
-        },
-        cancel, max_line, encoding, progress);
-}
-
 /// Adds one verdict to a summary.
 inline void count(ReadSummary& summary, AddStatus status) noexcept {
     ++summary.read;

@@ -298,6 +298,10 @@ TEST_CASE("a file that grows while it is read is an error, not a shorter file") 
     TempFile file("growing.jsonl", text);
     yanxiu::Dataset data(program);
     data.read_chunk_bytes = 1024;
+    // One thread: each piece is kept before the next is read, so the line is
+    // appended while the file is still being read (on more threads the
+    // pieces ahead may all be read before the first one's rejection is made).
+    data.read_threads = 1;
     bool appended = false;
     data.on_rejection = [&](const yanxiu::Rejection&) {  // the first line's rejection: the export goes on
         if (appended) return;

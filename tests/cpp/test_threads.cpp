@@ -262,3 +262,57 @@ TEST_CASE("read_threads: records the readers check from views are those the gene
     }
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("read_threads: a participants file parsed on 1, 2 and 4 threads gives the participants and rejections of a text read") {
+    yanxiu::SimulationOptions options;
+    options.participants = 3000;
+    options.seed = 5;
+    options.malformed_share = 0.02;
+    const auto program = yanxiu::Program::load("hunan-2023-mh-winter");
+    const auto cohort = yanxiu::simulate(program, options);
+    // Units written with space around them (noted even when the row is rejected), ids read twice
+    // with different fields in either order, quoted cells with commas and newlines.
+    const std::string extra =
+        "T0000001,\" 长沙市\",primary,homeroom,true,\"Zhang, San\"\n"
+        "T0000002,\"长沙市\u3000\",primary,nosuchcategory,true,x\n"
+        "T0000003,\"株洲市\nnorth\",primary,homeroom,true,\"a\"\"b\"\n"
+        "T0000004,湘潭市,primary,homeroom,maybe,x\n";
+    for (const bool csv : {true, false}) {
+        std::string text = csv ? cohort.participants_csv : cohort.participants_jsonl;
+        if (csv) {
+            const std::size_t header = text.find('\n') + 1;
+            const std::size_t mid = text.find('\n', text.size() / 2) + 1;
+            text.insert(mid, extra);
+            text.insert(header, extra);
+        }
+        const std::string path = "/tmp/yanxiu_read_people_" + std::to_string(::getpid()) + (csv ? ".csv" : ".jsonl");
+        std::ofstream(path, std::ios::binary) << text;
+        yanxiu::Dataset whole(program);
+        whole.read_participants(text, path);
+        REQUIRE(whole.participants().size() > 2500);
+        for (unsigned threads : {1u, 2u, 4u}) {
+            INFO(path, " threads ", threads);
+            yanxiu::Dataset data(program);
+            data.read_threads = threads;
+            data.read_chunk_bytes = 4096;
+            data.read_participants_file(path);
+            REQUIRE(data.participants().size() == whole.participants().size());
+            for (std::size_t i = 0; i < whole.participants().size(); ++i)
+                CHECK(data.participants()[i] == whole.participants()[i]);
+            REQUIRE(data.rejections().size() == whole.rejections().size());
+            for (std::size_t i = 0; i < whole.rejections().size(); ++i) {
+                const auto& a = data.rejections()[i];
+                const auto& b = whole.rejections()[i];
+                CHECK(a.line == b.line);
+                CHECK(a.code == b.code);
+                CHECK(a.field == b.field);
+                CHECK(a.message == b.message);
+            }
+            CHECK(data.unit_spellings() == whole.unit_spellings());
+            CHECK(data.participant_summary().read == whole.participant_summary().read);
+            CHECK(data.participant_summary().duplicates == whole.participant_summary().duplicates);
+            if (csv) CHECK(!data.unit_spellings().empty());
+        }
+        std::remove(path.c_str());
+    }
+}

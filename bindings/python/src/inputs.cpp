@@ -427,9 +427,10 @@ py::tuple map_statements_file(const yanxiu::Program& program, const py::object& 
 /// One evaluation's records, filled from Python, then evaluated.
 class DatasetBuilder {
 public:
-    explicit DatasetBuilder(std::shared_ptr<yanxiu::Program> program)
+    explicit DatasetBuilder(std::shared_ptr<yanxiu::Program> program, unsigned threads = 0)
         : program_(std::move(program)), data_(*program_) {
         data_.cancel = &cancel_;
+        data_.read_threads = threads;  // an events file's pieces are parsed on these (0: every core)
     }
 
     void read_file(bool events, const py::object& path) {
@@ -611,7 +612,7 @@ void raise_os_error(const yanxiu::io_error& error, py::handle filename) {
 
 void bind_inputs(py::module_& m) {
     py::class_<DatasetBuilder>(m, "_Dataset", "Records of one evaluation (internal; see yanxiu.evaluate).")
-        .def(py::init<std::shared_ptr<yanxiu::Program>>(), py::arg("program"))
+        .def(py::init<std::shared_ptr<yanxiu::Program>, unsigned>(), py::arg("program"), py::arg("threads") = 0)
         .def("read_file", &DatasetBuilder::read_file, py::arg("events"), py::arg("path"))
         .def("add_records", &DatasetBuilder::add_records, py::arg("events"), py::arg("records"))
         .def("add_columns", &DatasetBuilder::add_columns, py::arg("events"), py::arg("rows"), py::arg("columns"))

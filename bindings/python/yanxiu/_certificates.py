@@ -136,7 +136,7 @@ def certify(program: Program, key: PathLike, participants: Records, events: Reco
         name = os.fsdecode(previous)
     else:
         before = "".join(c.line + "\n" for c in previous).encode("utf-8")
-    data = _core._Dataset(program)
+    data = _core._Dataset(program, threads)
     _add(data, False, participants, "participants")
     if events is not None:
         _add(data, True, events, "events")

@@ -80,7 +80,8 @@ def evaluate(program: Program, participants: Records, events: Records | None = N
     `Evaluation.rejected`, named `<participants>`/`<events>`/`<xapi>` and by
     their 1-based row when given in memory.  `as_of` limits the evaluation
     to study before it and quizzes at or before it.  `threads` = 0 uses
-    every core (as the command line's --threads, at most 1024).
+    every core (as the command line's --threads, at most 1024), for reading
+    an events file and for the evaluation.
 
     Values are read as the command line reads a CSV cell, whatever pandas
     made of them: text "true"/"是"/"1" or a float 1.0 is a boolean, numeric
@@ -119,7 +120,7 @@ def evaluate(program: Program, participants: Records, events: Records | None = N
             raise ValueError("columns= renames the columns of DataFrames and lists of dicts; a file's header "
                              "may use the field names or the Chinese headers (docs/records.md)")
     as_of_seconds = _core._parse_as_of(program, as_of)
-    data = _core._Dataset(program)
+    data = _core._Dataset(program, threads)
     _add(data, False, participants, "participants", columns)  # participants first: events name them
     if events is not None:
         _add(data, True, events, "events", columns)
