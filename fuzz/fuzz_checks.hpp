@@ -21,10 +21,13 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include <unistd.h>
 
 namespace yanxiu::fuzz {
 
@@ -200,6 +203,56 @@ inline void check_events_read(const Dataset& data, std::string_view text, bool l
     }
 }
 
+/// The same text read as a file in pieces of a few bytes, split and checked
+/// on two threads and kept in order, gives the same records and the same
+/// rejections (line, code, field) as reading it whole on one thread.  Only
+/// for UTF-8 without zero bytes: a file's reader also takes UTF-16 and
+/// GB18030, which text given as a string is not.
+inline void require_pieces_agree(const Dataset& whole, std::string_view input, Format format, bool events) {
+    if (input.find('\0') != std::string_view::npos) return;
+    for (char c : input)
+        if (static_cast<unsigned char>(c) >= 0x80) {
+            // Not ASCII: compare only text that is valid UTF-8 throughout.
+            bool valid = true;
+            try {
+                (void)nlohmann::json(std::string(input)).dump();
+            } catch (const nlohmann::json::exception&) {
+                valid = false;
+            }
+            if (!valid) return;
+            break;
+        }
+    static const std::string path = "/tmp/yanxiu_fuzz_pieces_" + std::to_string(::getpid());
+    {
+        std::FILE* f = std::fopen(path.c_str(), "wb");
+        if (!f) return;
+        std::fwrite(input.data(), 1, input.size(), f);
+        std::fclose(f);
+    }
+    Dataset pieces(whole.program());
+    pieces.read_threads = 2;
+    pieces.read_chunk_bytes = 64;
+    if (events) {
+        read_known_participants(pieces);
+        pieces.read_events_file(path, format);
+    } else {
+        pieces.read_participants_file(path, format);
+    }
+    std::remove(path.c_str());
+    const ReadSummary& a = events ? whole.event_summary() : whole.participant_summary();
+    const ReadSummary& b = events ? pieces.event_summary() : pieces.participant_summary();
+    require(a.read == b.read && a.accepted == b.accepted && a.rejected == b.rejected && a.duplicates == b.duplicates,
+            "pieces: the same counts as the whole text");
+    if (events) require_same_records(whole, pieces, "pieces: the same events as the whole text");
+    else require(whole.participants() == pieces.participants(), "pieces: the same participants as the whole text");
+    require(whole.rejections().size() == pieces.rejections().size(), "pieces: as many rejections as the whole text");
+    for (std::size_t i = 0; i < whole.rejections().size(); ++i) {
+        const Rejection& x = whole.rejections()[i];
+        const Rejection& y = pieces.rejections()[i];
+        require(x.line == y.line && x.code == y.code && x.field == y.field, "pieces: the same rejections, in order");
+    }
+}
+
 }  // namespace detail
 
 /// Timestamps: an accepted timestamp prints (UTC and programme zone) and
@@ -241,6 +294,7 @@ inline void check_jsonl(std::string_view input) {
         Dataset data(program);
         auto s = data.read_participants(input, "participants.jsonl", Format::jsonl);
         detail::require(s.reconciles(), "participants: read = accepted + rejected + duplicates");
+        detail::require_pieces_agree(data, input, Format::jsonl, false);
         Dataset again(program);
         auto t = again.read_participants(detail::participants_as_jsonl(data), "again.jsonl", Format::jsonl);
         detail::require(t.accepted == data.participants().size() && t.rejected == 0,
@@ -251,6 +305,7 @@ inline void check_jsonl(std::string_view input) {
     detail::read_known_participants(data);
     data.read_events(input, "events.jsonl", Format::jsonl);
     detail::check_events_read(data, input, false);
+    detail::require_pieces_agree(data, input, Format::jsonl, true);
 }
 
 /// The CSV reader, for participants and for events.
@@ -260,6 +315,7 @@ inline void check_csv(std::string_view input) {
         Dataset data(program);
         auto s = data.read_participants(input, "participants.csv", Format::csv);
         detail::require(s.reconciles(), "participants: read = accepted + rejected + duplicates");
+        detail::require_pieces_agree(data, input, Format::csv, false);
         Dataset again(program);
         auto t = again.read_participants(detail::participants_as_jsonl(data), "again.jsonl", Format::jsonl);
         detail::require(t.accepted == data.participants().size() && t.rejected == 0,
@@ -270,6 +326,7 @@ inline void check_csv(std::string_view input) {
     detail::read_known_participants(data);
     data.read_events(input, "events.csv", Format::csv);
     detail::check_events_read(data, input, true);
+    detail::require_pieces_agree(data, input, Format::csv, true);
 }
 
 /// The xAPI reader, under each lesson mapping: statements reconcile, and
