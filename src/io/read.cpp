@@ -245,25 +245,31 @@ struct DatasetAccess {
         auto fail = [&](std::size_t line, Rejection rejection) {
             piece.errors.push_back(EventPiece::Error{piece.events.size(), line, std::move(rejection)});
         };
+        // An event checked, its ids copied into the piece; its note is added by the caller.
+        auto push = [&](const Event& event, std::string_view record_id, std::string_view participant,
+                        std::string_view lesson, std::size_t line) -> EventPiece::Item& {
+            EventPiece::Item item{event,
+                                  0,
+                                  piece.ids.size(),
+                                  piece.ids.size() + record_id.size(),
+                                  static_cast<std::uint32_t>(record_id.size()),
+                                  static_cast<std::uint32_t>(participant.size()),
+                                  static_cast<std::uint32_t>(line)};
+            piece.ids += record_id;
+            piece.ids += participant;
+            if (detail::has_lesson(event.kind)) item.event.lesson = lesson_id(lesson);
+            piece.events.push_back(item);
+            return piece.events.back();
+        };
         auto on_record = [&](const Record& record, std::size_t line) {
             if (auto rejection = data.too_long(record)) return fail(line, std::move(*rejection));
             if (auto rejection = data.prepare_event(record, p, detail::ParticipantLookup::later))
                 return fail(line, std::move(*rejection));
-            EventPiece::Item item{p.event,
-                                  0,
-                                  piece.ids.size(),
-                                  piece.ids.size() + p.record_id.size(),
-                                  static_cast<std::uint32_t>(p.record_id.size()),
-                                  static_cast<std::uint32_t>(p.participant.size()),
-                                  static_cast<std::uint32_t>(line)};
-            piece.ids += p.record_id;
-            piece.ids += p.participant;
-            if (detail::has_lesson(item.event.kind)) item.event.lesson = lesson_id(p.lesson);
+            EventPiece::Item& item = push(p.event, p.record_id, p.participant, p.lesson, line);
             if (detail::has_note(item.event.kind)) {
                 item.event.end = Instant{Seconds{static_cast<std::int64_t>(piece.notes.size())}};
                 piece.notes.push_back(std::move(p.note));
             }
-            piece.events.push_back(item);
         };
         auto on_error = [&](std::size_t line, std::string_view field, RejectCode code, std::string message) {
             fail(line, Rejection{"", 0, std::string(field), code, std::move(message)});
@@ -272,17 +278,7 @@ struct DatasetAccess {
         detail::FastEvent fast;
         auto on_views = [&](const detail::RecordView& view, std::size_t line) {
             if (!data.prepare_event_fast(view, fast)) return false;
-            EventPiece::Item item{fast.event,
-                                  0,
-                                  piece.ids.size(),
-                                  piece.ids.size() + fast.record_id.size(),
-                                  static_cast<std::uint32_t>(fast.record_id.size()),
-                                  static_cast<std::uint32_t>(fast.participant.size()),
-                                  static_cast<std::uint32_t>(line)};
-            piece.ids += fast.record_id;
-            piece.ids += fast.participant;
-            item.event.lesson = lesson_id(fast.lesson);
-            piece.events.push_back(item);
+            push(fast.event, fast.record_id, fast.participant, fast.lesson, line);
             return true;
         };
         const std::string_view text = piece.text;
