@@ -6,11 +6,13 @@
 #include "io/read.hpp"
 #include "io/scan.hpp"
 #include "io/xapi_check.hpp"
+#include "parallel.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -650,25 +652,9 @@ inline bool is_page(std::string_view piece) {
 /// (`{"statements": [...], "more": "..."}`) are read as their statements.
 template <class OnRejected, class OnEvent>
 void map_text(std::string_view text, const Program& program, const XapiOptions& options, XapiSummary& summary,
-              OnRejected&& on_rejected, OnEvent&& on_event) {
-    std::vector<Candidate> candidates;
-    Seen seen;
-    KeyScratch scratch;
-    nlohmann::json statement;
-    auto read_piece = [&](const Piece& piece) {
-        Candidate c;
-        std::optional<detail::FieldError> error = piece.error;
-        if (!error) error = parse_statement(piece.text, statement, scratch);
-        if (!error) error = check_statement(statement, program.time_zone());
-        if (error) {
-            c.kind = Candidate::Kind::rejected;
-            c.error = std::move(*error);
-        } else {
-            c = map_statement(statement, program, options, version_of(statement), seen);
-        }
-        c.line = piece.line;
-        candidates.push_back(std::move(c));
-    };
+              OnRejected&& on_rejected, OnEvent&& on_event, unsigned threads = 1) {
+    // The statements, in order (a page's own expanded in its place)...
+    std::vector<Piece> pieces;
     Splitter splitter(text);
     while (auto piece = splitter.next()) {
         const bool nesting_only = !piece->error || piece->error->code == RejectCode::too_deep;
@@ -679,10 +665,48 @@ void map_text(std::string_view text, const Program& program, const XapiOptions& 
             const std::size_t first_line = piece->line + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
             ++summary.pages;
             Splitter page(piece->text.substr(begin, end - begin), first_line);
-            while (auto inner = page.next()) read_piece(*inner);
+            while (auto inner = page.next()) pieces.push_back(std::move(*inner));
             continue;
         }
-        read_piece(*piece);
+        pieces.push_back(std::move(*piece));
+    }
+    // ...each parsed, checked and mapped on `threads` threads (0: every core),
+    // a run of statements each with its own voidings and launches, which are
+    // a set and earliest instants: merged, they are the same in any order.
+    const std::size_t n = pieces.size();
+    unsigned t = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+    if (n < 512) t = 1;
+    std::vector<Candidate> candidates(n);
+    std::vector<Seen> seens(t);
+    const std::size_t run = (n + t - 1) / std::max(1u, t);
+    detail::parallel_for(
+        t, t,
+        [&](std::size_t k) {
+            KeyScratch scratch;
+            nlohmann::json statement;
+            for (std::size_t i = k * run, end = std::min(n, (k + 1) * run); i < end; ++i) {
+                const Piece& piece = pieces[i];
+                Candidate& c = candidates[i];
+                std::optional<detail::FieldError> error = piece.error;
+                if (!error) error = parse_statement(piece.text, statement, scratch);
+                if (!error) error = check_statement(statement, program.time_zone());
+                if (error) {
+                    c.kind = Candidate::Kind::rejected;
+                    c.error = std::move(*error);
+                } else {
+                    c = map_statement(statement, program, options, version_of(statement), seens[k]);
+                }
+                c.line = piece.line;
+            }
+        },
+        1, 1);
+    Seen seen = std::move(seens[0]);
+    for (std::size_t k = 1; k < seens.size(); ++k) {
+        seen.voided.insert(seens[k].voided.begin(), seens[k].voided.end());
+        for (const auto& [session, at] : seens[k].launches) {
+            auto [it, inserted] = seen.launches.emplace(session, at);
+            if (!inserted && at < it->second) it->second = at;
+        }
     }
     // Voiding and cmi5 launches are known only once every statement is read.
     for (Candidate& c : candidates) {
@@ -734,7 +758,8 @@ XapiSummary read_xapi(Dataset& data, std::string_view text, std::string_view fil
                 case AddStatus::rejected: ++summary.rejected; break;
                 case AddStatus::duplicate: ++summary.duplicates; break;
             }
-        });
+        },
+        data.read_threads);
     return summary;
 }
 

@@ -318,3 +318,68 @@ TEST_CASE("xapi: xapi_events maps statements to the records read_xapi reads (one
         CHECK(direct.rejections().size() == via_records.rejections().size() + mapped.rejections.size());
     }
 }
+
+TEST_CASE("xapi: statements mapped on 1, 2 and 4 threads give the same events, rejections and counts") {
+    // Far more statements than one run of a thread holds, with what crosses
+    // runs: voidings at the end of statements at the start, cmi5 launches at
+    // the end of sessions terminated at the start, duplicates, bad ones.
+    nlohmann::json list = nlohmann::json::array();
+    const int n = 3000;
+    auto cmi5 = [&](nlohmann::json s, int k) {
+        s["context"]["registration"] = uuid("r" + std::to_string(k));
+        s["context"]["extensions"]["https://w3id.org/xapi/cmi5/context/extensions/sessionid"] = "S" + std::to_string(k);
+        return s;
+    };
+    for (int i = 0; i < n; ++i) {
+        const std::string lesson = "http://e.org/L0" + std::to_string(1 + i % 9);
+        if (i % 10 == 3) {
+            list.push_back(cmi5(statement("t" + std::to_string(i), "terminated", lesson, "PT20M"), i));
+        } else if (i % 10 == 7) {
+            auto bad = statement("b" + std::to_string(i), "terminated", lesson);
+            bad["timestamp"] = "yesterday";
+            list.push_back(bad);
+        } else {
+            list.push_back(statement("s" + std::to_string(i), i % 2 ? "attended" : "terminated", lesson));
+            if (i % 50 == 0) list.push_back(statement("s" + std::to_string(i), "attended", lesson));  // again
+        }
+    }
+    for (int i = 3; i < n; i += 10) {
+        auto launched = cmi5(statement("l" + std::to_string(i), "launched", "http://e.org/L01", ""), i);
+        launched["timestamp"] = "2023-01-10T19:00:00+08:00";
+        list.push_back(launched);
+    }
+    for (int i = 0; i < n / 2; i += 40) {
+        auto voiding = statement("v" + std::to_string(i), "voided", uuid("s" + std::to_string(i)), "");
+        voiding["object"]["objectType"] = "StatementRef";
+        list.push_back(voiding);
+    }
+    const std::string text = list.dump(1);
+    std::string expected;
+    for (unsigned threads : {1u, 2u, 4u}) {
+        INFO("threads ", threads);
+        yanxiu::Dataset data(program());
+        data.read_participants("{\"id\":\"T1\",\"category\":\"other\"}\n", "p.jsonl");
+        data.read_threads = threads;
+        const auto s = yanxiu::read_xapi(data, text, "statements.json");
+        CHECK(s.reconciles());
+        std::string got = std::to_string(s.read) + ' ' + std::to_string(s.mapped) + ' ' + std::to_string(s.ignored) +
+                          ' ' + std::to_string(s.voided) + ' ' + std::to_string(s.sessions) + ' ' +
+                          std::to_string(s.rejected) + ' ' + std::to_string(s.duplicates) + '\n';
+        for (std::size_t i = 0; i < data.events().size(); ++i) {
+            const auto e = data.events().row(i);
+            got += std::to_string(e.start.time_since_epoch().count()) + ' ' +
+                   std::to_string(e.end.time_since_epoch().count()) + ' ' + data.lessons().str(e.lesson) + '\n';
+        }
+        for (const auto& r : data.rejections())
+            got += std::to_string(r.line) + ' ' + r.field + ' ' + std::string(yanxiu::to_string(r.code)) + '\n';
+        if (threads == 1) {
+            expected = got;
+            CHECK(s.voided > 10);
+            CHECK(s.sessions > 100);
+            CHECK(s.duplicates > 10);
+            CHECK(s.rejected > 100);
+        } else {
+            CHECK(got == expected);
+        }
+    }
+}
