@@ -220,18 +220,21 @@ public:
 
     [[nodiscard]] const Program& program() const noexcept { return *program_; }
 
-    /// Files are read in pieces of about this many bytes (memory stays bounded).
-    std::size_t read_chunk_bytes = std::size_t{8} << 20;
+    /// Files are read in pieces of about this many bytes (memory stays
+    /// bounded: at most 2 x read_threads + 1 pieces are in flight, with what
+    /// was parsed from them, about three times their text).
+    std::size_t read_chunk_bytes = std::size_t{2} << 20;
     /// A line (a CSV record) longer than this is rejected `too_long`
     /// without being parsed (or, in a file, held in memory).
     std::size_t max_line_bytes = std::size_t{1} << 20;
     /// A field value longer than this is rejected `too_long`, naming the field.
     std::size_t max_field_bytes = std::size_t{64} << 10;
-    /// Threads that parse the pieces of an events file (0: every core; 1:
-    /// the calling thread alone).  Records are checked on these threads and
-    /// kept in file order on the calling thread, so the store, every count,
-    /// and every rejection and its order are the same for any number; a file
-    /// of one piece is read on the calling thread.
+    /// Threads that read a file (0: every core; 1: the calling thread
+    /// alone): its pieces are split and checked on read_threads - 1 workers
+    /// and on the calling thread, which also keeps the records in file order
+    /// and parses whatever is queued when it would otherwise wait.  The store,
+    /// every count, and every rejection and its order are the same for any
+    /// number.  Also the threads of `read_xapi`.
     unsigned read_threads = 0;
     /// When set (by another thread), a file being read stops at the next
     /// piece and the read throws `Cancelled`.

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <system_error>
 #include <exception>
 #include <mutex>
@@ -128,7 +129,7 @@ template <class Piece>
 class PiecePool {
 public:
     template <class Parse>
-    PiecePool(unsigned threads, Parse parse) {
+    PiecePool(unsigned threads, Parse parse) : parse_(parse) {
         for (unsigned i = 0; i < threads; ++i)
             workers_.emplace_back([this, parse] {
                 for (;;) {
@@ -171,14 +172,41 @@ public:
         }
         wake_.notify_one();
     }
-    /// Waits until `piece` is parsed (or, `block` false, says whether it is).
-    bool wait(const Piece& piece, bool block) {
-        std::unique_lock<std::mutex> lock(mutex_);
-        if (block) finished_.wait(lock, [&] { return piece.done; });
+    /// Whether `piece` is parsed.
+    bool done(const Piece& piece) {
+        const std::lock_guard<std::mutex> lock(mutex_);
         return piece.done;
+    }
+    /// Until `piece` is parsed, parses pieces still queued on this thread
+    /// (the caller's, which would otherwise only wait), then waits.
+    void help_until(const Piece& piece) {
+        for (;;) {
+            Piece* next = nullptr;
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                if (piece.done) return;
+                if (queue_.empty()) {
+                    finished_.wait(lock, [&] { return piece.done; });
+                    return;
+                }
+                next = queue_.front();  // the earliest not yet started: perhaps `piece` itself
+                queue_.pop_front();
+            }
+            try {
+                parse_(*next);
+            } catch (...) {
+                next->failure = std::current_exception();
+            }
+            {
+                const std::lock_guard<std::mutex> lock(mutex_);
+                next->done = true;
+            }
+            finished_.notify_all();
+        }
     }
 
 private:
+    std::function<void(Piece&)> parse_;
     std::mutex mutex_;
     std::condition_variable wake_, finished_;
     std::deque<Piece*> queue_;
@@ -284,7 +312,6 @@ struct DatasetAccess {
         const std::string_view text = piece.text;
         // One check of the whole piece (cut at line ends) spares one per line or cell.
         const bool valid_utf8 = text::find_invalid_utf8(text) == std::string_view::npos;
-        piece.events.reserve(text.size() / 48);
         if (piece.csv) {
             piece.scanner.valid_utf8 = valid_utf8;
             piece.scanner.feed(text, false, on_record, on_error, on_views);
@@ -463,7 +490,7 @@ struct DatasetAccess {
         std::vector<std::unique_ptr<Piece>> spare;  // committed, to be filled again
         auto commit_front = [&] {
             Piece& piece = *pending.front();
-            pool->wait(piece, true);
+            pool->help_until(piece);
             commit(piece);
             piece.reuse();
             spare.push_back(std::move(pending.front()));
@@ -507,10 +534,12 @@ struct DatasetAccess {
                     spare.push_back(std::move(piece));
                     return;
                 }
-                if (!pool) pool = std::make_unique<PiecePool<Piece>>(threads, parse);
+                // Workers for all threads but this one, which reads, keeps, and
+                // parses what is queued whenever it would otherwise wait.
+                if (!pool) pool = std::make_unique<PiecePool<Piece>>(threads - 1, parse);
                 pool->submit(piece.get());
                 pending.push_back(std::move(piece));
-                while (pending.size() > most_pending || (!pending.empty() && pool->wait(*pending.front(), false)))
+                while (pending.size() > most_pending || (!pending.empty() && pool->done(*pending.front())))
                     commit_front();
             },
             [&](bool) {
