@@ -327,7 +327,8 @@ if b6_log:
         "## B6 — xAPI statements: checked and mapped, against parsing alone",
         "",
         "`yanxiu_bench_b6_xapi`: valid statements generated in memory (cmi5 `terminated` with a duration, "
-        "`passed` with a score); the baseline is nlohmann::json::parse of each line in the same run.",
+        "`passed` with a score); the baseline is nlohmann::json::parse of each line in the same run (one thread); "
+        "`xapi_events` (a service's path) on one thread, `read_xapi` on every core (`Dataset::read_threads`).",
         "",
         "```",
         "\n".join(l for l in b6_log.strip().splitlines() if not l.startswith("RESULT ")),
