@@ -190,9 +190,14 @@ void Dataset::tally(ReadSummary& summary, AddStatus status, bool event) const no
 }
 
 AddStatus Dataset::accept_participant(const Record& f, std::string_view file, std::size_t line) {
-    last_participant_replaced_.reset();
     detail::PreparedParticipant& prepared = *prepared_participant_;
     auto rejection = prepare_participant(f, prepared);
+    return keep_participant(prepared, std::move(rejection), file, line);
+}
+
+AddStatus Dataset::keep_participant(detail::PreparedParticipant& prepared, std::optional<Rejection> rejection,
+                                    std::string_view file, std::size_t line) {
+    last_participant_replaced_.reset();
     if (!prepared.spelling.empty()) note_spelling(prepared.participant.unit, prepared.spelling);
     if (rejection) {
         reject(file, line, rejection->field, rejection->code, std::move(rejection->message));
@@ -291,7 +296,6 @@ std::optional<Rejection> Dataset::prepare_participant(const Record& f, detail::P
 }
 
 AddStatus Dataset::store_participant(Participant& p, std::string_view file, std::size_t line) {
-    last_participant_replaced_.reset();
     auto existing = find_participant(p.id);
     if (existing) {
         Participant& kept = participants_[*existing];

@@ -350,6 +350,10 @@ private:
     /// `out` filled; `out.spelling` is set either way once the unit is read.
     [[nodiscard]] std::optional<Rejection> prepare_participant(const Record& r,
                                                                detail::PreparedParticipant& out) const;
+    /// What becomes of a prepared participant: its unit's spelling noted,
+    /// then `rejection` made, or the participant stored.
+    AddStatus keep_participant(detail::PreparedParticipant& prepared, std::optional<Rejection> rejection,
+                               std::string_view file, std::size_t line);
     /// Keeps a prepared participant unless one with its id is kept: the
     /// duplicate and conflicting-id rules.  `p` is moved from when kept.
     AddStatus store_participant(Participant& p, std::string_view file, std::size_t line);

@@ -131,7 +131,7 @@ public:
     template <class Parse>
     PiecePool(unsigned threads, Parse parse) : parse_(parse) {
         for (unsigned i = 0; i < threads; ++i)
-            workers_.emplace_back([this, parse] {
+            workers_.emplace_back([this] {
                 for (;;) {
                     Piece* piece = nullptr;
                     {
@@ -141,16 +141,7 @@ public:
                         piece = queue_.front();
                         queue_.pop_front();
                     }
-                    try {
-                        parse(*piece);
-                    } catch (...) {
-                        piece->failure = std::current_exception();
-                    }
-                    {
-                        const std::lock_guard<std::mutex> lock(mutex_);
-                        piece->done = true;
-                    }
-                    finished_.notify_all();
+                    run(*piece);
                 }
             });
     }
@@ -192,20 +183,25 @@ public:
                 next = queue_.front();  // the earliest not yet started: perhaps `piece` itself
                 queue_.pop_front();
             }
-            try {
-                parse_(*next);
-            } catch (...) {
-                next->failure = std::current_exception();
-            }
-            {
-                const std::lock_guard<std::mutex> lock(mutex_);
-                next->done = true;
-            }
-            finished_.notify_all();
+            run(*next);
         }
     }
 
 private:
+    /// Parses a piece taken from the queue (on a worker or the caller) and marks it done.
+    void run(Piece& piece) {
+        try {
+            parse_(piece);
+        } catch (...) {
+            piece.failure = std::current_exception();
+        }
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            piece.done = true;
+        }
+        finished_.notify_all();
+    }
+
     std::function<void(Piece&)> parse_;
     std::mutex mutex_;
     std::condition_variable wake_, finished_;
@@ -246,6 +242,24 @@ struct DatasetAccess {
                    [&](auto& on_record, auto& on_error) {
                        detail::scan_text(text, format, file, on_record, on_error, data.max_line_bytes);
                    });
+    }
+
+    /// Splits a piece into records for `on_record` / `on_error` (and the
+    /// common events for `on_views`), its UTF-8 checked once for all its
+    /// lines, and counts the lines it spans.
+    template <class Piece, class OnRecord, class OnError, class OnViews = detail::NoViews>
+    static void scan_piece(Piece& piece, std::size_t max_line, OnRecord&& on_record, OnError&& on_error,
+                           OnViews&& on_views = OnViews{}) {
+        const std::string_view text = piece.text;
+        const bool valid_utf8 = text::find_invalid_utf8(text) == std::string_view::npos;
+        if (piece.csv) {
+            piece.scanner.valid_utf8 = valid_utf8;
+            piece.scanner.feed(text, false, on_record, on_error, on_views);
+            piece.lines = piece.scanner.line() - 1;
+        } else {
+            detail::scan_jsonl(text, on_record, on_error, 0, false, max_line, valid_utf8, on_views);
+            piece.lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+        }
     }
 
     /// Splits a piece into records and checks each (a worker thread: reads
@@ -309,17 +323,7 @@ struct DatasetAccess {
             push(fast.event, fast.record_id, fast.participant, fast.lesson, line);
             return true;
         };
-        const std::string_view text = piece.text;
-        // One check of the whole piece (cut at line ends) spares one per line or cell.
-        const bool valid_utf8 = text::find_invalid_utf8(text) == std::string_view::npos;
-        if (piece.csv) {
-            piece.scanner.valid_utf8 = valid_utf8;
-            piece.scanner.feed(text, false, on_record, on_error, on_views);
-            piece.lines = piece.scanner.line() - 1;
-        } else {
-            detail::scan_jsonl(text, on_record, on_error, 0, false, max_line, valid_utf8, on_views);
-            piece.lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-        }
+        scan_piece(piece, max_line, on_record, on_error, on_views);
         find_participants(data, piece);
     }
 
@@ -343,6 +347,12 @@ struct DatasetAccess {
         std::vector<EventPiece::Error> errors;
         errors.reserve(piece.errors.size());
         std::size_t next_error = 0;
+        auto errors_before = [&](std::size_t i) {  // the rejections made before events[i], in their places
+            for (; next_error < piece.errors.size() && piece.errors[next_error].before <= i; ++next_error) {
+                errors.push_back(std::move(piece.errors[next_error]));
+                errors.back().before = kept.size();
+            }
+        };
         Note none;
         for (std::size_t i = 0; i < n; ++i) {
             if (i + slot_ahead < n) index.prefetch(hashes[i + slot_ahead]);
@@ -350,10 +360,7 @@ struct DatasetAccess {
                 const std::uint32_t k = index.first_candidate(hashes[i + record_ahead]);
                 if (k != detail::IdIndex::kEmpty) __builtin_prefetch(&people[k]);
             }
-            for (; next_error < piece.errors.size() && piece.errors[next_error].before <= i; ++next_error) {
-                errors.push_back(std::move(piece.errors[next_error]));
-                errors.back().before = kept.size();
-            }
+            errors_before(i);
             EventPiece::Item& item = piece.events[i];
             const std::string_view who(piece.ids.data() + item.who_begin, item.who_size);
             const std::uint32_t found = index.find(hashes[i], [&](std::uint32_t k) { return people[k].id == who; });
@@ -372,10 +379,7 @@ struct DatasetAccess {
                                                        note);
             kept.push_back(item);
         }
-        for (; next_error < piece.errors.size(); ++next_error) {
-            errors.push_back(std::move(piece.errors[next_error]));
-            errors.back().before = kept.size();
-        }
+        errors_before(n);
         piece.events = std::move(kept);
         piece.errors = std::move(errors);
     }
@@ -412,10 +416,8 @@ struct DatasetAccess {
         };
         for (EventPiece::Error& error : piece.errors) {
             keep_until(error.before);
-            ++summary.read;
-            ++summary.rejected;
             Rejection& r = error.rejection;
-            data.reject(file, lines_before + error.line, r.field, r.code, std::move(r.message));
+            data.count_rejected(summary, file, lines_before + error.line, r.field, r.code, std::move(r.message));
         }
         keep_until(piece.events.size());
     }
@@ -435,36 +437,17 @@ struct DatasetAccess {
         auto on_error = [&](std::size_t line, std::string_view field, RejectCode code, std::string message) {
             add(line).rejection = Rejection{"", 0, std::string(field), code, std::move(message)};
         };
-        const std::string_view text = piece.text;
-        const bool valid_utf8 = text::find_invalid_utf8(text) == std::string_view::npos;
-        if (piece.csv) {
-            piece.scanner.valid_utf8 = valid_utf8;
-            piece.scanner.feed(text, false, on_record, on_error);
-            piece.lines = piece.scanner.line() - 1;
-        } else {
-            detail::scan_jsonl(text, on_record, on_error, 0, false, max_line, valid_utf8);
-            piece.lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-        }
+        scan_piece(piece, max_line, on_record, on_error);
     }
 
     /// Participants: kept in line order, as reading on this thread would.
     static void commit_participants(Dataset& data, ParticipantPiece& piece, std::size_t lines_before,
                                     const std::string& file, ReadSummary& summary) {
         if (piece.failure) std::rethrow_exception(piece.failure);
-        for (ParticipantPiece::Entry& entry : piece.entries) {
-            detail::PreparedParticipant& p = entry.prepared;
-            const std::size_t line = lines_before + entry.line;
-            data.last_participant_replaced_.reset();
-            if (!p.spelling.empty()) data.note_spelling(p.participant.unit, p.spelling);
-            if (entry.rejection) {
-                Rejection& r = *entry.rejection;
-                ++summary.read;
-                ++summary.rejected;
-                data.reject(file, line, r.field, r.code, std::move(r.message));
-                continue;
-            }
-            data.tally(summary, data.store_participant(p.participant, file, line), false);
-        }
+        for (ParticipantPiece::Entry& entry : piece.entries)
+            data.tally(summary,
+                       data.keep_participant(entry.prepared, std::move(entry.rejection), file, lines_before + entry.line),
+                       false);
     }
 
     /// A file read in pieces of `data.read_chunk_bytes`, each split and
@@ -500,9 +483,7 @@ struct DatasetAccess {
             while (!pending.empty()) commit_front();
         };
         auto on_error = [&](std::size_t line, std::string_view field, RejectCode code, std::string message) {
-            ++summary.read;
-            ++summary.rejected;
-            data.reject(path, line, field, code, std::move(message));
+            data.count_rejected(summary, path, line, field, code, std::move(message));
         };
         detail::Encoding encoding = detail::Encoding::utf8;
         detail::for_each_piece(
