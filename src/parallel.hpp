@@ -12,12 +12,17 @@
 
 namespace yanxiu::detail {
 
+/// A thread count as options give it: 0 means every core.
+[[nodiscard]] inline unsigned resolve_threads(unsigned threads) noexcept {
+    return threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
 /// f(i) for every i in [0, n), on `threads` threads (0: every core) taking
 /// `block` items at a time in turn, on this thread alone below
 /// `serial_below` items; the first exception is rethrown after all stop.
 template <class F>
 void parallel_for(std::size_t n, unsigned threads, F&& f, std::size_t serial_below = 256, std::size_t block = 64) {
-    unsigned t = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+    unsigned t = resolve_threads(threads);
     if (n < serial_below) t = 1;  // not worth a thread
     t = static_cast<unsigned>(std::min<std::size_t>(t, std::max<std::size_t>(n, 1)));
     if (block == 0) block = 1;

@@ -151,6 +151,7 @@ private:
     std::vector<std::int32_t> slot_;  // lesson id -> index in states_, -1 if none
     std::vector<LessonRule> rules_;   // lesson id -> its rule (filled on first sight)
     std::vector<Reason> lesson_reasons_;
+    std::vector<Reason> set_aside_;  // the lesson reasons while `evaluate` certifies
     std::vector<PackedEvent> gathered_;  // the columns' rows, for the index-based overload
     std::vector<std::int64_t> credit_instants_;
     std::vector<std::int64_t> credit_from_instants_;
@@ -573,7 +574,11 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const PackedE
             rule_rounded_micro_hours(rule_selection_us(program, sel, lesson_credits_), program.credit());
         out.group_hours.push_back(GroupHours{g.id, static_cast<double>(micro_hours) / 1e6});
     }
-    std::vector<Reason> lesson_reasons;
+    // The lesson reasons set aside (a requirement tree walks again below,
+    // which clears lesson_reasons_); the two buffers trade places, so both
+    // keep their capacity from one participant to the next.
+    std::vector<Reason>& lesson_reasons = set_aside_;
+    lesson_reasons.clear();
     if (with_reasons) lesson_reasons.swap(lesson_reasons_);
     if (category.requires.is_lesson_count()) {
         certify_by_count(out, category, with_reasons);

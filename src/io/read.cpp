@@ -4,6 +4,7 @@
 #include "io/read.hpp"
 
 #include "io/prepared.hpp"
+#include "parallel.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -457,8 +458,7 @@ struct DatasetAccess {
     template <class Piece, class Parse, class Commit>
     static void read_in_pieces(Dataset& data, const std::string& path, Format format, ReadSummary& summary,
                                Parse parse, Commit commit_piece) {
-        const unsigned threads =
-            data.read_threads ? data.read_threads : std::max(1u, std::thread::hardware_concurrency());
+        const unsigned threads = detail::resolve_threads(data.read_threads);
         const std::size_t max_line = data.max_line_bytes;
         std::size_t lines = 0;   // lines read (committed) so far
         detail::CsvScanner csv;  // reads the header; each piece gets a copy

@@ -674,7 +674,7 @@ void map_text(std::string_view text, const Program& program, const XapiOptions& 
     // a run of statements each with its own voidings and launches, which are
     // a set and earliest instants: merged, they are the same in any order.
     const std::size_t n = pieces.size();
-    unsigned t = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+    unsigned t = detail::resolve_threads(threads);
     if (n < 512) t = 1;
     std::vector<Candidate> candidates(n);
     std::vector<Seen> seens(t);
