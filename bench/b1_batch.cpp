@@ -5,7 +5,9 @@
 // DIR holds a cohort written by yanxiu_bench_simulate.  The files are read
 // into memory block by block (not timed); then timed: ingestion
 // (Dataset::read_* of JSON Lines; CSV is in B3), evaluation alone
-// (evaluate_all) on one thread and on all threads, and the baseline: one
+// (evaluate_all) on one thread with the events as read, grouping them by
+// participant (Dataset::group_events), evaluation of the grouped store on one
+// thread and on all threads, and the baseline: one
 // plain pass summing every event column the evaluator reads (the
 // memory-bandwidth floor).  Best of REPEATS for the in-memory passes.
 
@@ -49,7 +51,7 @@ int main(int argc, char** argv) {
 
     const auto program = yanxiu::Program::load("hunan-2023-mh-winter");
     // Ingestion, JSON Lines: the library's file readers, as `yanxiu evaluate`
-    // reads (pieces of 8 MB split and checked on every core, kept in order);
+    // reads (pieces of 2 MB split and checked on every core, kept in order);
     // page cache warm (the files were just written or read).
     yanxiu::Dataset data(program);
     double ingest_jsonl = 0, jsonl_mb = 0;
@@ -100,6 +102,13 @@ int main(int argc, char** argv) {
         }
         return best;
     };
+    // As read (events in file order, gathered per participant at evaluation),
+    // then grouped by participant as `yanxiu evaluate` and Python do after
+    // reading, and evaluated again.
+    const double ungrouped = evaluate(1);
+    t0 = bench::now();
+    data.group_events();
+    const double grouping = bench::now() - t0;
     const double one = evaluate(1);
     const double all = evaluate(0);
     // What `yanxiu evaluate` does without --explain: no per-lesson detail.
@@ -107,6 +116,9 @@ int main(int argc, char** argv) {
 
     std::printf("floor (sum every event column once): %.4f s = %.1f M events/s\n", floor_best,
                 events / floor_best / 1e6);
+    std::printf("grouping the events by participant (every core): %.3f s\n", grouping);
+    std::printf("evaluate_all, 1 thread, events in file order: %.3f s = %.2f M events/s\n", ungrouped,
+                events / ungrouped / 1e6);
     std::printf("evaluate_all, 1 thread:   %.3f s = %.2f M events/s = %.2fx the floor's time\n", one,
                 events / one / 1e6, one / floor_best);
     std::printf("evaluate_all, %u threads: %.3f s = %.2f M events/s = %.2fx the floor's time (speed-up %.2fx)\n",
@@ -120,6 +132,8 @@ int main(int argc, char** argv) {
     bench::result("ingest_jsonl_s", ingest_jsonl);
     bench::result("ingest_jsonl_mb", jsonl_mb);
     bench::result("floor_s", floor_best);
+    bench::result("group_s", grouping);
+    bench::result("eval1_ungrouped_s", ungrouped);
     bench::result("eval1_s", one);
     bench::result("evalall_s", all);
     bench::result("eval1_counts_s", counts);

@@ -12,6 +12,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <system_error>
+#include <thread>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -22,6 +25,8 @@
 #include "io/read.hpp"
 #include "io/record_json.hpp"
 #include "io/scan.hpp"
+#include "order.hpp"
+#include "parallel.hpp"
 #include "text.hpp"
 
 
@@ -323,6 +328,7 @@ AddStatus Dataset::store_participant(Participant& p, std::string_view file, std:
         last_participant_replaced_ = *existing;
         return AddStatus::accepted;
     }
+    groups_.reset();  // a new participant has no place in the grouping
     auto index = static_cast<std::uint32_t>(participants_.size());
     participant_index_.insert(detail::hash_bytes(p.id), index, [](std::uint32_t) { return false; });
     participants_.push_back(std::move(p));
@@ -348,6 +354,66 @@ std::string Dataset::canonical_participant(const Participant& p) const {
 
 std::string Dataset::canonical_event(std::uint32_t i, const std::string& id) const {
     return detail::canonical_dump(detail::event_json(*this, i, id));
+}
+
+void Dataset::group_events() {
+    auto groups = std::make_unique<EventGroups>();
+    groups->by_id = detail::participants_by_id(participants_);
+    std::vector<std::uint32_t> order;  // new event number -> old
+    detail::group_by_participant(groups->by_id, *events_, groups->offsets, order);
+    bool moved = false;
+    for (std::size_t i = 0; i < order.size() && !moved; ++i) moved = order[i] != i;
+    if (moved) {
+        // Each column gathered into a scratch buffer and copied back (one
+        // buffer per thread, reused: fresh memory costs its page faults);
+        // beside them, whatever holds an event number (the duplicate checks)
+        // follows it.  Everything is allocated before anything moves, so a
+        // failed allocation leaves the store as it was.  The work comes in
+        // two shares of about equal time.
+        EventColumns& e = *events_;
+        const std::size_t n = order.size();
+        const bool two = detail::resolve_threads(read_threads) > 1 && n >= 65536;
+        // Plain pages, not left zeroed: written front to back, a huge-page
+        // hint would only add the kernel's compaction to the faults.
+        using Buffer = std::unique_ptr<unsigned char[]>;
+        const Buffer scratch_a(new unsigned char[n * sizeof(std::uint64_t)]);
+        const Buffer scratch_b(two ? new unsigned char[n * sizeof(std::uint64_t)] : nullptr);
+        const std::unique_ptr<std::uint32_t[]> where(new std::uint32_t[n]);  // old event number -> new
+        auto permute = [&](auto& column, const Buffer& scratch) noexcept {
+            using T = typename std::remove_reference_t<decltype(column)>::value_type;
+            static_assert(sizeof(T) <= sizeof(std::uint64_t) && std::is_trivially_copyable_v<T>);
+            unsigned char* bytes = scratch.get();
+            for (std::size_t i = 0; i < n; ++i) std::memcpy(bytes + i * sizeof(T), &column[order[i]], sizeof(T));
+            std::memcpy(column.data(), bytes, n * sizeof(T));
+        };
+        auto first_share = [&]() noexcept {
+            permute(e.start, scratch_a);
+            permute(e.end, scratch_a);
+            permute(e.score, scratch_a);
+            permute(e.completed, scratch_a);
+        };
+        auto second_share = [&](const Buffer& scratch) noexcept {
+            for (std::size_t i = 0; i < n; ++i) where[order[i]] = static_cast<std::uint32_t>(i);
+            for (std::uint32_t& kept : event_by_record_id_)
+                if (kept != detail::IdIndex::kEmpty) kept = where[kept];
+            events_without_id_.renumber([&](std::uint32_t old) { return where[old]; });
+            permute(e.lesson, scratch);
+            permute(e.participant, scratch);
+            permute(e.kind, scratch);
+        };
+        std::thread other;
+        if (two) {
+            try {
+                other = std::thread([&] { second_share(scratch_b); });
+            } catch (const std::system_error&) {  // no thread to be had: this one does both
+            }
+        }
+        first_share();
+        if (other.joinable()) other.join();
+        else second_share(scratch_a);
+    }
+    last_replacement_.reset();
+    groups_ = std::move(groups);
 }
 
 void Dataset::replace_event(std::uint32_t kept, std::uint32_t with) {
@@ -745,6 +811,7 @@ AddStatus Dataset::store_event(Event event, std::string_view record_id, Note& no
         event_ids_seeded_ = true;
     }
     last_replacement_.reset();
+    groups_.reset();  // whatever is kept (or replaced) below is outside the grouping
     const std::uint32_t record_id_index = record_id.empty() ? 0 : event_id_strings_.intern(record_id);
     const bool noted = event.kind == EventKind::approval || event.kind == EventKind::credit;
     if (noted) {

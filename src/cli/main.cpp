@@ -584,7 +584,7 @@ void write_outcomes(Output& out, const yanxiu::Evaluation& evaluation, const yan
     const yanxiu::TimeZone& zone = evaluation.program->time_zone();
     const auto& outcomes = evaluation.outcomes;
     constexpr std::size_t block = 4096;
-    const unsigned cores = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+    const unsigned cores = yanxiu::detail::resolve_threads(threads);
     std::vector<std::string> texts(cores);
     for (std::size_t first = 0; first < outcomes.size(); first += block * cores) {
         const std::size_t blocks = std::min<std::size_t>(cores, (outcomes.size() - first + block - 1) / block);
@@ -775,6 +775,7 @@ public:
             if (step) step("reading xAPI statements");
             statements_ = yanxiu::read_xapi_file(data, *xapi_path_, xapi_options_);
         }
+        data.group_events();  // each participant's events side by side, for the evaluation
     }
     /// The inputs as provenance records: path, size, SHA-256, what reading gave.
     [[nodiscard]] std::vector<yanxiu::ProvenanceFile> files() const {
@@ -1322,6 +1323,7 @@ int cmd_diff(const Args& args) {
         data.read_threads = o.threads;
         data.read_participants_file(participants_path);
         data.read_events_file(events_path);
+        data.group_events();
         return yanxiu::evaluate(data, o);
     };
     const yanxiu::Evaluation old_evaluation = evaluate_under(before);

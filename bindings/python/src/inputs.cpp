@@ -509,7 +509,10 @@ public:
         options.threads = threads;
         options.cancel = &cancel_;
         auto out = std::make_shared<yanxiu::Evaluation>();
-        run_interruptible(cancel_, [&] { *out = yanxiu::evaluate(data_, options); });
+        run_interruptible(cancel_, [&] {
+            if (!data_.event_groups()) data_.group_events();  // each participant's events side by side
+            *out = yanxiu::evaluate(data_, options);
+        });
         out->program = program_;  // the Program object Python holds, not a copy
         return out;
     }

@@ -92,6 +92,13 @@ public:
             if (s.id == kEmpty || s.tag == tag) return s.id;
         }
     }
+    /// Replaces every id held by `to(id)` (the keys stay where they are:
+    /// a slot's place depends on its hash alone).
+    template <class To>
+    void renumber(To&& to) {
+        for (Slot& s : slots_)
+            if (s.id != kEmpty) s.id = to(s.id);
+    }
     /// Room for `n` keys without growing.
     void reserve(std::size_t n) {
         while (n * 4 > slots_.size() * 3) grow();
