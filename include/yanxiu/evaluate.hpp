@@ -563,6 +563,11 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const PackedE
     }
 
     walk(out, events, count, as_of, with_reasons, with_lessons);
+    // Room for every reason at once (the lessons', the approvals', and the
+    // lesson count's): a Reason is large, and growing the vector would touch
+    // twice the memory.
+    if (with_reasons)
+        out.reasons.reserve(out.reasons.size() + lesson_reasons_.size() + approvals_.size() + 1);
     const std::int64_t first = std::min(first_counted_ == kNever ? kNever : first_counted_ + 1, first_credit_);
     if (out.seconds_studied.count() > 0) out.started_from = Instant{Seconds{first}};
     out.hours_credited = hours_of(out);
