@@ -364,53 +364,52 @@ void Dataset::group_events() {
     bool moved = false;
     for (std::size_t i = 0; i < order.size() && !moved; ++i) moved = order[i] != i;
     if (moved) {
-        // Each column gathered into a scratch buffer and copied back (one
-        // buffer per thread, reused: fresh memory costs its page faults);
-        // beside them, whatever holds an event number (the duplicate checks)
-        // follows it.  Everything is allocated before anything moves, so a
-        // failed allocation leaves the store as it was.  The work comes in
-        // two shares of about equal time.
+        // Each column gathered into a scratch buffer and copied back; beside
+        // them, whatever holds an event number (the duplicate checks) follows
+        // it, through a map of old numbers to new whose memory then serves as
+        // the scratch of the 4-byte and 1-byte columns.  Two shares of about
+        // equal time (on two threads when there are), with 12 bytes an event
+        // of memory besides `order`, all of it taken before anything moves,
+        // so a failed allocation leaves the store as it was.  Plain pages,
+        // not zeroed here: written front to back, a huge-page hint would only
+        // add the kernel's compaction to the faults.
         EventColumns& e = *events_;
         const std::size_t n = order.size();
-        const bool two = detail::resolve_threads(read_threads) > 1 && n >= 65536;
-        // Plain pages, not left zeroed: written front to back, a huge-page
-        // hint would only add the kernel's compaction to the faults.
-        using Buffer = std::unique_ptr<unsigned char[]>;
-        const Buffer scratch_a(new unsigned char[n * sizeof(std::uint64_t)]);
-        const Buffer scratch_b(two ? new unsigned char[n * sizeof(std::uint64_t)] : nullptr);
-        const std::unique_ptr<std::uint32_t[]> where(new std::uint32_t[n]);  // old event number -> new
-        auto permute = [&](auto& column, const Buffer& scratch) noexcept {
+        const std::unique_ptr<std::uint64_t[]> wide(new std::uint64_t[n]);    // scratch of 8-byte columns
+        const std::unique_ptr<std::uint32_t[]> where(new std::uint32_t[n]);   // old event number -> new
+        auto permute = [&](auto& column, void* scratch) noexcept {
             using T = typename std::remove_reference_t<decltype(column)>::value_type;
-            static_assert(sizeof(T) <= sizeof(std::uint64_t) && std::is_trivially_copyable_v<T>);
-            unsigned char* bytes = scratch.get();
+            static_assert(std::is_trivially_copyable_v<T>);
+            auto* bytes = static_cast<unsigned char*>(scratch);
             for (std::size_t i = 0; i < n; ++i) std::memcpy(bytes + i * sizeof(T), &column[order[i]], sizeof(T));
             std::memcpy(column.data(), bytes, n * sizeof(T));
         };
         auto first_share = [&]() noexcept {
-            permute(e.start, scratch_a);
-            permute(e.end, scratch_a);
-            permute(e.score, scratch_a);
-            permute(e.completed, scratch_a);
+            permute(e.start, wide.get());
+            permute(e.end, wide.get());
+            permute(e.score, wide.get());
         };
-        auto second_share = [&](const Buffer& scratch) noexcept {
+        auto second_share = [&]() noexcept {
             for (std::size_t i = 0; i < n; ++i) where[order[i]] = static_cast<std::uint32_t>(i);
             for (std::uint32_t& kept : event_by_record_id_)
                 if (kept != detail::IdIndex::kEmpty) kept = where[kept];
             events_without_id_.renumber([&](std::uint32_t old) { return where[old]; });
-            permute(e.lesson, scratch);
-            permute(e.participant, scratch);
-            permute(e.kind, scratch);
+            static_assert(sizeof(e.lesson[0]) <= sizeof(std::uint32_t) && sizeof(e.participant[0]) <= sizeof(std::uint32_t));
+            permute(e.lesson, where.get());  // the map is done with
+            permute(e.participant, where.get());
+            permute(e.kind, where.get());
+            permute(e.completed, where.get());
         };
         std::thread other;
-        if (two) {
+        if (detail::resolve_threads(read_threads) > 1 && n >= 65536) {
             try {
-                other = std::thread([&] { second_share(scratch_b); });
+                other = std::thread(second_share);
             } catch (const std::system_error&) {  // no thread to be had: this one does both
             }
         }
         first_share();
         if (other.joinable()) other.join();
-        else second_share(scratch_a);
+        else second_share();
     }
     last_replacement_.reset();
     groups_ = std::move(groups);

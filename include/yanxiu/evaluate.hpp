@@ -563,11 +563,16 @@ inline Outcome Evaluator::evaluate(const Participant& participant, const PackedE
     }
 
     walk(out, events, count, as_of, with_reasons, with_lessons);
-    // Room for every reason at once (the lessons', the approvals', and the
+    // Room for the reasons to come at once (the lessons', the approvals', the
     // lesson count's): a Reason is large, and growing the vector would touch
-    // twice the memory.
-    if (with_reasons)
-        out.reasons.reserve(out.reasons.size() + lesson_reasons_.size() + approvals_.size() + 1);
+    // twice the memory.  None at all for an outcome without reasons.
+    if (with_reasons) {
+        std::size_t more = lesson_reasons_.size() + approvals_.size();
+        if (category.requires.is_lesson_count() && category.certificate &&
+            out.lessons_credited < category.min_lessons)
+            ++more;
+        if (more > 0) out.reasons.reserve(out.reasons.size() + more);
+    }
     const std::int64_t first = std::min(first_counted_ == kNever ? kNever : first_counted_ + 1, first_credit_);
     if (out.seconds_studied.count() > 0) out.started_from = Instant{Seconds{first}};
     out.hours_credited = hours_of(out);
