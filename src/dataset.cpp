@@ -12,8 +12,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
-#include <system_error>
-#include <thread>
 #include <type_traits>
 
 #include <nlohmann/json.hpp>
@@ -357,6 +355,7 @@ std::string Dataset::canonical_event(std::uint32_t i, const std::string& id) con
 }
 
 void Dataset::group_events() {
+    if (groups_) return;  // grouped already, and nothing kept since
     auto groups = std::make_unique<EventGroups>();
     groups->by_id = detail::participants_by_id(participants_);
     std::vector<std::uint32_t> order;  // new event number -> old
@@ -368,7 +367,7 @@ void Dataset::group_events() {
         // them, whatever holds an event number (the duplicate checks) follows
         // it, through a map of old numbers to new whose memory then serves as
         // the scratch of the 4-byte and 1-byte columns.  Two shares of about
-        // equal time (on two threads when there are), with 12 bytes an event
+        // equal time (on two threads where there are), with 12 bytes an event
         // of memory besides `order`, all of it taken before anything moves,
         // so a failed allocation leaves the store as it was.  Plain pages,
         // not zeroed here: written front to back, a huge-page hint would only
@@ -400,16 +399,9 @@ void Dataset::group_events() {
             permute(e.kind, where.get());
             permute(e.completed, where.get());
         };
-        std::thread other;
-        if (detail::resolve_threads(read_threads) > 1 && n >= 65536) {
-            try {
-                other = std::thread(second_share);
-            } catch (const std::system_error&) {  // no thread to be had: this one does both
-            }
-        }
-        first_share();
-        if (other.joinable()) other.join();
-        else second_share();
+        detail::parallel_for(
+            2, n >= 65536 ? read_threads : 1, [&](std::size_t share) { share == 0 ? first_share() : second_share(); },
+            /*serial_below=*/2, /*block=*/1);
     }
     last_replacement_.reset();
     groups_ = std::move(groups);

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -20,6 +21,7 @@ namespace yanxiu::detail {
 /// f(i) for every i in [0, n), on `threads` threads (0: every core) taking
 /// `block` items at a time in turn, on this thread alone below
 /// `serial_below` items; the first exception is rethrown after all stop.
+/// Where the system gives fewer threads than asked, fewer do the work.
 template <class F>
 void parallel_for(std::size_t n, unsigned threads, F&& f, std::size_t serial_below = 256, std::size_t block = 64) {
     unsigned t = resolve_threads(threads);
@@ -44,7 +46,14 @@ void parallel_for(std::size_t n, unsigned threads, F&& f, std::size_t serial_bel
         }
     };
     std::vector<std::thread> pool;
-    for (unsigned k = 1; k < t; ++k) pool.emplace_back(work);
+    pool.reserve(t - 1);
+    for (unsigned k = 1; k < t; ++k) {
+        try {
+            pool.emplace_back(work);
+        } catch (const std::system_error&) {
+            break;  // no more threads to be had: those running (this one at least) share the rest
+        }
+    }
     work();
     for (auto& thread : pool) thread.join();
     if (error) std::rethrow_exception(error);

@@ -344,7 +344,8 @@ public:
     /// every event from columns in file order (and needs no sort of its own).
     /// Event numbers change (`event_record_ids()` and the duplicate checks
     /// follow them); nothing that is evaluated does.  The grouping holds until
-    /// the next participant or event is kept.  Run on `read_threads` threads.
+    /// the next participant or event is kept; until then a second call does
+    /// nothing.  Run on `read_threads` threads.
     /// Not for a dataset a Ledger holds (it keeps event numbers).
     void group_events();
     /// The grouping of the events, or nullptr when they are not (or no longer) grouped.

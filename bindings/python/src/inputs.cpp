@@ -510,7 +510,7 @@ public:
         options.cancel = &cancel_;
         auto out = std::make_shared<yanxiu::Evaluation>();
         run_interruptible(cancel_, [&] {
-            if (!data_.event_groups()) data_.group_events();  // each participant's events side by side
+            data_.group_events();  // each participant's events side by side (once)
             *out = yanxiu::evaluate(data_, options);
         });
         out->program = program_;  // the Program object Python holds, not a copy
