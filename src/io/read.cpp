@@ -3,12 +3,14 @@
 
 #include "io/read.hpp"
 
+#include "io/fields.hpp"
 #include "io/prepared.hpp"
 #include "parallel.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <cmath>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -54,6 +56,7 @@ struct EventPiece {
     std::string text;
     bool csv = false;
     detail::CsvScanner scanner;  // CSV: the file's header, lines from 1
+    std::size_t row_begin = 0, row_end = 0;  // or rows of a table (add_table)
 
     /// An event checked: its lesson is an id in `lessons`, an approval's or
     /// credit's `end` an index in `notes`; its record id is `ids[id_begin,
@@ -103,6 +106,7 @@ struct ParticipantPiece {
     std::string text;
     bool csv = false;
     detail::CsvScanner scanner;
+    std::size_t row_begin = 0, row_end = 0;  // or rows of a table (add_table)
 
     /// A record checked, in line order: a participant to keep, or its
     /// rejection; the unit's spelling is noted either way.
@@ -268,6 +272,15 @@ struct DatasetAccess {
     /// the piece is split, many at once, each one's slot in the index and its
     /// record fetched ahead (the lookups are random reads of a large table).
     static void parse_piece(const Dataset& data, EventPiece& piece, std::size_t max_line) {
+        parse_events_with(data, piece, [&](auto& on_record, auto& on_error, auto& on_views) {
+            scan_piece(piece, max_line, on_record, on_error, on_views);
+        });
+    }
+
+    /// The same for records given by `scan(on_record, on_error, on_views)`
+    /// (the piece's text split, or rows of a table).
+    template <class Scan>
+    static void parse_events_with(const Dataset& data, EventPiece& piece, Scan&& scan) {
         detail::PreparedEvent p;
         // Lessons are few and short: a small cache in front of the piece's
         // interner, keyed by a short id's bytes (exact for ids of at most 8).
@@ -324,7 +337,7 @@ struct DatasetAccess {
             push(fast.event, fast.record_id, fast.participant, fast.lesson, line);
             return true;
         };
-        scan_piece(piece, max_line, on_record, on_error, on_views);
+        scan(on_record, on_error, on_views);
         find_participants(data, piece);
     }
 
@@ -425,6 +438,13 @@ struct DatasetAccess {
 
     /// Participants: each piece's records checked on a worker.
     static void parse_participants(const Dataset& data, ParticipantPiece& piece, std::size_t max_line) {
+        parse_participants_with(data, piece, [&](auto& on_record, auto& on_error) {
+            scan_piece(piece, max_line, on_record, on_error);
+        });
+    }
+
+    template <class Scan>
+    static void parse_participants_with(const Dataset& data, ParticipantPiece& piece, Scan&& scan) {
         auto add = [&](std::size_t line) -> ParticipantPiece::Entry& {
             piece.entries.emplace_back();
             piece.entries.back().line = line;
@@ -438,7 +458,7 @@ struct DatasetAccess {
         auto on_error = [&](std::size_t line, std::string_view field, RejectCode code, std::string message) {
             add(line).rejection = Rejection{"", 0, std::string(field), code, std::move(message)};
         };
-        scan_piece(piece, max_line, on_record, on_error);
+        scan(on_record, on_error);
     }
 
     /// Participants: kept in line order, as reading on this thread would.
@@ -578,6 +598,204 @@ struct DatasetAccess {
         return summary;
     }
 
+    /// A table's record columns, and one row of them as views into its cells.
+    class TableRows {
+    public:
+        explicit TableRows(const RecordTable& table) {
+            for (const auto& column : table.columns())
+                if (auto field = field_from_header(column.name)) known_.emplace_back(*field, &column);
+            stamps_.resize(known_.size());
+        }
+
+        /// Row `row` as views (valid until the next call).  False, having
+        /// decided nothing, when a cell cannot be a view: text that is not
+        /// valid UTF-8, an integer beyond 64 bits, a nested value.  The
+        /// caller then takes `record`, whose checks decide.
+        bool view(std::size_t row, detail::RecordView& out) {
+            out.clear();
+            for (std::size_t i = 0; i < known_.size(); ++i) {
+                const RecordColumn& c = *known_[i].second;
+                if (!c.missing.empty() && c.missing[row]) continue;  // as RecordColumn::cell: the slot as it was
+                detail::ValueView& v = out.slot(known_[i].first);
+                switch (c.type) {
+                    case ColumnType::text:
+                        if (!string_view_of(c.text[row], v, c.valid_utf8)) return false;
+                        break;
+                    case ColumnType::text_view:
+                        if (!string_view_of(c.views[row], v, c.valid_utf8)) return false;
+                        break;
+                    case ColumnType::categorical:
+                        if (c.codes[row] >= 0 && !value_view_of(c.categories[static_cast<std::size_t>(c.codes[row])], v))
+                            return false;
+                        break;
+                    case ColumnType::values:
+                        if (!value_view_of(c.values[row], v)) return false;
+                        break;
+                    case ColumnType::integer:
+                        v.type = ValueType::integer, v.integer = c.integers[row], v.from_text = false;
+                        break;
+                    case ColumnType::number:
+                        if (!std::isnan(c.numbers[row])) v.type = ValueType::number, v.number = c.numbers[row], v.from_text = false;
+                        break;
+                    case ColumnType::boolean:
+                        v.type = ValueType::boolean, v.boolean = c.booleans[row] != 0, v.from_text = false;
+                        break;
+                    case ColumnType::instant:
+                    case ColumnType::local_time: {
+                        char* stamp = stamps_[i].data();
+                        const std::size_t n = format_epoch_seconds_to(stamp, c.integers[row], c.type == ColumnType::instant);
+                        v.type = ValueType::string, v.text = std::string_view(stamp, n), v.from_text = false;
+                        break;
+                    }
+                }
+            }
+            return true;
+        }
+
+        /// Row `row` as a Record, its text copied (what the general checks read).
+        void record(std::size_t row, Record& out) const {
+            out.clear();
+            for (const auto& [field, column] : known_) column->cell(row, out.slot(field));
+        }
+
+    private:
+        static bool string_view_of(std::string_view text, detail::ValueView& v, bool valid_utf8 = false) {
+            if (!valid_utf8 && text::find_invalid_utf8(text) != std::string_view::npos) return false;
+            v.type = ValueType::string, v.text = text, v.from_text = false;
+            return true;
+        }
+        static bool value_view_of(const Value& value, detail::ValueView& v) {
+            switch (value.type) {
+                case ValueType::absent: return true;
+                case ValueType::string:
+                    if (!string_view_of(value.text, v)) return false;
+                    v.from_text = value.from_text;
+                    return true;
+                case ValueType::null:
+                case ValueType::boolean:
+                case ValueType::integer:
+                case ValueType::number:
+                    v.type = value.type, v.boolean = value.boolean, v.integer = value.integer;
+                    v.number = value.number, v.from_text = value.from_text, v.text = {};
+                    return true;
+                default: return false;  // unsigned beyond int64, nested: the general path
+            }
+        }
+
+        std::vector<std::pair<Field, const RecordColumn*>> known_;
+        std::vector<std::array<char, 24>> stamps_;  // per column: the text of an instant cell
+    };
+
+    /// A row the view path did not take, through the general checks (after
+    /// UTF-8, which a file's scanner checks before its records are split).
+    template <class OnRecord, class OnError>
+    static void table_record(const Record& record, std::size_t line, OnRecord& on_record, OnError& on_error) {
+        if (auto bad = detail::first_invalid_utf8_field(record))
+            return on_error(line, field_name(*bad), RejectCode::bad_utf8, "invalid UTF-8 in a value");
+        on_record(record, line);
+    }
+
+    static void parse_table_events(const Dataset& data, const RecordTable& table, EventPiece& piece) {
+        TableRows rows(table);
+        detail::RecordView view;
+        Record record;
+        parse_events_with(data, piece, [&](auto& on_record, auto& on_error, auto& on_views) {
+            for (std::size_t row = piece.row_begin; row < piece.row_end; ++row) {
+                const std::size_t line = row - piece.row_begin + 1;
+                if (rows.view(row, view) && on_views(view, line)) continue;
+                rows.record(row, record);
+                table_record(record, line, on_record, on_error);
+            }
+        });
+    }
+
+    static void parse_table_participants(const Dataset& data, const RecordTable& table, ParticipantPiece& piece) {
+        TableRows rows(table);
+        Record record;
+        parse_participants_with(data, piece, [&](auto& on_record, auto& on_error) {
+            for (std::size_t row = piece.row_begin; row < piece.row_end; ++row) {
+                rows.record(row, record);
+                table_record(record, row - piece.row_begin + 1, on_record, on_error);
+            }
+        });
+    }
+
+    /// Rows `[0, rows)` in pieces, each parsed by `parse(piece)` on
+    /// `data.read_threads` threads (on this one alone for 1) and kept by
+    /// `commit(piece)` here, in row order; as read_in_pieces does a file's.
+    template <class Piece, class Parse, class Commit>
+    static void table_in_pieces(Dataset& data, std::size_t rows, Parse parse, Commit commit) {
+        constexpr std::size_t kPieceRows = 16384;
+        const std::size_t count = (rows + kPieceRows - 1) / kPieceRows;
+        const unsigned threads =
+            static_cast<unsigned>(std::min<std::size_t>(detail::resolve_threads(data.read_threads), count));
+        auto check_cancel = [&] {
+            if (data.cancel && data.cancel->load(std::memory_order_relaxed)) throw Cancelled();
+        };
+        auto rows_of = [&](Piece& piece, std::size_t k) {
+            piece.row_begin = k * kPieceRows;
+            piece.row_end = std::min(rows, piece.row_begin + kPieceRows);
+        };
+        if (threads <= 1) {
+            Piece piece;
+            for (std::size_t k = 0; k < count; ++k) {
+                check_cancel();
+                rows_of(piece, k);
+                parse(piece);
+                commit(piece);
+                piece.reuse();
+            }
+            return;
+        }
+        std::deque<std::unique_ptr<Piece>> pending;  // submitted, in row order
+        std::vector<std::unique_ptr<Piece>> spare;
+        PiecePool<Piece> pool(threads - 1, parse);  // destroyed (joined) before the pieces
+        const std::size_t most_pending = 2 * std::size_t{threads} + 1;
+        std::size_t next = 0;
+        while (next < count || !pending.empty()) {
+            while (next < count && pending.size() < most_pending) {
+                check_cancel();
+                std::unique_ptr<Piece> piece;
+                if (spare.empty()) {
+                    piece = std::make_unique<Piece>();
+                } else {
+                    piece = std::move(spare.back());
+                    spare.pop_back();
+                }
+                rows_of(*piece, next++);
+                pool.submit(piece.get());
+                pending.push_back(std::move(piece));
+            }
+            Piece& front = *pending.front();
+            pool.help_until(front);
+            commit(front);
+            front.reuse();
+            spare.push_back(std::move(pending.front()));
+            pending.pop_front();
+        }
+    }
+
+    static ReadSummary table(Dataset& data, bool events, const RecordTable& table, std::string_view where) {
+        ReadSummary summary;
+        const std::string file(where);
+        if (events) {
+            const std::size_t expected = data.events_->size() + table.rows();
+            if (expected > data.events_->kind.capacity()) data.events_->reserve(expected);
+            data.events_without_id_.reserve(expected);
+            table_in_pieces<EventPiece>(
+                data, table.rows(), [&data, &table](EventPiece& piece) { parse_table_events(data, table, piece); },
+                [&](EventPiece& piece) { commit_piece(data, piece, piece.row_begin, file, summary); });
+            data.event_summary_ += summary;
+        } else {
+            table_in_pieces<ParticipantPiece>(
+                data, table.rows(),
+                [&data, &table](ParticipantPiece& piece) { parse_table_participants(data, table, piece); },
+                [&](ParticipantPiece& piece) { commit_participants(data, piece, piece.row_begin, file, summary); });
+            data.participant_summary_ += summary;
+        }
+        return summary;
+    }
+
     static AddStatus json(Dataset& data, bool events, const nlohmann::json& record, std::string_view where,
                           std::size_t line) {
         Record& fields = *data.json_fields_;  // reused: its strings keep their capacity between records
@@ -590,6 +808,12 @@ struct DatasetAccess {
         return status;
     }
 };
+
+namespace detail {
+ReadSummary add_table(Dataset& data, bool events, const RecordTable& table, std::string_view where) {
+    return DatasetAccess::table(data, events, table, where);
+}
+}  // namespace detail
 
 ReadSummary Dataset::read_participants(std::string_view text, std::string_view file, Format format) {
     return DatasetAccess::text(*this, false, text, file, format);

@@ -3,6 +3,7 @@
 // one place a format is chosen and a file is read in pieces.
 
 #include <yanxiu/dataset.hpp>
+#include <yanxiu/io/columns.hpp>
 #include <yanxiu/io/error.hpp>
 
 #include "io/scan.hpp"
@@ -107,5 +108,11 @@ inline void count(ReadSummary& summary, AddStatus status) noexcept {
         case AddStatus::duplicate: ++summary.duplicates; break;
     }
 }
+
+/// Adds every row of `table` as a participant or an event (io/columns.hpp),
+/// in pieces of rows checked on `data.read_threads` threads and kept in row
+/// order; rejections name `where` and the 1-based row.  Returns the counts
+/// of this table alone.  Throws Cancelled between pieces.
+ReadSummary add_table(Dataset& data, bool events, const RecordTable& table, std::string_view where);
 
 }  // namespace yanxiu::detail

@@ -70,6 +70,84 @@ def test_read_json_lines_gives_the_cli_outcomes(cohort):
     assert differences(evaluation, expected) == []
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_typed_frames_give_the_cli_outcomes(cohort, threads):
+    """Categorical ids, lessons and kinds (each category converted once),
+    aware and naive datetime64 instants, and an object column of True/False/NaN
+    give the outcomes of the text columns, on one thread or several."""
+    out, expected = cohort
+    program = yanxiu.Program.load(PROGRAM)
+    participants = pd.read_csv(out / "participants.csv", dtype={"id": str})
+    participants["unit"] = participants["unit"].astype("category")
+    participants["category"] = participants["category"].astype("category")
+    events = pd.read_csv(out / "events.csv", dtype={"participant": str, "lesson": str, "id": str})
+    for column in ("kind", "participant", "lesson"):
+        events[column] = events[column].astype("category")
+    def instants(text: pd.Series) -> pd.Series:
+        # Text without an offset is wall-clock time in Shanghai.
+        text = text.where(text.isna() | (text.str.len() != 19), text + "+08:00")
+        return pd.to_datetime(text, utc=True)
+
+    for column in ("start", "end"):
+        events[column] = instants(events[column])
+    # Naive datetime64: wall-clock time in the programme's zone.
+    events["at"] = instants(events["at"]).dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+    assert isinstance(events["start"].dtype, pd.DatetimeTZDtype) and events["at"].dtype.kind == "M"
+    events["completed"] = events["completed"].map({"true": True, "false": False, True: True, False: False})
+    assert events["completed"].dtype == object and events["completed"].isna().any()
+    evaluation = yanxiu.evaluate(program, participants, events, threads=threads)
+    assert evaluation.rejected == []
+    assert differences(evaluation, expected) == []
+
+
+def test_categorical_missing_values_and_non_text_categories():
+    """A category's missing cells (code -1) are missing fields; integer
+    categories are ids as integers are; a str with a lone surrogate in an
+    object column is rejected bad_utf8, the rows around it kept."""
+    program = yanxiu.Program.load(PROGRAM)
+    people = pd.DataFrame({"id": pd.Categorical([1001, 1002, None]), "category": ["homeroom"] * 3})
+    evaluation = yanxiu.evaluate(program, people, [])
+    assert [o.participant for o in evaluation] == ["1001", "1002"]
+    assert [(r.line, r.code, r.field) for r in evaluation.rejected] == [(3, "missing_field", "id")]
+    events = pd.DataFrame({
+        "kind": ["study", "study", "study"],
+        "participant": ["1001", "1001", "1002"],
+        "lesson": ["L01", "L02", "L01"],
+        "start": ["2023-01-10T08:00:00+08:00"] * 3,
+        "end": ["2023-01-10T08:30:00+08:00"] * 3,
+        "id": ["a", "b\udc80", "c"],
+    })
+    evaluation = yanxiu.evaluate(program, people, events)
+    assert [(r.file, r.line, r.code, r.field) for r in evaluation.rejected] == [
+        ("<participants>", 3, "missing_field", "id"), ("<events>", 2, "bad_utf8", "id")]
+    assert evaluation.summary["events"] == {"read": 3, "accepted": 2, "rejected": 1, "duplicates": 0}
+    assert evaluation["1001"].seconds_studied == 1800
+
+
+def test_a_large_frame_in_pieces_keeps_row_order_and_numbers(cohort):
+    """More rows than one piece: duplicates and rejections are numbered by
+    their row and come out in row order, on any number of threads."""
+    out, _ = cohort
+    program = yanxiu.Program.load(PROGRAM)
+    participants = pd.read_csv(out / "participants.csv", dtype=str)
+    events = pd.read_csv(out / "events.csv", dtype=str)
+    assert len(events) > 16384  # a piece holds 16,384 rows
+    bad = events[events["kind"] == "study"].sample(n=50, random_state=3).index
+    events.loc[bad, "start"] = "not a time"
+    before = yanxiu.evaluate(program, participants, events).summary["events"]["duplicates"]  # the cohort's own
+    events = pd.concat([events, events.iloc[:100]], ignore_index=True)  # re-sent copies at the end
+    one = yanxiu.evaluate(program, participants, events, threads=1)
+    two = yanxiu.evaluate(program, participants, events, threads=2)
+    rows = sorted(int(i) + 1 for i in bad)
+    resent = [int(i) + 1 + len(events) - 100 for i in bad if i < 100]  # the copies are rejected again
+    assert [r.line for r in one.rejected] == rows + resent
+    assert {r.code for r in one.rejected} == {"bad_timestamp"}
+    assert [(r.line, r.code, r.message) for r in two.rejected] == [(r.line, r.code, r.message) for r in one.rejected]
+    assert one.summary == two.summary
+    assert one.summary["events"]["duplicates"] == before + 100 - len(resent)
+    assert one.to_frame().equals(two.to_frame())
+
+
 def test_nullable_and_float_booleans_and_float_ids():
     program = yanxiu.Program.load(PROGRAM)
     people = pd.DataFrame({

@@ -11,9 +11,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -148,29 +150,36 @@ void set_os_error(const yanxiu::io_error& error, py::handle filename);
 [[noreturn]] void raise_os_error(const yanxiu::io_error& error, py::handle filename);
 
 /// Runs `work` (which must not touch Python) on another thread while this
-/// one, the GIL released between checks, looks for a signal every 50 ms:
+/// one, the GIL released, waits for it and looks for a signal every 50 ms:
 /// Ctrl-C sets `cancel`, which the library checks between pieces of work,
 /// and raises KeyboardInterrupt within a second.  Exceptions from `work`
-/// come back here.
+/// come back here.  The wait ends as soon as `work` does.
 template <class Work>
 void run_interruptible(std::atomic<bool>& cancel, Work&& work) {
     std::exception_ptr failure;
-    std::atomic<bool> finished{false};
+    std::mutex mutex;
+    std::condition_variable done;
+    bool finished = false;  // guarded by `mutex`
     std::thread worker([&] {
         try {
             work();
         } catch (...) {
             failure = std::current_exception();
         }
+        const std::lock_guard<std::mutex> lock(mutex);
         finished = true;
+        done.notify_all();
     });
     bool interrupted = false;
-    while (!finished) {
+    for (;;) {
+        bool over = false;
         {
             py::gil_scoped_release release;
-            for (int i = 0; i < 5 && !finished; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            std::unique_lock<std::mutex> lock(mutex);
+            over = done.wait_for(lock, std::chrono::milliseconds(50), [&] { return finished; });
         }
-        if (!finished && !interrupted && PyErr_CheckSignals() != 0) {
+        if (over) break;
+        if (!interrupted && PyErr_CheckSignals() != 0) {
             interrupted = true;  // the error stays set until the worker is done
             cancel = true;
         }

@@ -21,6 +21,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <limits>
 
 namespace yanxiu_python {
@@ -247,43 +248,78 @@ bool fields_from_record(py::handle record, RecordFields& fields, const ForeignTy
     return true;
 }
 
-/// A column from a 1-D numpy array of Python objects: a text column when
-/// every cell is a str or missing (the usual case), else one value per cell.
-yanxiu::RecordColumn column_from_objects(std::string name, const py::array& array, const ForeignTypes& types) {
-    if (array.ndim() != 1 || array.dtype().kind() != 'O' || (array.shape(0) > 1 && array.strides(0) != sizeof(PyObject*)))
-        throw std::invalid_argument("column '" + name + "': expected a contiguous 1-D array of objects");
-    const auto n = static_cast<std::size_t>(array.shape(0));
-    auto* const* cells = static_cast<PyObject* const*>(array.data());
-    std::vector<std::string> text_cells;
-    std::vector<std::uint8_t> missing(n, 0);
-    text_cells.reserve(n);
-    bool any_missing = false;
-    bool mixed = false;
+/// What the text views of a table's columns point into, kept while its rows
+/// are added: private copies of the object arrays (each holds a reference to
+/// every cell, so no other thread can free a string being read) and the
+/// bytes of strings that have no UTF-8 form of their own (lone surrogates).
+struct Borrowed {
+    std::vector<py::object> arrays;
+    std::deque<std::string> bytes;
+};
+
+/// A column from a 1-D numpy array of Python objects: when every cell is a
+/// str or missing (the usual case), views of the strings' own UTF-8 (no copy);
+/// when every cell is a bool or missing (pandas' object column of True,
+/// False and NaN), booleans; else one value per cell.
+yanxiu::RecordColumn column_from_objects(std::string name, const py::array& array, const ForeignTypes& types,
+                                         Borrowed& borrowed) {
+    if (array.ndim() != 1 || array.dtype().kind() != 'O')
+        throw std::invalid_argument("column '" + name + "': expected a 1-D array of objects");
+    // A private, contiguous copy: it holds its own reference to every cell.
+    py::array own = py::array::ensure(py::module_::import("numpy").attr("array")(array, py::arg("copy") = true));
+    if (!own) throw py::error_already_set();
+    borrowed.arrays.push_back(own);
+    const auto n = static_cast<std::size_t>(own.shape(0));
+    auto* const* cells = static_cast<PyObject* const*>(own.data());
+    enum class Kind { unknown, text, boolean } kind = Kind::unknown;
+    std::vector<std::string_view> views;
+    std::vector<std::uint8_t> booleans;
+    std::vector<std::uint8_t> missing;
+    const std::size_t surrogates_before = borrowed.bytes.size();
+    auto mixed = [&] {
+        std::vector<FieldValue> values(n);
+        for (std::size_t k = 0; k < n; ++k) field_from_python(cells[k], values[k], types);
+        return yanxiu::RecordColumn::of_values(std::move(name), std::move(values));
+    };
     for (std::size_t i = 0; i < n; ++i) {
         PyObject* o = cells[i];
         if (PyUnicode_Check(o)) {
+            if (kind == Kind::boolean) return mixed();
+            if (kind == Kind::unknown) kind = Kind::text, views.resize(n);
+            Py_ssize_t size = 0;
+            if (const char* utf8 = PyUnicode_AsUTF8AndSize(o, &size)) {
+                views[i] = std::string_view(utf8, static_cast<std::size_t>(size));
+                continue;
+            }
+            // A lone surrogate: its bytes are passed on, and the reader rejects them as bad_utf8.
             FieldValue v;
             set_string(o, v);
-            text_cells.push_back(std::move(v.text));
+            views[i] = borrowed.bytes.emplace_back(std::move(v.text));
+            continue;
+        }
+        if (PyBool_Check(o)) {
+            if (kind == Kind::text) return mixed();
+            if (kind == Kind::unknown) kind = Kind::boolean, booleans.resize(n);
+            booleans[i] = o == Py_True;
+            continue;
+        }
+        if (o == Py_None || (PyFloat_CheckExact(o) && std::isnan(PyFloat_AS_DOUBLE(o)))) {  // pandas' NaN, mostly
+            if (missing.empty()) missing.assign(n, 0);
+            missing[i] = 1;
             continue;
         }
         FieldValue v;
         field_from_python(o, v, types);
-        if (v.type == ValueType::absent) {
-            text_cells.emplace_back();
-            missing[i] = 1, any_missing = true;
-            continue;
-        }
-        mixed = true;
-        break;
+        if (v.type != ValueType::absent) return mixed();  // a value of another type
+        if (missing.empty()) missing.assign(n, 0);
+        missing[i] = 1;
     }
-    if (!mixed) {
-        if (!any_missing) missing.clear();
-        return yanxiu::RecordColumn::of_text(std::move(name), std::move(text_cells), std::move(missing));
-    }
-    std::vector<FieldValue> values(n);
-    for (std::size_t i = 0; i < n; ++i) field_from_python(cells[i], values[i], types);
-    return yanxiu::RecordColumn::of_values(std::move(name), std::move(values));
+    if (kind == Kind::boolean)
+        return yanxiu::RecordColumn::of_booleans(std::move(name), std::move(booleans), std::move(missing));
+    if (kind == Kind::unknown) views.resize(n);  // every cell missing
+    auto column = yanxiu::RecordColumn::of_text_views(std::move(name), std::move(views), std::move(missing));
+    column.valid_utf8 = borrowed.bytes.size() == surrogates_before;  // a str's own UTF-8 is valid
+    return column;
 }
 
 template <class T>
@@ -303,7 +339,8 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 }
 
 /// One column handed over by yanxiu._evaluation: (name, kind, values, missing).
-yanxiu::RecordColumn column_from_python(const py::handle& spec, std::size_t rows, const ForeignTypes& types) {
+yanxiu::RecordColumn column_from_python(const py::handle& spec, std::size_t rows, const ForeignTypes& types,
+                                        Borrowed& borrowed) {
     py::tuple t = py::reinterpret_borrow<py::tuple>(spec);
     if (t.size() != 4) throw std::invalid_argument("a column is (name, kind, values, missing)");
     std::string name = t[0].cast<std::string>();
@@ -312,10 +349,25 @@ yanxiu::RecordColumn column_from_python(const py::handle& spec, std::size_t rows
     std::vector<std::uint8_t> missing;
     if (!t[3].is_none()) missing = copy_array<std::uint8_t>(t[3], rows, name);
 
+    if (kind == "category") {
+        // (codes, categories): each category converted once, as a cell of an object column would be.
+        py::tuple pair = py::reinterpret_borrow<py::tuple>(values);
+        std::vector<std::int32_t> codes = copy_array<std::int32_t>(pair[0], rows, name);
+        auto categories = py::array::ensure(py::module_::import("numpy").attr("ascontiguousarray")(pair[1]));
+        if (!categories || categories.ndim() != 1 || categories.dtype().kind() != 'O')
+            throw std::invalid_argument("column '" + name + "': the categories must be a 1-D array of objects");
+        auto* const* cells = static_cast<PyObject* const*>(categories.data());
+        std::vector<FieldValue> distinct(static_cast<std::size_t>(categories.shape(0)));
+        for (std::size_t k = 0; k < distinct.size(); ++k)
+            field_from_python(cells[k], distinct[k], types);
+        for (std::size_t i = 0; i < missing.size(); ++i)
+            if (missing[i]) codes[i] = -1;
+        return yanxiu::RecordColumn::of_categories(name, std::move(distinct), std::move(codes));
+    }
     if (kind == "object") {
         auto array = py::array::ensure(values);
         if (!array) throw py::error_already_set();
-        auto column = column_from_objects(name, array, types);
+        auto column = column_from_objects(name, array, types, borrowed);
         if (!missing.empty()) {
             if (column.missing.empty()) column.missing.assign(rows, 0);
             for (std::size_t i = 0; i < rows; ++i) column.missing[i] = column.missing[i] || missing[i];
@@ -491,15 +543,20 @@ public:
         return xapi_summary_dict(summary);
     }
 
+    /// A DataFrame's columns (yanxiu._evaluation._frame_columns): converted
+    /// here, text as views of the strings; the rows are then checked on
+    /// `threads` threads with the GIL released.
     void add_columns(bool events, std::size_t rows, const py::list& columns) {
         const ForeignTypes types;
+        Borrowed borrowed;
         yanxiu::RecordTable table(rows);
-        for (py::handle spec : columns) table.add(column_from_python(spec, rows, types));
-        py::gil_scoped_release release;
-        if (events)
-            yanxiu::add_events(data_, table);
-        else
-            yanxiu::add_participants(data_, table);
+        for (py::handle spec : columns) table.add(column_from_python(spec, rows, types, borrowed));
+        run_interruptible(cancel_, [&] {
+            if (events)
+                yanxiu::add_events(data_, table);
+            else
+                yanxiu::add_participants(data_, table);
+        });
     }
 
     /// `as_of`: Unix seconds (yanxiu._core._parse_as_of), or None.

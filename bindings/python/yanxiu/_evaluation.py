@@ -249,8 +249,13 @@ def _series_column(series: pd.Series) -> tuple[str, npt.NDArray[Any], npt.NDArra
         if kind == "f":
             return "float64", values.astype(np.float64), None
         return "object", np.ascontiguousarray(series.to_numpy(dtype=object)), None
-    # Extension types (nullable Int64 and boolean, string, category, ...):
-    # cell by cell, with pandas' missing values as None.
+    if isinstance(dtype, pd.CategoricalDtype):
+        # Codes (-1: missing) and the categories, each converted once.
+        codes = np.asarray(series.cat.codes.to_numpy(), dtype=np.int32)
+        categories = np.asarray(dtype.categories.to_numpy(dtype=object), dtype=object)
+        return "category", (codes, categories), None  # type: ignore[return-value]
+    # Other extension types (nullable Int64 and boolean, string, ...): cell
+    # by cell, with pandas' missing values as None.
     return "object", np.ascontiguousarray(series.to_numpy(dtype=object, na_value=None)), None
 
 
