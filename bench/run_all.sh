@@ -9,7 +9,7 @@
 #
 # Sizes: B1_TEACHERS (default 1000000), B2_TEACHERS (50000), B3_TEACHERS
 # (200000), B4_TEACHERS (1000000), B7_TEACHERS (100000) and B7_PAGES (200),
-# B8_TEACHERS (300000), SERVICE_PARTICIPANTS (20000); REPEATS (3);
+# B8_TEACHERS (300000), B9_TEACHERS (1000000), SERVICE_PARTICIPANTS (20000); REPEATS (3);
 # SCRATCH (where the simulated cohorts go; default /tmp/yanxiu-bench).
 # ONLY="b4 service" reruns just those and rewrites RESULTS.md with the other
 # figures taken from the logs of the previous run (the command line printed in
@@ -30,13 +30,14 @@ B6_STATEMENTS="${B6_STATEMENTS:-200000}"
 B7_TEACHERS="${B7_TEACHERS:-100000}"
 B7_PAGES="${B7_PAGES:-200}"
 B8_TEACHERS="${B8_TEACHERS:-300000}"
-ONLY="${ONLY:-b1 b2 b3 b4 b5 b6 b7 b8 service}"
+B9_TEACHERS="${B9_TEACHERS:-1000000}"
+ONLY="${ONLY:-b1 b2 b3 b4 b5 b6 b7 b8 b9 service}"
 SCRATCH="${SCRATCH:-/tmp/yanxiu-bench}"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 export SCRATCH  # service_load.sh keeps its scratch files (and state) there
 LOGS="$SCRATCH/logs"
-COMMAND="B1_TEACHERS=$B1_TEACHERS B2_TEACHERS=$B2_TEACHERS B3_TEACHERS=$B3_TEACHERS B4_TEACHERS=$B4_TEACHERS B5_TEACHERS=$B5_TEACHERS B6_STATEMENTS=$B6_STATEMENTS B7_TEACHERS=$B7_TEACHERS B7_PAGES=$B7_PAGES B8_TEACHERS=$B8_TEACHERS REPEATS=$REPEATS bench/run_all.sh"
-if [ "$ONLY" != "b1 b2 b3 b4 b5 b6 b7 b8 service" ]; then
+COMMAND="B1_TEACHERS=$B1_TEACHERS B2_TEACHERS=$B2_TEACHERS B3_TEACHERS=$B3_TEACHERS B4_TEACHERS=$B4_TEACHERS B5_TEACHERS=$B5_TEACHERS B6_STATEMENTS=$B6_STATEMENTS B7_TEACHERS=$B7_TEACHERS B7_PAGES=$B7_PAGES B8_TEACHERS=$B8_TEACHERS B9_TEACHERS=$B9_TEACHERS REPEATS=$REPEATS bench/run_all.sh"
+if [ "$ONLY" != "b1 b2 b3 b4 b5 b6 b7 b8 b9 service" ]; then
   COMMAND="$COMMAND, then ONLY=\"$ONLY\" bench/run_all.sh (those rerun, the rest kept from the full run)"
 fi
 
@@ -67,7 +68,7 @@ run() {  # run NAME COMMAND...: output to $LOGS/NAME.log, peak memory to $LOGS/N
 }
 
 wanted() { [[ " $ONLY " == *" $1 "* ]]; }
-for name in b1 b1cli b2 b3 b4 b5 b6 b7 b8 service service_durable; do
+for name in b1 b1cli b2 b3 b4 b5 b6 b7 b8 b9 service service_durable; do
   wanted_name="$name"; [ "$name" = b1cli ] && wanted_name=b1; [ "$name" = service_durable ] && wanted_name=service
   if ! wanted "$wanted_name" && [ ! -f "$LOGS/$name.log" ]; then
     echo "run_all.sh: ONLY skips $name but $LOGS/$name.log from an earlier run is missing" >&2
@@ -81,6 +82,7 @@ wanted b3 && simulate "$B3_TEACHERS" "$SCRATCH/cohort-$B3_TEACHERS"
 wanted b2 && simulate "$B2_TEACHERS" "$SCRATCH/clean-$B2_TEACHERS" 0
 wanted b5 && simulate "$B5_TEACHERS" "$SCRATCH/cohort-$B5_TEACHERS"
 wanted b7 && simulate "$B7_TEACHERS" "$SCRATCH/cohort-$B7_TEACHERS"
+wanted b9 && simulate "$B9_TEACHERS" "$SCRATCH/clean-$B9_TEACHERS" 0
 
 if wanted b1; then
   run b1 "$BUILD/bench/yanxiu_bench_b1_batch" "$SCRATCH/cohort-$B1_TEACHERS" "$REPEATS"
@@ -112,6 +114,16 @@ if wanted b8; then
     echo "skipped: B8 needs node and npm (apt-get install nodejs npm) for DuckDB's @duckdb/node-api" |
       tee "$LOGS/b8.log"
     : > "$LOGS/b8.time"
+  fi
+fi
+# yanxiu.dask on a 2-worker LocalCluster against one process on the same cores (python3-distributed).
+if wanted b9; then
+  if "$PYTHON" -c "import distributed" 2>/dev/null; then
+    run b9 "$PYTHON" "$ROOT/bench/b9_dask.py" "$SCRATCH/clean-$B9_TEACHERS" "$REPEATS"
+  else
+    echo "skipped: B9 needs dask and distributed (apt-get install python3-dask python3-distributed)" |
+      tee "$LOGS/b9.log"
+    : > "$LOGS/b9.time"
   fi
 fi
 # The HTTP service example under a bounded loopback load (bench/service_load.sh),
@@ -235,6 +247,8 @@ lines = [
     "|---|---|---|---|",
     f"| yanxiu.evaluate, 1 thread (DataFrames in, outcomes out) | {b2['yanxiu_s']:.3f} s | pure pandas {b2['pandas_s']:.3f} s | {b2_ratio:.1f}x faster |",
     f"| yanxiu.evaluate, all cores | {b2['yanxiu_all_s']:.3f} s | pure pandas | {b2['pandas_s'] / b2['yanxiu_all_s']:.1f}x faster |",
+    f"| typed frames (categorical kind/participant/lesson, datetime64 instants), 1 thread | {b2['yanxiu_typed_s']:.3f} s | pure pandas on the same frames {b2['pandas_typed_s']:.3f} s | {b2['pandas_typed_s'] / b2['yanxiu_typed_s']:.1f}x faster |",
+    f"| typed frames, all cores | {b2['yanxiu_typed_all_s']:.3f} s | pure pandas on the same frames | {b2['pandas_typed_s'] / b2['yanxiu_typed_all_s']:.1f}x faster |",
     f"| peak memory | {p2:,.0f} MB (both implementations in one process) | | |",
     "",
     f"Target ≥ 50x the pandas implementation: {verdict(b2_ratio, 50, unit='x')}",
@@ -390,6 +404,33 @@ if b8:
     ]
 elif b8_log:
     lines += ["## B8 — end to end against DuckDB and pandas", "", b8_log.strip(), ""]
+
+b9_log = (logs / "b9.log").read_text() if (logs / "b9.log").exists() else ""
+b9 = results("b9") if "RESULT dask_s" in b9_log else {}
+if b9:
+    b9_ratio = b9["dask_s"] / b9["single_s"]
+    lines += [
+        f"## B9 — yanxiu.dask, 2 workers, against one process, {int(b9['participants']):,} teachers, "
+        f"{int(b9['events']):,} event records",
+        "",
+        "`bench/b9_dask.py`: a clean simulated cohort split (untimed) into two self-contained pairs of CSV files by "
+        "a hash of the participant id. Each side goes from the files to the outcomes DataFrame and the unit "
+        "report: one process with `yanxiu.evaluate(..., threads=2)`; `yanxiu.dask.evaluate_files` on a "
+        "`distributed.LocalCluster` of two worker processes, one thread each. Outcome frames equal and reports "
+        "equal (but for the single run's input hashes) before any time is printed.",
+        "",
+        "| figure | value | baseline | ratio |",
+        "|---|---|---|---|",
+        f"| yanxiu.dask, 2 workers x 1 thread | {b9['dask_s']:.2f} s | one process, 2 threads, {b9['single_s']:.2f} s | "
+        f"{b9_ratio:.2f} of its time |",
+        f"| peak memory of the driver | {peak_mb('b9'):,.0f} MB (the one-process run and the client; workers are "
+        "child processes, not counted) | | |",
+        "",
+        f"Target within 20% of one process: {verdict(b9_ratio, 1.2, higher_is_better=False)}",
+        "",
+    ]
+elif b9_log:
+    lines += ["## B9 — yanxiu.dask against one process", "", b9_log.strip(), ""]
 
 
 # The hand-written analysis (profiles, why a target is missed, what would

@@ -114,3 +114,58 @@ def test_dask_input_errors(cohort):
     ev = yanxiu.dask.evaluate(program, cohort[0].head(50), cohort[1].head(500))
     with pytest.raises(ValueError):
         yanxiu.dask.report(other, ev)
+
+
+def _split_files(source: pathlib.Path, out: pathlib.Path, parts: int) -> list[tuple[pathlib.Path, pathlib.Path]]:
+    """The cohort's JSON Lines split by participant into self-contained pairs
+    of files; lines that are not a record with an id go to the first pair."""
+    pairs = [(out / f"participants-{k}.jsonl", out / f"events-{k}.jsonl") for k in range(parts)]
+    for name, key, side in (("participants.jsonl", "id", 0), ("events.jsonl", "participant", 1)):
+        lines: list[list[bytes]] = [[] for _ in range(parts)]
+        for line in (source / name).read_bytes().splitlines(keepends=True):
+            try:
+                record = json.loads(line)
+                k = sum(str(record[key]).encode()) % parts
+            except (ValueError, KeyError, TypeError):
+                k = 0
+            lines[k].append(line)
+        for k, pair in enumerate(pairs):
+            pair[side].write_bytes(b"".join(lines[k]))
+    return pairs
+
+
+def test_dask_evaluate_files_equals_one_process(cohort, client, tmp_path):
+    """Partitions of files evaluated where they are: the outcomes, counts and
+    report of one process over the whole files; rejections name each file."""
+    _, _, census = cohort
+    source = census.parent
+    program = yanxiu.Program.load("hunan-2023-mh-winter")
+    single = yanxiu.evaluate(program, source / "participants.jsonl", source / "events.jsonl", as_of=AS_OF)
+    assert len(single.rejected) > 0
+    pairs = _split_files(source, tmp_path, 3)
+    evaluation = yanxiu.dask.evaluate_files(program, pairs, as_of=AS_OF)
+    assert evaluation.npartitions == 3
+    pd.testing.assert_frame_equal(evaluation.to_frame(), single.to_frame())
+    assert evaluation.summary == single.summary
+    assert len(evaluation.rejected) == len(single.rejected)
+    assert set(evaluation.rejected["file"]) <= {str(p) for pair in pairs for p in pair}
+    assert sorted(evaluation.rejected["code"]) == sorted(r.code for r in single.rejected)
+    one = yanxiu.report(program, single, census=census, generated_at="x").to_dict()
+    many = evaluation.report(census=census, generated_at="x").to_dict()
+    one.pop("provenance", None)
+    many.pop("provenance", None)
+    assert many == one
+
+
+def test_dask_evaluate_files_refuses_a_participant_in_two_partitions(cohort, client, tmp_path):
+    _, _, census = cohort
+    source = census.parent
+    program = yanxiu.Program.load("hunan-2023-mh-winter")
+    pairs = _split_files(source, tmp_path, 2)
+    twice = [(pairs[0][0], pairs[0][1]), (pairs[0][0], pairs[1][1])]
+    with pytest.raises(ValueError, match="in two partitions"):
+        yanxiu.dask.evaluate_files(program, twice)
+    with pytest.raises(ValueError):
+        yanxiu.dask.evaluate_files(program, [])
+    with pytest.raises(FileNotFoundError):
+        yanxiu.dask.evaluate_files(program, [(tmp_path / "none.csv", pairs[0][1])])

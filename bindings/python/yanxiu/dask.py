@@ -29,6 +29,7 @@ Dask is optional: `import yanxiu` works without it; this module needs
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Optional
 
@@ -42,7 +43,7 @@ from ._core import Program
 from ._evaluation import OUTCOME_COLUMNS, evaluate as _evaluate
 from ._report import CensusInput, Report, _census_source
 
-__all__ = ["DaskEvaluation", "evaluate", "report"]
+__all__ = ["DaskEvaluation", "evaluate", "evaluate_files", "report"]
 
 _KEY = "_yanxiu_partition"
 _ROW = "_yanxiu_row"
@@ -207,6 +208,58 @@ def evaluate(program: Program, participants: Any, events: Any, as_of: Any = None
     e_parts = _route(_with_keys(events, "participant", n, "events"), n)
     tasks = [dask.delayed(_evaluate_partition)(program, p, e, as_of) for p, e in zip(p_parts, e_parts)]
     parts = list(dask.compute(*tasks))
+    return DaskEvaluation(program, as_of, as_of_seconds, parts)
+
+
+def _evaluate_files_partition(program: Program, participants: str, events: str, as_of: Any,
+                              threads: int) -> dict[str, Any]:
+    """Evaluates one partition's files where it runs (the C++ readers: no pandas on the way in)."""
+    evaluation = _evaluate(program, participants, events, as_of=as_of, threads=threads)
+    rejected = pd.DataFrame([{"file": r.file, "line": r.line, "field": r.field, "code": r.code, "message": r.message}
+                             for r in evaluation.rejected], columns=_REJECTION_COLUMNS)
+    return {
+        "outcomes": evaluation.to_frame(),
+        "rejected": rejected,
+        "summary": evaluation.summary,
+        "partial": _core._report_partial(evaluation._data),
+    }
+
+
+def evaluate_files(program: Program, partitions: Any, as_of: Any = None, threads: int = 1) -> DaskEvaluation:
+    """Evaluates a cohort already split into partitions of files, one task each.
+
+    `partitions` is a list of (participants file, events file) pairs, each
+    self-contained: every event's participant is in the same pair's
+    participants file (a national cohort exported by province, or split by a
+    hash of the participant id).  Each pair is read by the C++ readers on the
+    worker that runs its task (so every worker needs the files at those
+    paths: a shared file system, or object storage mounted alike), evaluated
+    with `threads` threads (1: one task per worker core), and only the
+    outcomes, rejections, counts and report counts come back.  No shuffle:
+    this is the fast path when the data is partitioned already; use
+    `evaluate` for DataFrames that are not.  Rejections name each file and
+    its line.  A participant id found in two partitions is a ValueError
+    (the outcomes would otherwise be counted twice); an event whose
+    participant is in another partition is rejected `unknown_participant`
+    in its own, as one file would reject it.
+    """
+    if not isinstance(program, Program):
+        raise TypeError(f"program must be a yanxiu.Program, not {type(program).__name__}")
+    pairs = [tuple(pair) for pair in partitions]
+    if not pairs or any(len(pair) != 2 for pair in pairs):
+        raise ValueError("partitions must be a non-empty list of (participants file, events file) pairs")
+    pairs = [(os.fsdecode(os.fspath(p)), os.fsdecode(os.fspath(e))) for p, e in pairs]
+    as_of_seconds = _core._parse_as_of(program, as_of)
+    tasks = [dask.delayed(_evaluate_files_partition)(program, p, e, as_of, threads) for p, e in pairs]
+    parts = list(dask.compute(*tasks))
+    ids = pd.concat([pd.Series(p["outcomes"]["participant"].to_numpy(), dtype=object) for p in parts],
+                    ignore_index=True)
+    twice = ids.duplicated(keep=False)
+    if twice.any():
+        participant = ids[twice].iloc[0]
+        where = [pairs[k][0] for k, p in enumerate(parts) if (p["outcomes"]["participant"] == participant).any()]
+        raise ValueError(f"participant {participant!r} is in two partitions ({' and '.join(where)}); "
+                         f"each pair of files must hold its participants alone")
     return DaskEvaluation(program, as_of, as_of_seconds, parts)
 
 
