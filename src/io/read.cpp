@@ -471,6 +471,15 @@ struct DatasetAccess {
                        false);
     }
 
+    /// A committed piece to fill again (its buffers keep their capacity), or a new one.
+    template <class Piece>
+    static std::unique_ptr<Piece> reuse_or_make(std::vector<std::unique_ptr<Piece>>& spare) {
+        if (spare.empty()) return std::make_unique<Piece>();
+        std::unique_ptr<Piece> piece = std::move(spare.back());
+        spare.pop_back();
+        return piece;
+    }
+
     /// A file read in pieces of `data.read_chunk_bytes`, each split and
     /// checked by `parse(piece)` on `data.read_threads` worker threads (on
     /// this one alone for 1), and kept here by `commit(piece, lines before
@@ -517,13 +526,7 @@ struct DatasetAccess {
                     lines = csv.line() - 1;
                 }
                 if (skip >= bytes.size()) return;
-                std::unique_ptr<Piece> piece;
-                if (spare.empty()) {
-                    piece = std::make_unique<Piece>();
-                } else {
-                    piece = std::move(spare.back());
-                    spare.pop_back();
-                }
+                std::unique_ptr<Piece> piece = reuse_or_make(spare);
                 piece->text.swap(bytes);  // the piece's bytes, without a copy
                 if (skip) piece->text.erase(0, skip);
                 piece->csv = is_csv;
@@ -755,13 +758,7 @@ struct DatasetAccess {
         while (next < count || !pending.empty()) {
             while (next < count && pending.size() < most_pending) {
                 check_cancel();
-                std::unique_ptr<Piece> piece;
-                if (spare.empty()) {
-                    piece = std::make_unique<Piece>();
-                } else {
-                    piece = std::move(spare.back());
-                    spare.pop_back();
-                }
+                std::unique_ptr<Piece> piece = reuse_or_make(spare);
                 rows_of(*piece, next++);
                 pool.submit(piece.get());
                 pending.push_back(std::move(piece));

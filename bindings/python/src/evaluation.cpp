@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <unordered_map>
 
 namespace yanxiu_python {
 
@@ -146,13 +147,27 @@ py::dict frame_columns(const DataPtr& data) {
     auto ca = completed_at.mutable_unchecked<1>();
     auto hc = hours_credited.mutable_unchecked<1>();
     auto ce = certificate.mutable_unchecked<1>();
+    // Units, categories and statuses are few: one Python str each, shared by
+    // every row that has it (a million rows then hold a few hundred strings).
+    std::unordered_map<std::string_view, py::str> shared;
+    auto shared_text = [&](std::string_view s) -> py::str {
+        auto it = shared.find(s);
+        if (it == shared.end()) it = shared.emplace(s, text(std::string(s))).first;
+        return it->second;
+    };
+    yanxiu::Outcome shell;  // the reasons alone go through to_json, as the command line words them
     for (py::ssize_t i = 0; i < n; ++i) {
         const yanxiu::Outcome& o = outcomes[static_cast<std::size_t>(i)];
         participant[static_cast<std::size_t>(i)] = text(o.participant);
-        unit[static_cast<std::size_t>(i)] = text(o.unit);
-        category[static_cast<std::size_t>(i)] = text(o.category);
-        status[static_cast<std::size_t>(i)] = text(yanxiu::to_string(o.status));
-        reasons[static_cast<std::size_t>(i)] = json_to_py(yanxiu::to_json(o, zone)["reasons"]);
+        unit[static_cast<std::size_t>(i)] = shared_text(o.unit);
+        category[static_cast<std::size_t>(i)] = shared_text(o.category);
+        status[static_cast<std::size_t>(i)] = shared_text(yanxiu::to_string(o.status));
+        if (o.reasons.empty()) {
+            reasons[static_cast<std::size_t>(i)] = py::list();
+        } else {
+            shell.reasons = o.reasons;
+            reasons[static_cast<std::size_t>(i)] = json_to_py(yanxiu::to_json(shell, zone)["reasons"]);
+        }
         requirements[static_cast<std::size_t>(i)] = requirement_list(o, zone);
         for (std::size_t g = 0; g < groups.size(); ++g)
             gh(i, static_cast<py::ssize_t>(g)) = g < o.group_hours.size() ? o.group_hours[g].hours : 0.0;
