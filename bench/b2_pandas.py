@@ -26,12 +26,12 @@ run_all.sh.
 from __future__ import annotations
 
 import sys
-import time
 
 import numpy as np
 import pandas as pd
 
 import yanxiu
+from bench_util import best_of
 
 WB = int(pd.Timestamp("2023-01-09T00:00:00+08:00").timestamp())
 WE = int(pd.Timestamp("2023-02-11T00:00:00+08:00").timestamp())
@@ -142,15 +142,6 @@ def typed(events: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def best_of(repeats: int, f):
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        result = f()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
-
-
 def main() -> int:
     directory = sys.argv[1]
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -190,7 +181,7 @@ def main() -> int:
     print(f"yanxiu.evaluate (DataFrames in, all cores): {t_yanxiu_all:.3f} s")
     print(f"pure pandas (groupby):                      {t_pandas:.3f} s")
     print(f"ratio pandas / yanxiu: {t_pandas / t_yanxiu:.1f}x (1 thread), {t_pandas / t_yanxiu_all:.1f}x (all cores)")
-    print(f"typed frames (categorical ids, datetime64 instants):")
+    print("typed frames (categorical ids, datetime64 instants):")
     print(f"  yanxiu.evaluate, 1 thread:  {t_typed:.3f} s")
     print(f"  yanxiu.evaluate, all cores: {t_typed_all:.3f} s")
     print(f"  pure pandas:                {t_pandas_typed:.3f} s")

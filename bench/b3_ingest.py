@@ -16,19 +16,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 
-
-def best_of(repeats: int, f) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        f()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from bench_util import best_of
 
 
 def helper(build: Path, participants: Path, events: Path, repeats: int) -> dict[str, float]:
@@ -65,14 +57,14 @@ def main() -> int:
         print(f"RESULT {fmt}_cores {r['cores']:.6g}")
 
     csv_path = directory / "events.csv"
-    t_pandas = best_of(repeats, lambda: pd.read_csv(csv_path))
+    t_pandas, _ = best_of(repeats, lambda: pd.read_csv(csv_path))
     mb = results["csv"]["mb"]
     print(f"pandas.read_csv(events.csv): {t_pandas:.3f} s = {mb / t_pandas:.0f} MB/s; "
           f"yanxiu CSV is {t_pandas / results['csv']['yanxiu_s']:.2f}x its speed")
     print(f"RESULT csv_pandas_s {t_pandas:.6g}")
 
     jsonl_path = directory / "events.jsonl"
-    t_json = best_of(repeats, lambda: json_lines(jsonl_path))
+    t_json, _ = best_of(repeats, lambda: json_lines(jsonl_path))
     mb = results["jsonl"]["mb"]
     print(f"json.loads per line (events.jsonl): {t_json:.3f} s = {mb / t_json:.0f} MB/s; "
           f"yanxiu JSON Lines is {t_json / results['jsonl']['yanxiu_s']:.2f}x its speed")

@@ -32,10 +32,10 @@ import time
 import zlib
 
 import distributed
-import pandas as pd
 
 import yanxiu
 import yanxiu.dask
+from bench_util import best_of
 
 PARTS = 2
 GENERATED_AT = "2023-02-11T00:00:00+08:00"
@@ -65,15 +65,6 @@ def split(directory: str) -> list[tuple[str, str]]:
         os.replace(p + ".part", p)
         os.replace(e + ".part", e)
     return pairs
-
-
-def best_of(repeats: int, f):
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        result = f()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
 
 
 def main() -> int:

@@ -480,6 +480,26 @@ struct DatasetAccess {
         return piece;
     }
 
+    /// Keeps the oldest piece submitted once it is parsed (this thread parses
+    /// queued pieces meanwhile), then sets it aside to be filled again.
+    template <class Piece, class Commit>
+    static void commit_oldest(PiecePool<Piece>& pool, std::deque<std::unique_ptr<Piece>>& pending,
+                              std::vector<std::unique_ptr<Piece>>& spare, Commit& commit) {
+        Piece& piece = *pending.front();
+        pool.help_until(piece);
+        commit(piece);
+        piece.reuse();
+        spare.push_back(std::move(pending.front()));
+        pending.pop_front();
+    }
+
+    /// Room for `expected` events in all: the columns and the duplicate index
+    /// then never grow (copy, rehash) while they fill.
+    static void reserve_events(Dataset& data, std::size_t expected) {
+        if (expected > data.events_->kind.capacity()) data.events_->reserve(expected);
+        data.events_without_id_.reserve(expected);
+    }
+
     /// A file read in pieces of `data.read_chunk_bytes`, each split and
     /// checked by `parse(piece)` on `data.read_threads` worker threads (on
     /// this one alone for 1), and kept here by `commit(piece, lines before
@@ -500,14 +520,7 @@ struct DatasetAccess {
             lines += piece.lines;
         };
         std::vector<std::unique_ptr<Piece>> spare;  // committed, to be filled again
-        auto commit_front = [&] {
-            Piece& piece = *pending.front();
-            pool->help_until(piece);
-            commit(piece);
-            piece.reuse();
-            spare.push_back(std::move(pending.front()));
-            pending.pop_front();
-        };
+        auto commit_front = [&] { commit_oldest(*pool, pending, spare, commit); };
         auto drain = [&] {
             while (!pending.empty()) commit_front();
         };
@@ -561,9 +574,7 @@ struct DatasetAccess {
     /// Events from a file, in pieces (read_in_pieces).
     static ReadSummary events_file(Dataset& data, const std::string& path, Format format) {
         ReadSummary summary;
-        // Room for the whole file's events, estimated from its first piece:
-        // the columns and the duplicate index then never grow (copy, rehash)
-        // while they fill.
+        // Room for the whole file's events (reserve_events), estimated from its first piece.
         std::error_code size_error;
         const std::uintmax_t file_bytes = std::filesystem::file_size(path, size_error);
         bool reserved = size_error || file_bytes == 0;
@@ -576,10 +587,7 @@ struct DatasetAccess {
                     const double per_byte =
                         static_cast<double>(piece.events.size()) / static_cast<double>(piece.text.size());
                     const auto estimate = static_cast<std::size_t>(1.02 * per_byte * static_cast<double>(file_bytes));
-                    const std::size_t expected =
-                        data.events_->size() + std::min<std::size_t>(estimate, file_bytes / 16);
-                    if (expected > data.events_->kind.capacity()) data.events_->reserve(expected);
-                    data.events_without_id_.reserve(expected);
+                    reserve_events(data, data.events_->size() + std::min<std::size_t>(estimate, file_bytes / 16));
                 }
                 commit_piece(data, piece, lines_before, path, summary);
             });
@@ -763,12 +771,7 @@ struct DatasetAccess {
                 pool.submit(piece.get());
                 pending.push_back(std::move(piece));
             }
-            Piece& front = *pending.front();
-            pool.help_until(front);
-            commit(front);
-            front.reuse();
-            spare.push_back(std::move(pending.front()));
-            pending.pop_front();
+            commit_oldest(pool, pending, spare, commit);
         }
     }
 
@@ -776,9 +779,7 @@ struct DatasetAccess {
         ReadSummary summary;
         const std::string file(where);
         if (events) {
-            const std::size_t expected = data.events_->size() + table.rows();
-            if (expected > data.events_->kind.capacity()) data.events_->reserve(expected);
-            data.events_without_id_.reserve(expected);
+            reserve_events(data, data.events_->size() + table.rows());
             table_in_pieces<EventPiece>(
                 data, table.rows(), [&data, &table](EventPiece& piece) { parse_table_events(data, table, piece); },
                 [&](EventPiece& piece) { commit_piece(data, piece, piece.row_begin, file, summary); });

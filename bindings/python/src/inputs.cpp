@@ -276,6 +276,10 @@ yanxiu::RecordColumn column_from_objects(std::string name, const py::array& arra
     std::vector<std::uint8_t> booleans;
     std::vector<std::uint8_t> missing;
     const std::size_t surrogates_before = borrowed.bytes.size();
+    auto mark_missing = [&](std::size_t i) {
+        if (missing.empty()) missing.assign(n, 0);
+        missing[i] = 1;
+    };
     auto mixed = [&] {
         std::vector<FieldValue> values(n);
         for (std::size_t k = 0; k < n; ++k) field_from_python(cells[k], values[k], types);
@@ -304,15 +308,13 @@ yanxiu::RecordColumn column_from_objects(std::string name, const py::array& arra
             continue;
         }
         if (o == Py_None || (PyFloat_CheckExact(o) && std::isnan(PyFloat_AS_DOUBLE(o)))) {  // pandas' NaN, mostly
-            if (missing.empty()) missing.assign(n, 0);
-            missing[i] = 1;
+            mark_missing(i);
             continue;
         }
         FieldValue v;
         field_from_python(o, v, types);
         if (v.type != ValueType::absent) return mixed();  // a value of another type
-        if (missing.empty()) missing.assign(n, 0);
-        missing[i] = 1;
+        mark_missing(i);  // NaT, pd.NA, a numpy NaN
     }
     if (kind == Kind::boolean)
         return yanxiu::RecordColumn::of_booleans(std::move(name), std::move(booleans), std::move(missing));
