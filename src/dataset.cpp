@@ -522,6 +522,7 @@ std::optional<Rejection> Dataset::prepare_event(const Record& f, detail::Prepare
     out.lesson.clear();
     out.note.by.clear();
     out.note.reason.clear();
+    out.note.recorded_by.clear();
     const auto& kind = f.get(Field::kind);
     if (kind.empty()) {
         return fail("kind", RejectCode::missing_field,
@@ -692,6 +693,9 @@ std::optional<Rejection> Dataset::prepare_event(const Record& f, detail::Prepare
         auto why = read_text(f, Field::reason, rejection, false, "");
         if (!why) return failed(rejection);
         out.note.reason = std::move(*why);
+        auto sender = read_text(f, Field::recorded_by, rejection, false, "");
+        if (!sender) return failed(rejection);
+        out.note.recorded_by = std::move(*sender);
     }
     return std::nullopt;
 }

@@ -715,12 +715,19 @@ Update DurableLedger::add_unsynced(const Record& event) {
     return impl_->ledger.add(event);
 }
 
+AddResult DurableLedger::add_participant_unsynced(const Record& record) {
+    auto adding = impl_->enter();
+    impl_->check_healthy();
+    return impl_->ledger.add_participant(record);
+}
+
 void DurableLedger::sync() { impl_->settle(impl_->appended_so_far()); }
 
 std::optional<Outcome> DurableLedger::outcome(std::string_view id, Instant as_of) {
     return impl_->ledger.outcome(id, as_of);
 }
 std::vector<Outcome> DurableLedger::outcomes(Instant as_of) { return impl_->ledger.outcomes(as_of); }
+std::optional<std::string> DurableLedger::unit_of(std::string_view id) { return impl_->ledger.unit_of(id); }
 ShardedLedger::Counts DurableLedger::counts() { return impl_->ledger.counts(); }
 std::size_t DurableLedger::parked_count() { return impl_->ledger.parked_count(); }
 

@@ -421,6 +421,16 @@ BatchResult add_text(std::string_view text, std::string_view where, Format forma
 
 }  // namespace
 
+void for_each_record(std::string_view text, std::string_view where, Format format,
+                     const std::function<void(const Record&, std::size_t)>& on_record,
+                     const std::function<void(Rejection)>& on_error) {
+    detail::scan_text(
+        text, format, where, [&](const Record& record, std::size_t line) { on_record(record, line); },
+        [&](std::size_t line, std::string_view field, RejectCode code, std::string message) {
+            on_error(Rejection{std::string(where), line, std::string(field), code, std::move(message)});
+        });
+}
+
 BatchResult ShardedLedger::add_participants(std::string_view text, std::string_view where, Format format) {
     return add_text(text, where, format, [&](const Record& record, std::size_t line, BatchResult& out) {
         Shard& s = shard_for(record_id(record.get(Field::id)).value_or(""));
@@ -447,6 +457,15 @@ std::optional<Outcome> ShardedLedger::outcome(std::string_view id, Instant as_of
     Shard& s = shard_for(id);
     std::lock_guard<std::mutex> lock(s.mutex);
     return s.ledger.outcome(id, as_of);
+}
+
+std::optional<std::string> ShardedLedger::unit_of(std::string_view id) {
+    Shard& s = shard_for(id);
+    std::lock_guard<std::mutex> lock(s.mutex);
+    const Dataset& data = s.ledger.data();
+    auto index = data.find_participant(id);
+    if (!index) return std::nullopt;
+    return data.participants()[*index].unit;
 }
 
 std::vector<Outcome> ShardedLedger::outcomes(Instant as_of) {

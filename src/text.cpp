@@ -124,7 +124,7 @@ constexpr std::pair<std::string_view, Field> kHeaderAliases[] = {
     {"分数", Field::score},        {"是否完成", Field::completed}, {"是否通过", Field::completed},
     {"应参训人数", Field::expected}, {"应训人数", Field::expected}, {"考试", Field::exam},
     {"审核人", Field::by},         {"认定人", Field::by},         {"原因", Field::reason},
-    {"理由", Field::reason},       {"认定时长", Field::seconds},
+    {"理由", Field::reason},       {"认定时长", Field::seconds},    {"录入人", Field::recorded_by},
 };
 
 }  // namespace

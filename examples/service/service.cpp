@@ -5,6 +5,8 @@
 //   yanxiu_service [--program ID|FILE] [--port N] [--state DIR] [--shards N]
 //                  [--fsync always|interval|never] [--park-limit N]
 //                  [--shutdown-seconds N] [--xapi-lesson last_segment|whole_iri|query:PARAM]
+//                  [--auth FILE] [--bind ADDR] [--cert FILE --key FILE]
+//                  [--max-body-bytes N] [--max-records N] [--rate N]
 //
 //   POST /participants        JSON Lines of participant records  -> summary
 //   POST /events              JSON Lines of events (xAPI with Content-Type
@@ -15,8 +17,19 @@
 //   GET  /certificates/{id}   a certificate's standing (valid, revoked, superseded) with
 //                             its issue date; {id} may also be its verification code
 //                             (with --certificates FILE --pub KEY.pub [--revoked FILE])
+//   GET  /audit?participant=ID  who wrote which of a participant's records, when (--auth)
 //
-// Binds to 127.0.0.1 only.  With --state, every accepted record is in the
+// With --auth FILE (yanxiu::Tokens: one writer a line, tokens kept as their
+// SHA-256) every request but /healthz and /certificates carries
+// `Authorization: Bearer TOKEN`: a reader may GET, a platform may also write
+// participants, study, quiz and exam records, a unit may also write
+// approvals and manual credits for its units' participants.  A request
+// with one record its writer may not write is refused whole (403) and
+// nothing of it is kept; every kept record is stamped with its writer
+// (recorded_by) and listed in the audit log.  Without --auth it binds to
+// loopback only; beyond loopback it needs --auth and HTTPS (--cert, --key).
+//
+// Binds to 127.0.0.1 by default.  With --state, every accepted record is in the
 // state directory's log (yanxiu::DurableLedger) before the answer is sent:
 // a 2xx means the records survive kill -9.  The directory is locked, replayed
 // and checked writable at start.  An event whose participant has not arrived
@@ -32,6 +45,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -47,9 +61,14 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <signal.h>
 #include <time.h>
 
@@ -57,7 +76,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kMaxBody = 64u << 20;      // bytes per request body
+constexpr std::size_t kDefaultMaxBody = 64u << 20;  // bytes per request body
+constexpr std::size_t kDefaultMaxRecords = 1000000;  // records per request (a 64 MiB body holds ~350,000)
+constexpr double kDefaultRate = 50;                 // requests per second per token (with --auth)
 constexpr std::size_t kMaxListedRejections = 1000;  // per answer; the count is always complete
 
 // ---------------------------------------------------------------------------
@@ -112,17 +133,6 @@ struct Summary {
         return j;
     }
 };
-
-/// Adds what a batch of records did to the answer.
-void add_batch(Summary& summary, const yanxiu::BatchResult& batch) {
-    summary.read += batch.summary.read;
-    summary.accepted += batch.summary.accepted;
-    summary.rejected += batch.summary.rejected;
-    summary.duplicates += batch.summary.duplicates;
-    summary.completed += batch.completed;
-    summary.parked += batch.parked;
-    for (const auto& r : batch.rejections) summary.list(r, r.line);  // the first ones; all are counted
-}
 
 /// Everything the service has read since it started: for /report's inputs
 /// and /healthz's rejections by code (counted, never kept).
@@ -194,7 +204,25 @@ struct Options {
     yanxiu::XapiOptions xapi;  ///< how an xAPI object id names a lesson
     std::vector<std::string> certificates;  ///< certificate files to answer /certificates from
     std::string pub, revoked;               ///< the key they are checked with, revocations
+    std::string auth;                       ///< the token file; empty: anyone on loopback may write
+    std::string bind = "127.0.0.1";         ///< the address to listen on
+    std::string cert, key;                  ///< HTTPS: the certificate chain and its private key (PEM)
+    std::size_t max_body = kDefaultMaxBody;
+    std::size_t max_records = kDefaultMaxRecords;
+    /// Requests per second per token (a burst of one second's worth); 0: no
+    /// limit.  Without --auth only when given, for all clients together.
+    std::optional<double> rate;
 };
+
+/// Whether `address` is a loopback address (127.0.0.0/8, ::1, localhost).
+bool is_loopback(const std::string& address) {
+    if (address == "localhost") return true;
+    in_addr v4{};
+    if (inet_pton(AF_INET, address.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, address.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+    return false;
+}
 
 [[noreturn]] void usage(const std::string& message) {
     std::fprintf(stderr, "yanxiu_service: %s\n", message.c_str());
@@ -202,7 +230,9 @@ struct Options {
                  "usage: yanxiu_service [--program ID|FILE] [--port N] [--state DIR] [--shards N]\n"
                  "                      [--fsync always|interval|never] [--park-limit N] [--shutdown-seconds N]\n"
                  "                      [--xapi-lesson last_segment|whole_iri|query:PARAM]\n"
-                 "                      [--certificates FILE --pub KEY.pub [--revoked FILE]]\n");
+                 "                      [--certificates FILE --pub KEY.pub [--revoked FILE]]\n"
+                 "                      [--auth FILE] [--bind ADDR] [--cert FILE --key FILE]\n"
+                 "                      [--max-body-bytes N] [--max-records N] [--rate N]\n");
     std::exit(2);
 }
 
@@ -219,7 +249,7 @@ Options parse_options(int argc, char** argv) {
     Options options;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
-        if (arg == "--help" || arg == "-h") usage("a yanxiu ledger over HTTP on 127.0.0.1");
+        if (arg == "--help" || arg == "-h") usage("a yanxiu ledger over HTTP (or HTTPS)");
         auto value = [&]() -> std::string {
             if (i + 1 >= argc) usage(arg + " needs a value");
             return argv[++i];
@@ -246,6 +276,20 @@ Options parse_options(int argc, char** argv) {
             options.pub = value();
         } else if (arg == "--revoked") {
             options.revoked = value();
+        } else if (arg == "--auth") {
+            options.auth = value();
+        } else if (arg == "--bind") {
+            options.bind = value();
+        } else if (arg == "--cert") {
+            options.cert = value();
+        } else if (arg == "--key") {
+            options.key = value();
+        } else if (arg == "--max-body-bytes") {
+            options.max_body = static_cast<std::size_t>(parse_number(arg, value(), 1, 1L << 32));
+        } else if (arg == "--max-records") {
+            options.max_records = static_cast<std::size_t>(parse_number(arg, value(), 1, 100000000));
+        } else if (arg == "--rate") {
+            options.rate = static_cast<double>(parse_number(arg, value(), 0, 1000000));
         } else {
             usage("unknown option " + arg);
         }
@@ -255,6 +299,13 @@ Options parse_options(int argc, char** argv) {
     if (!options.revoked.empty() && options.certificates.empty()) usage("--revoked needs --certificates");
     if (options.state.empty() && options.sync != yanxiu::SyncPolicy::always)
         usage("--fsync needs --state (without it nothing is written)");
+    if (options.cert.empty() != options.key.empty()) usage("--cert and --key go together (HTTPS needs both)");
+    if (!is_loopback(options.bind)) {
+        // Beyond this machine, anyone who can reach the port could write.
+        if (options.auth.empty()) usage("--bind " + options.bind + ": only a loopback address without --auth");
+        if (options.cert.empty())
+            usage("--bind " + options.bind + ": beyond loopback only with HTTPS (--cert, --key), or tokens cross in clear");
+    }
     return options;
 }
 
@@ -285,6 +336,12 @@ public:
     yanxiu::Update add_unsynced(const yanxiu::Record& event) {
         return durable_ ? durable_->add_unsynced(event) : memory_->add(event);
     }
+    yanxiu::AddResult add_participant_unsynced(const yanxiu::Record& record) {
+        return durable_ ? durable_->add_participant_unsynced(record) : memory_->add_participant(record);
+    }
+    std::optional<std::string> unit_of(std::string_view id) {
+        return durable_ ? durable_->unit_of(id) : memory_->unit_of(id);
+    }
     void sync() {
         if (durable_) durable_->sync();
     }
@@ -304,6 +361,248 @@ private:
 
 std::string iso_utc(std::chrono::system_clock::time_point t) {
     return yanxiu::format_instant_utc(std::chrono::time_point_cast<yanxiu::Seconds>(t));
+}
+
+// ---------------------------------------------------------------------------
+// Who may write what (--auth), and how often
+
+/// The writers of --auth and a token bucket per writer (one more for
+/// everyone together when there is no --auth).
+class Access {
+public:
+    explicit Access(const Options& options) {
+        if (!options.auth.empty()) tokens_ = yanxiu::Tokens::load(options.auth);  // AuthError names the bad line
+        rate_ = options.rate.value_or(tokens_ ? kDefaultRate : 0);
+        buckets_.resize(tokens_ ? tokens_->size() : 1);
+    }
+    [[nodiscard]] bool enabled() const noexcept { return tokens_.has_value(); }
+    [[nodiscard]] double rate() const noexcept { return rate_; }
+    [[nodiscard]] std::size_t writers() const noexcept { return tokens_ ? tokens_->size() : 0; }
+
+    /// Who is asking for `rights` (any one of them will do): the writer
+    /// (nullptr without --auth), or nullopt after answering 401, 403 or 429.
+    std::optional<const yanxiu::Writer*> admit(const httplib::Request& req, httplib::Response& res,
+                                              std::initializer_list<yanxiu::Right> rights) {
+        const yanxiu::Writer* writer = nullptr;
+        if (tokens_) {
+            const std::string header = req.get_header_value("Authorization");
+            const std::string_view token = yanxiu::bearer_token(header);
+            if (token.empty()) return refuse_unauthorized(res, "no token: send Authorization: Bearer TOKEN");
+            writer = tokens_->find(token);  // constant time; the token itself is never written anywhere
+            if (!writer) return refuse_unauthorized(res, "unknown token");
+        }
+        const std::size_t bucket = writer ? static_cast<std::size_t>(writer - tokens_->writers().data()) : 0;
+        if (const int wait = take(bucket)) {
+            res.set_header("Retry-After", std::to_string(wait));
+            send_json(res, 429, json{{"error", "too many requests"},
+                                     {"limit_per_second", rate_},
+                                     {"retry_after_seconds", wait}});
+            return std::nullopt;
+        }
+        if (writer) {
+            bool held = false;
+            for (yanxiu::Right r : rights) held = held || writer->holds(r);
+            if (!held) {
+                json refused = json::array();
+                for (yanxiu::Right r : rights) refused.push_back(std::string(yanxiu::describe(r)));
+                send_json(res, 403, json{{"error", "forbidden"},
+                                         {"writer", writer->name},
+                                         {"role", std::string(yanxiu::to_string(writer->role))},
+                                         {"refused", refused},
+                                         {"why", "a " + std::string(yanxiu::to_string(writer->role)) +
+                                                     " token may not do this"}});
+                return std::nullopt;
+            }
+        }
+        return writer;
+    }
+
+private:
+    static std::nullopt_t refuse_unauthorized(httplib::Response& res, const std::string& why) {
+        res.set_header("WWW-Authenticate", "Bearer realm=\"yanxiu\"");
+        send_json(res, 401, json{{"error", "unauthorized"}, {"why", why}});
+        return std::nullopt;
+    }
+    /// 0 when bucket `i` has a request left, else the whole seconds until it has.
+    int take(std::size_t i) {
+        if (rate_ <= 0) return 0;
+        std::lock_guard<std::mutex> lock(mutex_);
+        Bucket& b = buckets_[i];
+        const auto now = std::chrono::steady_clock::now();
+        const double capacity = std::max(1.0, rate_);
+        if (!b.started) b.tokens = capacity, b.started = true;
+        else b.tokens = std::min(capacity, b.tokens + rate_ * std::chrono::duration<double>(now - b.last).count());
+        b.last = now;
+        if (b.tokens >= 1) {
+            b.tokens -= 1;
+            return 0;
+        }
+        return std::max(1, static_cast<int>(std::ceil((1 - b.tokens) / rate_)));
+    }
+    struct Bucket {
+        double tokens = 0;
+        std::chrono::steady_clock::time_point last{};
+        bool started = false;
+    };
+    std::optional<yanxiu::Tokens> tokens_;
+    double rate_ = 0;
+    std::mutex mutex_;
+    std::vector<Bucket> buckets_;
+};
+
+/// Who wrote which record, when: a JSON line per kept record, in the state
+/// directory's audit.jsonl (written and, with --fsync always, synced before
+/// the answer) or in memory without --state.  What is kept in memory is
+/// where each participant's lines are (16 bytes a record), not the lines.
+class Audit {
+public:
+    Audit(const Options& options, bool enabled) : enabled_(enabled) {
+        if (!enabled_ || options.state.empty()) return;
+        path_ = options.state + "/audit.jsonl";
+        sync_ = options.sync == yanxiu::SyncPolicy::always;
+        fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd_ < 0) throw yanxiu::io_error(path_, "cannot open", errno);
+        load();
+    }
+    ~Audit() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    Audit(const Audit&) = delete;
+    Audit& operator=(const Audit&) = delete;
+
+    [[nodiscard]] bool enabled() const noexcept { return enabled_; }
+    [[nodiscard]] std::size_t entries() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return count_;
+    }
+
+    /// Keeps one request's entries (each a participant and its JSON line);
+    /// throws io_error when the file cannot be written.
+    void add(const std::vector<std::pair<std::string, std::string>>& entries) {
+        if (!enabled_ || entries.empty()) return;
+        std::string text;
+        for (const auto& e : entries) text += e.second, text += '\n';
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (fd_ >= 0) {
+            std::size_t done = 0;
+            while (done < text.size()) {
+                const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) throw yanxiu::io_error(path_, "cannot write", errno);
+                done += static_cast<std::size_t>(n);
+            }
+            if (sync_ && ::fdatasync(fd_) != 0) throw yanxiu::io_error(path_, "cannot sync", errno);
+        } else {
+            memory_ += text;
+        }
+        std::uint64_t at = size_;
+        for (const auto& e : entries) {
+            by_participant_[e.first].push_back(Span{at, static_cast<std::uint32_t>(e.second.size())});
+            at += e.second.size() + 1;
+        }
+        size_ = at;
+        count_ += entries.size();
+    }
+
+    /// A participant's entries, oldest first.
+    json list(const std::string& participant) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        json out = json::array();
+        const auto it = by_participant_.find(participant);
+        if (it == by_participant_.end()) return out;
+        std::string line;
+        for (const Span& span : it->second) {
+            if (fd_ < 0) {
+                line.assign(memory_, span.offset, span.length);
+            } else {
+                line.resize(span.length);
+                const ssize_t n = ::pread(fd_, line.data(), span.length, static_cast<off_t>(span.offset));
+                if (n != static_cast<ssize_t>(span.length)) throw yanxiu::io_error(path_, "cannot read", errno);
+            }
+            out.push_back(json::parse(line, nullptr, false));
+        }
+        return out;
+    }
+
+private:
+    struct Span {
+        std::uint64_t offset;
+        std::uint32_t length;
+    };
+
+    /// Indexes what earlier runs kept; cuts off a last line a crash left unfinished.
+    void load() {
+        std::ifstream in(path_, std::ios::binary);
+        std::string line;
+        std::uint64_t at = 0;
+        std::size_t unreadable = 0;
+        while (std::getline(in, line)) {
+            if (in.eof()) break;  // no newline after it: unfinished
+            const auto j = json::parse(line, nullptr, false);
+            if (j.is_object() && j.contains("participant") && j["participant"].is_string()) {
+                by_participant_[j["participant"].get<std::string>()].push_back(
+                    Span{at, static_cast<std::uint32_t>(line.size())});
+                ++count_;
+            } else if (!line.empty()) {
+                ++unreadable;
+            }
+            at += line.size() + 1;
+        }
+        const off_t end = ::lseek(fd_, 0, SEEK_END);
+        if (end > static_cast<off_t>(at)) {
+            if (::ftruncate(fd_, static_cast<off_t>(at)) != 0)
+                throw yanxiu::io_error(path_, "cannot cut off an unfinished line", errno);
+            std::fprintf(stderr, "yanxiu_service: cut %lld bytes of an unfinished audit line off %s\n",
+                         static_cast<long long>(end - static_cast<off_t>(at)), path_.c_str());
+        }
+        size_ = at;
+        if (unreadable)
+            std::fprintf(stderr, "yanxiu_service: %s: %zu lines are not audit entries (kept, not listed)\n",
+                         path_.c_str(), unreadable);
+    }
+
+    bool enabled_ = false;
+    bool sync_ = false;
+    std::string path_;
+    int fd_ = -1;
+    std::string memory_;     ///< the lines, without --state
+    std::uint64_t size_ = 0;  ///< bytes of lines so far (the file's size, or memory_'s)
+    std::mutex mutex_;
+    std::size_t count_ = 0;
+    std::unordered_map<std::string, std::vector<Span>> by_participant_;
+};
+
+/// A record's field as text for the audit log ("" when absent or not text).
+std::string text_of(const yanxiu::Record& r, yanxiu::Field f) {
+    return yanxiu::record_id(r.get(f)).value_or("");
+}
+
+/// One kept record's audit line: when it arrived, who wrote it, what it was.
+std::pair<std::string, std::string> audit_entry(const std::string& at, const yanxiu::Writer& writer,
+                                                const yanxiu::Record& r, bool participant_record) {
+    using yanxiu::Field;
+    std::string participant = text_of(r, participant_record ? Field::id : Field::participant);
+    std::string line = "{\"at\":";
+    yanxiu::append_json_string(line, at);
+    line += ",\"writer\":";
+    yanxiu::append_json_string(line, writer.name);
+    line += ",\"role\":\"";
+    line += yanxiu::to_string(writer.role);
+    line += "\",\"participant\":";
+    yanxiu::append_json_string(line, participant);
+    line += ",\"kind\":";
+    yanxiu::append_json_string(line, participant_record ? std::string("participant") : text_of(r, Field::kind));
+    for (Field f : {Field::lesson, Field::exam, Field::by, Field::unit, Field::id}) {
+        if (participant_record && f == Field::id) continue;
+        const std::string v = text_of(r, f);
+        if (v.empty()) continue;
+        line += ",\"";
+        line += yanxiu::field_name(f);
+        line += "\":";
+        yanxiu::append_json_string(line, v);
+    }
+    line += '}';
+    return {std::move(participant), std::move(line)};
 }
 
 json durability_json(Store& store, const Options& options) {
@@ -421,8 +720,25 @@ int run(int argc, char** argv) {
         tally.set_restored(r.participants, r.events + r.parked);
     }
 
-    httplib::Server server;
-    server.set_payload_max_length(kMaxBody);
+    Access access(options);  // the token file is checked, line by line, before the port opens
+    Audit audit(options, access.enabled());
+    if (access.enabled())
+        std::fprintf(stderr, "yanxiu_service: %zu writers from %s; %zu audit entries\n", access.writers(),
+                     options.auth.c_str(), audit.entries());
+
+    // HTTPS with --cert and --key; the handlers are the same.
+    std::unique_ptr<httplib::Server> owned;
+    if (!options.cert.empty()) {
+        auto tls = std::make_unique<httplib::SSLServer>(options.cert.c_str(), options.key.c_str());
+        if (!tls->is_valid())
+            throw std::runtime_error("--cert " + options.cert + " / --key " + options.key +
+                                     ": not a usable certificate and private key (PEM, the key matching)");
+        owned = std::move(tls);
+    } else {
+        owned = std::make_unique<httplib::Server>();
+    }
+    httplib::Server& server = *owned;
+    server.set_payload_max_length(options.max_body);
     server.set_read_timeout(30, 0);
     server.set_write_timeout(30, 0);
     server.set_keep_alive_max_count(1000);  // httplib's default of 5 makes clients reconnect constantly
@@ -436,7 +752,7 @@ int run(int argc, char** argv) {
 
     // Any error httplib answers itself (404 for an unknown path, 413 for a
     // body over the cap, 400 for a bad request) gets a JSON body too.
-    server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    server.set_error_handler([&options](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) return;
         std::string message = "HTTP status " + std::to_string(res.status);
         if (res.status == 400) message = "bad request";
@@ -447,7 +763,7 @@ int run(int argc, char** argv) {
             if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0)
                 message = "a form-encoded body is limited to 8 KiB; send JSON Lines as application/x-ndjson";
             else
-                message = "request body larger than " + std::to_string(kMaxBody >> 20) + " MiB";
+                message = "request body larger than " + std::to_string(options.max_body) + " bytes (--max-body-bytes)";
         }
         if (res.status == 414) message = "request URI too long";
         send_error(res, res.status, message);
@@ -480,57 +796,158 @@ int run(int argc, char** argv) {
                        {"events", counts.events},
                        {"parked", store.parked()},
                        {"rejected", tally.rejections()},
-                       {"durability", std::move(durability)}});
+                       {"durability", std::move(durability)},
+                       {"auth", {{"enabled", access.enabled()},
+                                 {"writers", access.writers()},
+                                 {"audit_entries", audit.entries()}}},
+                       {"tls", !options.cert.empty()},
+                       {"limits", {{"max_body_bytes", options.max_body},
+                                   {"max_records", options.max_records},
+                                   {"requests_per_second", access.rate()},
+                                   {"burst", access.rate() > 0 ? std::max(1.0, access.rate()) : 0.0}}}});
     });
 
+    // Records per request: counted before anything is read (a JSON Lines
+    // body's non-blank lines), so a refused body costs no parsing.
+    auto too_many = [&](std::size_t records, httplib::Response& res) {
+        if (records <= options.max_records) return false;
+        send_json(res, 413, json{{"error", "too many records"},
+                                 {"records", records},
+                                 {"max_records", options.max_records},
+                                 {"stored", 0}});
+        return true;
+    };
+    auto count_lines = [](std::string_view body) {
+        std::size_t n = 0, start = 0;
+        while (start < body.size()) {
+            std::size_t end = body.find('\n', start);
+            if (end == std::string_view::npos) end = body.size();
+            if (body.substr(start, end - start).find_first_not_of(" \t\r") != std::string_view::npos) ++n;
+            start = end + 1;
+        }
+        return n;
+    };
+    // The record as it is kept: stamped with its authenticated writer, and
+    // without a recorded_by of its own (only the service says who wrote it).
+    auto as_kept = [](const yanxiu::Record& r, const yanxiu::Writer* writer, yanxiu::Record& copy) -> const yanxiu::Record& {
+        if (!writer && r.get(yanxiu::Field::recorded_by).type == yanxiu::ValueType::absent) return r;
+        copy = r;
+        if (writer) copy.set(yanxiu::Field::recorded_by, writer->name);
+        else copy.slot(yanxiu::Field::recorded_by) = yanxiu::Value{};
+        return copy;
+    };
+
     server.Post("/participants", [&](const httplib::Request& req, httplib::Response& res) {
+        const auto writer = access.admit(req, res, {yanxiu::Right::participants});
+        if (!writer) return;
+        if (too_many(count_lines(req.body), res)) return;
+        const std::string received = iso_utc(std::chrono::system_clock::now());
         Summary summary;
         CodeCounter codes;
-        const auto batch = store.add_participants(req.body);
-        codes(batch);
-        add_batch(summary, batch);
+        std::vector<std::pair<std::string, std::string>> entries;
+        yanxiu::Record copy;
+        yanxiu::for_each_record(
+            req.body, "<participants>", yanxiu::Format::jsonl,
+            [&](const yanxiu::Record& record, std::size_t line) {
+                const yanxiu::AddResult r = store.add_participant_unsynced(as_kept(record, *writer, copy));
+                if (r.rejection) return summary.reject(*r.rejection, line), codes(*r.rejection);
+                ++summary.read;
+                if (r.accepted()) ++summary.accepted;
+                else ++summary.duplicates;
+                if (r.accepted() && *writer) entries.push_back(audit_entry(received, **writer, record, true));
+            },
+            [&](yanxiu::Rejection r) { summary.reject(r, r.line), codes(r); });
+        store.sync();  // one wait for the whole body before it is acknowledged
         tally.add(false, summary, codes.codes);
+        audit.add(entries);
         send_json(res, 200, summary.to_json(false));
     });
 
     server.Post("/events", [&](const httplib::Request& req, httplib::Response& res) {
+        const auto writer = access.admit(req, res, {yanxiu::Right::events, yanxiu::Right::sign_off});
+        if (!writer) return;
         const std::string type = req.get_header_value("Content-Type");
         const bool xapi = type.rfind("application/xapi+json", 0) == 0 || req.get_param_value("format") == "xapi";
+        const std::string received = iso_utc(std::chrono::system_clock::now());
         Summary summary;
         CodeCounter codes;
+        std::vector<std::pair<std::string, std::string>> entries;
+        yanxiu::Record copy;
+
+        // Every record is checked against the writer's rights before any is
+        // kept: one the writer may not write refuses the whole request.
+        std::size_t refused_lines = 0;
+        json first_refused;
+        auto check = [&](const yanxiu::Record& record, std::size_t line) {
+            if (!*writer) return;
+            const auto refusal = yanxiu::check_event(**writer, record, [&](const std::string& participant) {
+                return store.unit_of(participant);
+            });
+            if (!refusal) return;
+            if (refused_lines++ == 0)
+                first_refused = json{{"line", line},
+                                     {"kind", text_of(record, yanxiu::Field::kind)},
+                                     {"participant", text_of(record, yanxiu::Field::participant)},
+                                     {"right", std::string(yanxiu::describe(refusal->right))},
+                                     {"why", refusal->why}};
+        };
+        auto refuse = [&] {
+            send_json(res, 403, json{{"error", "forbidden"},
+                                     {"writer", (*writer)->name},
+                                     {"role", std::string(yanxiu::to_string((*writer)->role))},
+                                     {"refused", first_refused},
+                                     {"refused_lines", refused_lines},
+                                     {"stored", 0}});
+        };
+        auto add = [&](const yanxiu::Record& record, std::size_t line) {
+            const yanxiu::Update update = store.add_unsynced(as_kept(record, *writer, copy));
+            if (update.rejection) return summary.reject(*update.rejection, line), codes(*update.rejection);
+            ++summary.read;
+            if (update.accepted()) ++summary.accepted;
+            else ++summary.duplicates;
+            if (update.completed_now) ++summary.completed;
+            if (update.parked && update.accepted()) ++summary.parked;
+            if (update.accepted() && *writer) entries.push_back(audit_entry(received, **writer, record, false));
+        };
+
         if (xapi) {
             // Statements (a JSON array or JSON Lines) become event records
             // by the library's one xAPI mapping; the ledger then judges each.
             const yanxiu::XapiEvents mapped = yanxiu::xapi_events(req.body, "<xapi>", *program, options.xapi);
+            if (too_many(mapped.events.size() + mapped.rejections.size(), res)) return;
+            for (const auto& e : mapped.events) check(e.record, e.line);
+            if (refused_lines) return refuse();
             for (const auto& r : mapped.rejections) summary.reject(r, r.line), codes(r);
-            for (const auto& e : mapped.events) {
-                const yanxiu::Update update = store.add_unsynced(e.record);
-                if (update.rejection) {
-                    summary.reject(*update.rejection, e.line);
-                    codes(*update.rejection);
-                    continue;
-                }
-                ++summary.read;
-                if (update.accepted()) ++summary.accepted;
-                else ++summary.duplicates;
-                if (update.completed_now) ++summary.completed;
-                if (update.parked && update.accepted()) ++summary.parked;
-            }
-            store.sync();  // one wait for the whole body before it is acknowledged
+            for (const auto& e : mapped.events) add(e.record, e.line);
             summary.read += mapped.summary.ignored;
             summary.ignored = mapped.summary.ignored;
             summary.voided = mapped.summary.voided;
             summary.xapi = true;
         } else {
-            const auto batch = store.add_events(req.body);
-            codes(batch);
-            add_batch(summary, batch);
+            if (too_many(count_lines(req.body), res)) return;
+            if (*writer) {
+                yanxiu::for_each_record(req.body, "<events>", yanxiu::Format::jsonl, check, [](yanxiu::Rejection) {});
+                if (refused_lines) return refuse();
+            }
+            yanxiu::for_each_record(req.body, "<events>", yanxiu::Format::jsonl, add,
+                                    [&](yanxiu::Rejection r) { summary.reject(r, r.line), codes(r); });
         }
+        store.sync();  // one wait for the whole body before it is acknowledged
         tally.add(true, summary, codes.codes);
+        audit.add(entries);
         send_json(res, 200, summary.to_json(true));
     });
 
+    server.Get("/audit", [&](const httplib::Request& req, httplib::Response& res) {
+        if (!access.admit(req, res, {yanxiu::Right::read})) return;
+        if (!audit.enabled()) return send_error(res, 404, "no audit log: the service runs without --auth");
+        if (!req.has_param("participant")) return send_error(res, 400, "participant=ID is needed");
+        const std::string participant = req.get_param_value("participant");
+        send_json(res, 200, json{{"participant", participant}, {"entries", audit.list(participant)}});
+    });
+
     server.Get(R"(/participants/(.+))", [&](const httplib::Request& req, httplib::Response& res) {
+        if (!access.admit(req, res, {yanxiu::Right::read})) return;
         std::string error;
         const auto as_of = as_of_param(req, *program, error);
         if (!error.empty()) return send_error(res, 400, error);
@@ -555,6 +972,7 @@ int run(int argc, char** argv) {
     });
 
     server.Get("/report", [&](const httplib::Request& req, httplib::Response& res) {
+        if (!access.admit(req, res, {yanxiu::Right::read})) return;
         std::string error;
         const auto given = as_of_param(req, *program, error);
         if (!error.empty()) return send_error(res, 400, error);
@@ -574,13 +992,14 @@ int run(int argc, char** argv) {
     });
 
     int port = options.port;
+    const std::string& host = options.bind;
     if (port == 0) {
-        port = server.bind_to_any_port("127.0.0.1");
-        if (port < 0) throw std::runtime_error("cannot bind to 127.0.0.1");
-    } else if (!server.bind_to_port("127.0.0.1", port)) {
-        throw std::runtime_error("cannot bind to 127.0.0.1:" + std::to_string(port) + " (in use?)");
+        port = server.bind_to_any_port(host);
+        if (port < 0) throw std::runtime_error("cannot bind to " + host);
+    } else if (!server.bind_to_port(host, port)) {
+        throw std::runtime_error("cannot bind to " + host + ":" + std::to_string(port) + " (in use?)");
     }
-    std::printf("listening on 127.0.0.1:%d\n", port);
+    std::printf("listening on %s:%d%s\n", host.c_str(), port, options.cert.empty() ? "" : " (https)");
     std::fflush(stdout);
 
     std::atomic<bool> done{false};

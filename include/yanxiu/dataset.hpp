@@ -90,6 +90,10 @@ enum class EventKind : std::uint8_t {
 struct Note {
     std::string by;
     std::string reason;
+    /// Who sent the record, when a service authenticated its writer (empty
+    /// otherwise).  Not part of what the record says: a resend of the same
+    /// approval by another writer is a duplicate, and the first writer stays.
+    std::string recorded_by;
     friend bool operator==(const Note& a, const Note& b) { return a.by == b.by && a.reason == b.reason; }
 };
 

@@ -131,11 +131,15 @@ public:
     Update add(const Record& event);
     /// Adds without waiting for the disk: call `sync()` before acknowledging.
     Update add_unsynced(const Record& event);
+    /// The same for a participant record.
+    AddResult add_participant_unsynced(const Record& record);
     /// Waits until every record kept so far is on disk (per the policy).
     void sync();
 
     [[nodiscard]] std::optional<Outcome> outcome(std::string_view id, Instant as_of = kEndOfTime);
     [[nodiscard]] std::vector<Outcome> outcomes(Instant as_of = kEndOfTime);
+    /// The unit of participant `id`, nullopt if unknown (see ShardedLedger::unit_of).
+    [[nodiscard]] std::optional<std::string> unit_of(std::string_view id);
     [[nodiscard]] ShardedLedger::Counts counts();
     [[nodiscard]] std::size_t parked_count();
 

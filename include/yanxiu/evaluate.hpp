@@ -333,7 +333,7 @@ inline void Evaluator::credit_lessons(Outcome& out, bool with_reasons, bool with
                     Reason r = Reason::of(ReasonCode::manual_credit, lesson_id);
                     r.credited = Seconds{static_cast<std::int64_t>(e->score)};
                     r.at = Instant{Seconds{e->start}};
-                    if (const Note* note = note_of(*e)) r.by = note->by, r.note = note->reason;
+                    if (const Note* note = note_of(*e)) r.by = note->by, r.note = note->reason, r.recorded_by = note->recorded_by;
                     lesson_reasons_.push_back(std::move(r));
                 }
         const std::int64_t minimum = rules_[st.lesson].minimum;
@@ -512,7 +512,7 @@ inline void Evaluator::explain_records(Outcome& out) const {
     for (const PackedEvent* e : approvals_) {
         Reason r = Reason::of(ReasonCode::approved);
         r.at = Instant{Seconds{e->start}};
-        if (const Note* note = note_of(*e)) r.by = note->by, r.note = note->reason;
+        if (const Note* note = note_of(*e)) r.by = note->by, r.note = note->reason, r.recorded_by = note->recorded_by;
         out.reasons.push_back(std::move(r));
     }
 }

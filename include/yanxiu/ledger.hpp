@@ -81,6 +81,15 @@ struct BatchResult {
     std::size_t parked = 0;     ///< events kept aside until their participant arrives (among the accepted)
 };
 
+/// Reads the records of a JSON Lines (or CSV) text as `add_events` and
+/// `add_participants` do, adding none: `on_record(record, line)` for each,
+/// `on_error(rejection)` for each line that is no record (bad JSON, a line too
+/// long), naming `where`.  For a caller that must see every record of a
+/// request before it keeps any (a service checking who may write each).
+void for_each_record(std::string_view text, std::string_view where, Format format,
+                     const std::function<void(const Record& record, std::size_t line)>& on_record,
+                     const std::function<void(Rejection rejection)>& on_error);
+
 /// Where a ledger writes each record as it keeps it: a participant ('P') or
 /// an event ('E', parked ones included), as one line of JSON in the
 /// snapshot's form.  Called under the lock of the ledger (shard) that keeps
@@ -187,6 +196,8 @@ public:
     [[nodiscard]] std::optional<Outcome> outcome(std::string_view id, Instant as_of = kEndOfTime);
     /// Every participant's outcome, sorted by id.
     [[nodiscard]] std::vector<Outcome> outcomes(Instant as_of = kEndOfTime);
+    /// The unit of participant `id`, nullopt if unknown: a lookup, no evaluation.
+    [[nodiscard]] std::optional<std::string> unit_of(std::string_view id);
 
     /// Accepted participants and events, over all shards.
     struct Counts {

@@ -101,6 +101,7 @@ struct Reason {
     std::string requirement;            ///< requirement_not_met: its kind ("lessons", "hours", "exam", …)
     std::string exam;                   ///< exam_not_passed
     std::string by;                     ///< approved, manual_credit: who gave it
+    std::string recorded_by;            ///< approved, manual_credit: who sent the record (an authenticated writer)
     std::optional<Instant> at;          ///< approved, manual_credit: when
     std::string note;                   ///< manual_credit: why (the record's `reason`)
     std::optional<Seconds> credited;    ///< manual_credit: the seconds credited
@@ -131,7 +132,7 @@ struct Reason {
                a.value_have == b.value_have && a.value_need == b.value_need && a.overlapped == b.overlapped &&
                a.sector == b.sector && a.category == b.category && a.path == b.path &&
                a.requirement == b.requirement && a.exam == b.exam &&
-               a.by == b.by && a.at == b.at && a.note == b.note && a.credited == b.credited;
+               a.by == b.by && a.recorded_by == b.recorded_by && a.at == b.at && a.note == b.note && a.credited == b.credited;
     }
 };
 

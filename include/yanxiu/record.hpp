@@ -28,6 +28,7 @@ enum class Field : std::uint8_t {
     by,        ///< approvals and manual credits: who gave them
     reason,    ///< manual credits: why
     seconds,   ///< manual credits: the offline time credited
+    recorded_by,  ///< approvals and manual credits: who sent the record (an authenticated writer; not what it says)
     count_     ///< the number of fields (not a field)
 };
 
@@ -40,7 +41,7 @@ inline constexpr std::size_t kFieldCount = static_cast<std::size_t>(Field::count
 inline constexpr std::string_view kFieldNames[kFieldCount] = {
     "id", "unit", "sector", "category", "verified", "name", "kind", "participant",
     "lesson", "start", "end", "duration", "at", "score", "completed", "expected", "exam", "by", "reason",
-    "seconds"};
+    "seconds", "recorded_by"};
 
 /// The name of a field as records spell it ("participant", "start", …).
 [[nodiscard]] constexpr std::string_view field_name(Field f) noexcept {
@@ -76,7 +77,10 @@ inline constexpr std::string_view kFieldNames[kFieldCount] = {
                 if (is(f)) return f;
             break;
         case 9: if (is(Field::completed)) return Field::completed; break;
-        case 11: if (is(Field::participant)) return Field::participant; break;
+        case 11:
+            for (Field f : {Field::participant, Field::recorded_by})
+                if (is(f)) return f;
+            break;
         default: break;
     }
     return std::nullopt;

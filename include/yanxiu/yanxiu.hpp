@@ -36,5 +36,6 @@
 #include <yanxiu/render/report_csv.hpp>
 #include <yanxiu/render/report_html.hpp>
 #include <yanxiu/certificate.hpp>
+#include <yanxiu/auth.hpp>
 #include <yanxiu/provenance.hpp>
 #include <yanxiu/render/certificate_html.hpp>

@@ -95,6 +95,9 @@ const char* const kHelp =
     "                                        simulate a Hunan cohort (20000, into yanxiu-demo/),\n"
     "                                        evaluate it, write report.html, report.json, outcomes.jsonl\n"
     "  yanxiu keygen   --out KEY [--force]    an Ed25519 key pair: KEY (secret, mode 0600) and KEY.pub\n"
+    "  yanxiu token    --name NAME --role platform|unit|reader [--unit U]... [--auth FILE]\n"
+    "                                        a bearer token for yanxiu_service --auth (stdout) and\n"
+    "                                        its token-file line (stderr, or appended to FILE)\n"
     "  yanxiu certify  --program ID|FILE --participants FILE --events FILE --key KEY --out FILE\n"
     "                  [--xapi FILE [--xapi-lesson ...]] [--as-of INSTANT|DATE] [--issued-at INSTANT]\n"
     "                  [--previous FILE] [--html DIR] [--pdf DIR] [--verify-url URL] [--threads N]\n"
@@ -231,6 +234,17 @@ const std::vector<CommandSpec>& command_specs() {
          {"out"},
          {"force"},
          {{"out", "KEY", "the secret key's file"}, {"force", "", "replace an existing key"}}},
+        {"token", "yanxiu token --name NAME --role platform|unit|reader [--unit U]...",
+         "Makes a random bearer token for yanxiu_service --auth: prints the token (give it to its\n"
+         "holder; it is kept nowhere) on stdout, and its line for the token file (its SHA-256, never\n"
+         "the token) on stderr, or appended to --auth FILE.",
+         {"name", "role", "unit", "auth"},
+         {},
+         {{"name", "NAME", "who writes with it: the audit log and recorded_by name it"},
+          {"role", "ROLE", "reader (may read), platform (also participants, study, quiz, exam and\n"
+                           "xAPI records) or unit (also approvals and manual credits, for its units)"},
+          {"unit", "U", "a unit the token answers for (unit tokens; repeat for several)"},
+          {"auth", "FILE", "append the line to this token file (made mode 0600 if new)"}}},
         {"certify", "yanxiu certify --program ID|FILE --participants FILE --events FILE --key KEY --out FILE",
          "One signed certificate record per certified participant, as JSON Lines.",
          {"program", "participants", "events", "xapi", "xapi-lesson", "as-of", "issued-at", "key", "out", "previous",
@@ -308,6 +322,7 @@ struct Args {
     std::vector<std::string> positional;
     std::map<std::string, std::string> values;
     std::map<std::string, bool> flags;
+    std::map<std::string, std::vector<std::string>> repeated;  ///< every value of an option that may repeat
 
     Args(int argc, char** argv, int first, const std::vector<std::string>& value_options,
          const std::vector<std::string>& flag_options) {
@@ -328,6 +343,10 @@ struct Args {
                     if (!has_inline) {
                         if (i + 1 >= argc) throw UsageError("--" + name + " needs a value");
                         value = argv[++i];
+                    }
+                    if (name == "unit") {  // the one option that may be given more than once
+                        repeated[name].push_back(value);
+                        continue;
                     }
                     if (values.count(name)) throw UsageError("--" + name + " given twice");
                     values[name] = value;
@@ -1480,6 +1499,41 @@ std::string read_text_file(const std::string& path) {
     return s.str();
 }
 
+int cmd_token(const Args& args) {
+    const std::string name = args.require("name");
+    const std::string role_text = args.require("role");
+    const auto role = yanxiu::parse_role(role_text);
+    if (!role) throw UsageError("--role must be platform, unit or reader, not " + role_text);
+    std::vector<std::string> units;
+    if (auto it = args.repeated.find("unit"); it != args.repeated.end()) units = it->second;
+    yanxiu::NewToken made;
+    try {
+        made = yanxiu::make_token(name, *role, units);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
+    if (auto file = args.get("auth")) {
+        if (::access(file->c_str(), F_OK) == 0) {
+            // The new line must not make the file unusable: checked with it before it is written.
+            std::string text = read_text_file(*file);
+            if (!text.empty() && text.back() != '\n') text += '\n';
+            (void)yanxiu::Tokens::parse(text + made.line + "\n", *file);
+        }
+        const int fd = ::open(file->c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd < 0) throw yanxiu::io_error(*file, "cannot open", errno);
+        const std::string line = made.line + "\n";
+        const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+        const int error = errno;
+        ::close(fd);
+        if (!written) throw yanxiu::io_error(*file, "cannot write", error);
+        std::fprintf(stderr, "token: added %s (%s) to %s\n", name.c_str(), role_text.c_str(), file->c_str());
+    } else {
+        std::fprintf(stderr, "%s\n", made.line.c_str());
+    }
+    std::printf("%s\n", made.token.c_str());
+    return kOk;
+}
+
 int cmd_certify(const Args& args) {
     auto program = yanxiu::Program::load(args.require("program"));
     RecordInputs inputs(args);
@@ -1781,6 +1835,11 @@ int run(int argc, char** argv) {
         Args args(argc, argv, *spec);
         if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
         return cmd_keygen(args);
+    }
+    if (command == "token") {
+        Args args(argc, argv, *spec);
+        if (!args.positional.empty()) throw UsageError("unexpected argument " + args.positional[0]);
+        return cmd_token(args);
     }
     if (command == "certify") {
         Args args(argc, argv, *spec);

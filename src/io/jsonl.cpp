@@ -48,6 +48,7 @@ nlohmann::ordered_json to_json(const Outcome& o, const TimeZone& zone, const Out
         if (r.overlapped) x["seconds"] = r.overlapped->count();
         else if (r.credited) x["seconds"] = r.credited->count();
         if (!r.by.empty()) x["by"] = r.by;
+        if (!r.recorded_by.empty()) x["recorded_by"] = r.recorded_by;
         if (r.at) x["at"] = format_instant(*r.at, zone);
         if (!r.note.empty()) x["reason"] = r.note;
         if (!r.sector.empty()) x["sector"] = r.sector;
@@ -192,6 +193,7 @@ void append_json_line(std::string& out, const Outcome& o, const TimeZone& zone, 
         if (r.overlapped) out += ",\"seconds\":", append_json_int(out, r.overlapped->count());
         else if (r.credited) out += ",\"seconds\":", append_json_int(out, r.credited->count());
         if (!r.by.empty()) out += ",\"by\":", append_json_string(out, r.by);
+        if (!r.recorded_by.empty()) out += ",\"recorded_by\":", append_json_string(out, r.recorded_by);
         if (r.at) out += ",\"at\":", append_json_string(out, format_instant(*r.at, zone));
         if (!r.note.empty()) out += ",\"reason\":", append_json_string(out, r.note);
         if (!r.sector.empty()) out += ",\"sector\":", append_json_string(out, r.sector);

@@ -55,6 +55,7 @@ inline nlohmann::ordered_json event_json(const Program& program, const Event& e,
             if (e.kind == EventKind::credit) r["seconds"] = static_cast<std::int64_t>(e.score);
             r["by"] = note->by;
             if (!note->reason.empty()) r["reason"] = note->reason;
+            if (!note->recorded_by.empty()) r["recorded_by"] = note->recorded_by;
             break;
     }
     return r;

@@ -246,6 +246,8 @@ void bind_evaluation(py::module_& m) {
                                "requirement_not_met of an exam, exam_not_passed: the exam.")
         .def_property_readonly("by", [](const ReasonRef& r) { return text_or_none(r.get().by); },
                                "approved, manual_credit: who gave it.")
+        .def_property_readonly("recorded_by", [](const ReasonRef& r) { return text_or_none(r.get().recorded_by); },
+                               "approved, manual_credit: who sent the record (a service's authenticated writer).")
         .def_property_readonly("at", [](const ReasonRef& r) {
             return optional_datetime(r.get().at, r.data->program->time_zone_name());
         }, "approved, manual_credit: when (an aware datetime in the programme's zone).")

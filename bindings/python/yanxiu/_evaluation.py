@@ -51,7 +51,7 @@ ColumnMap = Mapping[str, str]
 # The fields a record may carry; other columns of a DataFrame are not converted.
 _FIELDS = frozenset({"id", "unit", "sector", "category", "verified", "name", "kind", "participant", "lesson",
                      "start", "end", "duration", "at", "score", "completed", "exam", "seconds", "by", "reason",
-                     "expected"})
+                     "recorded_by", "expected"})
 # What a record of each source cannot do without: a column missing from every
 # record means no record is usable, which is worth a warning, not silence.
 _REQUIRED = {False: ("id",), True: ("kind", "participant")}
