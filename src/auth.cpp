@@ -53,6 +53,13 @@ bool is_hex_digest(std::string_view s) {
            });
 }
 
+/// Hex digits in lower case (a digest may be written in either).
+std::string lower_hex(std::string s) {
+    for (char& c : s)
+        if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+
 /// The 32 bytes of a lower-case hex digest (checked by is_hex_digest).
 std::array<unsigned char, 32> digest_bytes(std::string_view hex) {
     std::array<unsigned char, 32> out{};
@@ -80,9 +87,9 @@ Writer parse_line(const std::string& line, const std::string& source, std::size_
         return it->get<std::string>();
     };
     w.name = text("name");
-    w.sha256 = text("sha256");
+    w.sha256 = lower_hex(text("sha256"));
     if (!is_hex_digest(w.sha256))
-        throw fail("sha256", "must be the token's SHA-256 as 64 lower-case hex digits (never the token itself)");
+        throw fail("sha256", "must be the token's SHA-256 as 64 hex digits (never the token itself)");
     const std::string role = text("role");
     const auto r = parse_role(role);
     if (!r) throw fail("role", "expected platform, unit or reader, not \"" + role + "\"");
@@ -96,8 +103,8 @@ Writer parse_line(const std::string& line, const std::string& source, std::size_
         }
     }
     if (w.role == Role::unit && w.units.empty()) throw fail("units", "a unit token must name its units");
-    if (w.role != Role::unit && !w.units.empty())
-        throw fail("units", "only a unit token names units (a " + role + " token is not limited to any)");
+    // Units on another role are allowed and limit nothing: a platform or a
+    // reader is not confined to units (Writer::covers is false for them).
     return w;
 }
 

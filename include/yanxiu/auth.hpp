@@ -77,8 +77,8 @@ enum class Right : std::uint8_t {
 struct Writer {
     std::string name;                ///< who writes: what the audit log and `recorded_by` say
     Role role = Role::reader;
-    std::vector<std::string> units;  ///< a unit role's units (its participants' `unit`)
-    std::string sha256;              ///< the token's SHA-256, lower-case hex
+    std::vector<std::string> units;  ///< a unit role's units (its participants' `unit`); on another role they limit nothing
+    std::string sha256;              ///< the token's SHA-256, lower-case hex (the file may write it in either case)
     std::array<unsigned char, 32> digest{};  ///< the same as bytes, what `Tokens::find` compares
     std::size_t line = 0;            ///< its line in the token file
 
@@ -104,9 +104,11 @@ private:
 /// The writers of a token file.
 class Tokens {
 public:
-    /// Reads a token file; throws AuthError at the first bad line (a file
-    /// with none, a name or a token twice, are bad too), io_error when it
-    /// cannot be read.
+    /// Reads a token file; throws AuthError at the first bad line (not a
+    /// JSON object, a key other than name, sha256, role and units, a missing
+    /// or empty name, sha256 not 64 hex digits, an unknown role, a unit role
+    /// without units; a name or a token twice, a file with no line, are bad
+    /// too), io_error when it cannot be read.
     [[nodiscard]] static Tokens load(const std::string& path);
     /// The same from text; `source` names it in errors.
     [[nodiscard]] static Tokens parse(std::string_view text, std::string_view source);

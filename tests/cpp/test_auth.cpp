@@ -8,6 +8,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -123,13 +124,13 @@ TEST_CASE("auth token file: a bad line is refused, naming its line and field") {
         {json({{"sha256", other}, {"role", "reader"}}).dump(), {1, "name"}},
         {json({{"name", ""}, {"sha256", other}, {"role", "reader"}}).dump(), {1, "name"}},
         {token_line("x", "reader", "yx_the-token-itself"), {1, "sha256"}},
-        {token_line("x", "reader", std::string(64, 'A')), {1, "sha256"}},  // lower-case hex only
+        {token_line("x", "reader", std::string(63, 'a') + "g"), {1, "sha256"}},
         {token_line("x", "admin", other), {1, "role"}},
         {good + "\n\n" + token_line("u", "unit", other), {3, "units"}},  // a unit names its units
         {token_line("u", "unit", other, json::array()), {1, "units"}},
         {token_line("u", "unit", other, json::array({""})), {1, "units"}},
         {token_line("u", "unit", other, "长沙市"), {1, "units"}},
-        {token_line("p", "platform", other, json::array({"长沙市"})), {1, "units"}},
+        {good + "\n" + token_line("大写", "reader", std::string(64, 'A')), {2, "sha256"}},  // the same digest in upper case
         {good + "\n" + token_line("平台", "reader", other), {2, "name"}},  // a name twice
         {good + "\n" + token_line("看板", "reader"), {2, "sha256"}},      // a token twice
         {"", {0, ""}},
@@ -144,6 +145,13 @@ TEST_CASE("auth token file: a bad line is refused, naming its line and field") {
         CHECK(error_of(text) == expected);
     }
     CHECK(error_of(good + "\n" + token_line("看板", "reader", other)).first == 0);
+    // Upper-case hex is the same digest; units on a platform or a reader line limit nothing.
+    const auto made = yanxiu::make_token("平台", Role::platform, {});
+    std::string upper = json::parse(made.line)["sha256"];
+    for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    const Tokens relaxed = Tokens::parse(token_line("平台", "platform", upper, json::array({"长沙市"})), "t");
+    REQUIRE(relaxed.find(made.token));
+    CHECK_FALSE(relaxed.find(made.token)->covers("长沙市"));
 }
 
 TEST_CASE("auth bearer token: the scheme in any case, the token trimmed") {
