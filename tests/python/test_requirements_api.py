@@ -177,7 +177,7 @@ EVENTS = [
     {"kind": "exam", "participant": "T1", "exam": "final", "at": "2023-07-21T10:00:00+08:00", "score": 55},
     {"kind": "exam", "participant": "T1", "exam": "final", "at": "2023-07-22T10:00:00+08:00", "score": 72},
     {"kind": "approval", "participant": "T1", "at": "2023-07-25T09:00:00+08:00", "by": "学校管理员 王老师",
-     "reason": "材料齐全"},
+     "reason": "材料齐全", "recorded_by": "长沙市教育局"},
     {"kind": "credit", "participant": "T2", "lesson": "L2", "at": "2023-07-26T17:00:00+08:00", "seconds": 2700,
      "by": "县教师发展中心", "reason": "线下集中学习"},
     # Bad ones, each rejected with its field and code:
@@ -207,12 +207,14 @@ def _check_mini(evaluation):
                              "requires.all[1]": (True, 72.0, 60.0), "requires.all[2]": (True, 1, 1)}
     approved = [r for r in t1.reasons if r.code == "approved"]
     assert len(approved) == 1 and approved[0].by == "学校管理员 王老师" and approved[0].reason == "材料齐全"
+    assert approved[0].recorded_by == "长沙市教育局"  # who sent it (a service's writer), apart from who signed
     assert approved[0].at.isoformat() == "2023-07-25T09:00:00+08:00"
     # T2: only a manual credit, no exam, no sign-off.
     assert t2.status == "in_progress" and t2.hours_credited == 1.0 and t2.hours_by_group == {"g": 1.0}
     credit = [r for r in t2.reasons if r.code == "manual_credit"]
     assert len(credit) == 1 and credit[0].lesson == "L2" and credit[0].seconds == 2700
     assert credit[0].by == "县教师发展中心" and credit[0].reason == "线下集中学习"
+    assert credit[0].recorded_by is None
     blocking = [(r.path, r.requirement, r.exam, r.have, r.need) for r in t2.reasons if r.code == "requirement_not_met"]
     assert blocking == [("requires", "all", None, 1, 3), ("requires.all[1]", "exam", "final", None, 60.0),
                         ("requires.all[2]", "approval", None, 0, 1)]
