@@ -505,6 +505,14 @@ constexpr std::string_view kPhrases[][2] = {
     {"新增单位", "new"},
     {"（{0} 个百分点）", " ({0} pt)"},
     {"较上期（截至 {0}）完成人数 {1}。", " Since the last report (to {0}): {1} completed."},
+    {"底数与联系人核对", "Census and contacts check"},
+    {"工作联系人", "Contact"},
+    {"未报送工作联系人的单位", "Units that sent no contact"},
+    {"联系人变更晚于 {0} 报送的单位", "Contacts changed after {0}"},
+    {"联系人所在单位不在摸底数据和注册名单中", "Contacts of units neither in the census nor registered"},
+    {"请未报送工作联系人的单位尽快报送，联系人变更请及时报送。", "Units without a contact are asked to send one, and to report changes promptly."},
+    {"研修进度调度通报", "Progress dispatches"},
+    {"调度日期", "Dispatch date"},
 };
 static_assert(sizeof kPhrases / sizeof kPhrases[0] == static_cast<std::size_t>(Phrase::count_),
               "every Phrase has its wording");

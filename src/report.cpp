@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <set>
 #include <stdexcept>
 
 namespace yanxiu {
@@ -393,6 +394,28 @@ std::string generated_at_text(const Program& program, std::optional<Instant> now
     const std::string full = format_instant(*now, program.time_zone());  // 2023-02-11T09:30:00+08:00
     if (full.size() < 25) return full;  // in UTC beyond ±14:00: "…Z"
     return full.substr(0, 10) + " " + full.substr(11, 5) + " (UTC" + full.substr(19) + ")";
+}
+
+void add_contacts(Report& r, const std::vector<Contact>& contacts) {
+    ContactCheck check;
+    if (const Milestone* m = r.program.find_milestone("contact_update")) check.due = m->date;
+    for (const Contact& c : contacts) check.by_unit.emplace(c.unit, c);
+    auto late = [&](const Contact& c) {
+        return check.due && c.updated_at && date::sys_days{*c.updated_at} > date::sys_days{*check.due};
+    };
+    std::set<std::string> known;
+    for (const UnitReport& u : r.units) {
+        known.insert(u.unit);
+        const Contact* c = check.find(u.unit);
+        if (!c) check.without_contact.push_back(u.unit);
+        else if (late(*c)) check.updated_late.push_back(u.unit);
+    }
+    for (const auto& [unit, c] : check.by_unit) {
+        if (known.count(unit)) continue;
+        check.not_in_report.push_back(unit);
+        if (late(c)) check.updated_late.push_back(unit);  // after the report's units, by name
+    }
+    r.contacts = std::move(check);
 }
 
 }  // namespace yanxiu

@@ -125,6 +125,11 @@ constexpr std::pair<std::string_view, Field> kHeaderAliases[] = {
     {"应参训人数", Field::expected}, {"应训人数", Field::expected}, {"考试", Field::exam},
     {"审核人", Field::by},         {"认定人", Field::by},         {"原因", Field::reason},
     {"理由", Field::reason},       {"认定时长", Field::seconds},    {"录入人", Field::recorded_by},
+    {"联系人", Field::name},       {"联系人姓名", Field::name},   {"职务", Field::title},
+    {"座机", Field::phone},        {"办公电话", Field::phone},    {"手机", Field::mobile},
+    {"手机号", Field::mobile},     {"手机号码", Field::mobile},   {"微信", Field::wechat},
+    {"微信号", Field::wechat},     {"更新时间", Field::updated_at}, {"更新日期", Field::updated_at},
+    {"变更时间", Field::updated_at},
 };
 
 }  // namespace

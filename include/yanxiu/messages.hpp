@@ -241,6 +241,14 @@ enum class Phrase : std::uint8_t {
     change_new,
     change_points,
     lead_previous,
+    census_contacts_heading,
+    contact_column,
+    without_contact_heading,
+    updated_late_heading,
+    contacts_not_in_report_heading,
+    contacts_check_request,
+    dispatch_index_title,
+    dispatch_column,
     count_
 };
 

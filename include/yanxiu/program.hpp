@@ -300,6 +300,15 @@ public:
         return nullptr;
     }
     [[nodiscard]] const std::vector<Milestone>& milestones() const noexcept { return milestones_; }
+    /// The milestone with this id, or nullptr.
+    [[nodiscard]] const Milestone* find_milestone(std::string_view id) const noexcept {
+        for (const Milestone& m : milestones_)
+            if (m.id == id) return &m;
+        return nullptr;
+    }
+    /// The dispatch calendar (调度、通报, R10): the dates progress is
+    /// circulated, in order (empty when the programme names none).
+    [[nodiscard]] const std::vector<LocalDate>& dispatches() const noexcept { return dispatches_; }
     [[nodiscard]] const std::vector<SupportChannel>& support() const noexcept { return support_; }
     /// The resolved programme as JSON: every key present, defaults filled in,
     /// keys and categories in the order the programme format lists them.
@@ -325,6 +334,7 @@ private:
     std::vector<Group> groups_;
     std::vector<Exam> exams_;
     std::vector<Milestone> milestones_;
+    std::vector<LocalDate> dispatches_;
     std::vector<SupportChannel> support_;
     std::shared_ptr<const nlohmann::ordered_json> resolved_;
 

@@ -29,6 +29,11 @@ enum class Field : std::uint8_t {
     reason,    ///< manual credits: why
     seconds,   ///< manual credits: the offline time credited
     recorded_by,  ///< approvals and manual credits: who sent the record (an authenticated writer; not what it says)
+    title,        ///< contacts: the contact person's post (职务)
+    phone,        ///< contacts: landline (座机)
+    mobile,       ///< contacts: mobile (手机)
+    wechat,       ///< contacts: WeChat id (微信)
+    updated_at,   ///< contacts: when the row was last changed
     count_     ///< the number of fields (not a field)
 };
 
@@ -41,7 +46,7 @@ inline constexpr std::size_t kFieldCount = static_cast<std::size_t>(Field::count
 inline constexpr std::string_view kFieldNames[kFieldCount] = {
     "id", "unit", "sector", "category", "verified", "name", "kind", "participant",
     "lesson", "start", "end", "duration", "at", "score", "completed", "expected", "exam", "by", "reason",
-    "seconds", "recorded_by"};
+    "seconds", "recorded_by", "title", "phone", "mobile", "wechat", "updated_at"};
 
 /// The name of a field as records spell it ("participant", "start", …).
 [[nodiscard]] constexpr std::string_view field_name(Field f) noexcept {
@@ -64,11 +69,11 @@ inline constexpr std::string_view kFieldNames[kFieldCount] = {
                 if (is(f)) return f;
             break;
         case 5:
-            for (Field f : {Field::start, Field::score})
+            for (Field f : {Field::start, Field::score, Field::title, Field::phone})
                 if (is(f)) return f;
             break;
         case 6:
-            for (Field f : {Field::sector, Field::lesson, Field::reason})
+            for (Field f : {Field::sector, Field::lesson, Field::reason, Field::mobile, Field::wechat})
                 if (is(f)) return f;
             break;
         case 7: if (is(Field::seconds)) return Field::seconds; break;
@@ -77,6 +82,7 @@ inline constexpr std::string_view kFieldNames[kFieldCount] = {
                 if (is(f)) return f;
             break;
         case 9: if (is(Field::completed)) return Field::completed; break;
+        case 10: if (is(Field::updated_at)) return Field::updated_at; break;
         case 11:
             for (Field f : {Field::participant, Field::recorded_by})
                 if (is(f)) return f;

@@ -37,6 +37,25 @@ struct CensusRow {
     }
 };
 
+/// A unit's contact person (工作联系人): a row of the table units keep with
+/// the organisers (name, post, landline, mobile, WeChat).  Contact details
+/// name a person: they appear only in a report made with contacts, never in
+/// a log or a message.
+struct Contact {
+    std::string unit;
+    std::string name;
+    std::string title;   ///< 职务
+    std::string phone;   ///< 座机
+    std::string mobile;  ///< 手机
+    std::string wechat;  ///< 微信
+    std::optional<LocalDate> updated_at;  ///< the day the row was last changed (the programme's zone), when given
+
+    friend bool operator==(const Contact& a, const Contact& b) {
+        return a.unit == b.unit && a.name == b.name && a.title == b.title && a.phone == b.phone &&
+               a.mobile == b.mobile && a.wechat == b.wechat && a.updated_at == b.updated_at;
+    }
+};
+
 /// The largest `expected` accepted (far beyond any unit).
 inline constexpr std::int64_t kMaxCensusExpected = 100000000;
 
@@ -159,6 +178,22 @@ struct ParticipantsWithoutCensus {
     std::size_t registered = 0;
 };
 
+/// The contacts check (联系人核对) of a report made with contacts.
+struct ContactCheck {
+    /// The programme's `contact_update` milestone: changes were due by the end of this day.
+    std::optional<LocalDate> due;
+    std::map<std::string, Contact> by_unit;      ///< every contact read, by unit
+    std::vector<std::string> without_contact;    ///< the report's units (ranking order) that sent none
+    std::vector<std::string> updated_late;       ///< units whose contact changed after `due` (the report's in ranking order, then the rest by name)
+    std::vector<std::string> not_in_report;      ///< contacts' units neither in the census nor registered (by name)
+
+    /// The contact of `unit`, or nullptr.
+    [[nodiscard]] const Contact* find(const std::string& unit) const {
+        auto it = by_unit.find(unit);
+        return it == by_unit.end() ? nullptr : &it->second;
+    }
+};
+
 /// How many records one input held (for the page's data counts).
 /// The figures of an earlier report that a report compares with (较上期).
 struct PreviousFigures {
@@ -213,7 +248,15 @@ struct Report {
     std::string issuer;
     /// An earlier report to show the change since (较上期); set by the caller.
     std::optional<PreviousReport> previous;
+    /// The contacts check, when the report was asked for with contacts (`add_contacts`).
+    std::optional<ContactCheck> contacts;
 };
+
+/// Checks `contacts` (one a unit) against the report's units: which units
+/// sent none, which changed theirs after the programme's `contact_update`
+/// milestone, and which contacts are for a unit the report does not know.
+/// Call after ranking (or `without_ranking`): the lists follow the units' order.
+void add_contacts(Report& r, const std::vector<Contact>& contacts);
 
 /// `r` with its units in the byte order of their names and no ranks, for a
 /// circulation that must not rank (不排名).

@@ -30,6 +30,7 @@
 #include <yanxiu/io/columns.hpp>
 #include <yanxiu/io/xapi.hpp>
 #include <yanxiu/io/census.hpp>
+#include <yanxiu/io/contacts.hpp>
 
 // Renderings of a report.
 #include <yanxiu/render/report_json.hpp>

@@ -75,8 +75,8 @@ const char* const kHelp =
     "                                        outcomes as JSON Lines, or .csv/.xlsx by --out's extension\n"
     "  yanxiu report   --program ID|FILE --participants FILE --events FILE\n"
     "                  [--xapi FILE [--xapi-lesson last_segment|whole_iri|query:PARAM]]\n"
-    "                  [--as-of INSTANT|DATE] [--census FILE] [--html FILE] [--json FILE]\n"
-    "                  [--csv FILE] [--xlsx FILE.xlsx] [--follow-up DIR] [--no-bom] [--lang zh|en]\n"
+    "                  [--as-of INSTANT|DATE] [--census FILE] [--contacts FILE] [--html FILE] [--json FILE]\n"
+    "                  [--csv FILE] [--xlsx FILE.xlsx] [--follow-up DIR] [--dispatch DIR] [--no-bom] [--lang zh|en]\n"
     "                  [--generated-at TEXT]\n"
     "                  [--rejects FILE] [--strict] [--threads N] [--max-line-bytes N] [--max-field-bytes N]\n"
     "                                        progress by unit: census, registered, started,\n"
@@ -185,11 +185,18 @@ const std::vector<CommandSpec>& command_specs() {
          "The progress report a province circulates (研修进度通报): per unit and in total, by category,\n"
          "census, registered, started, completed, coverage and mean hours, and a daily series.  A\n"
          "summary goes to stdout.",
-         {"program", "participants", "events", "xapi", "xapi-lesson", "as-of", "census", "html", "json", "csv", "xlsx",
-          "follow-up", "lang", "generated-at", "issuer", "previous", "rejects", "threads", "max-line-bytes",
-          "max-field-bytes"},
+         {"program", "participants", "events", "xapi", "xapi-lesson", "as-of", "census", "contacts", "html", "json", "csv",
+          "xlsx", "follow-up", "dispatch", "lang", "generated-at", "issuer", "previous", "rejects", "threads",
+          "max-line-bytes", "max-field-bytes"},
          {"no-ranking", "no-bom", "bom", "strict"},
          {{"census", "FILE", "the census (摸底): unit,category,expected, as CSV or JSON Lines"},
+          {"contacts", "FILE", "each unit's contact person (工作联系人): unit,name,title,phone,mobile,\n"
+                               "wechat,updated_at (or 单位,姓名,职务,座机,手机,微信,更新时间), CSV or JSON\n"
+                               "Lines; each unit's row names its contact, and the report lists units\n"
+                               "without one and contacts changed after the contact_update milestone"},
+          {"dispatch", "DIR", "one report per date of the programme's dispatch calendar (dispatches),\n"
+                              "as of the end of that day, each with its change since the one before\n"
+                              "(较上期): DIR/DATE.html, DIR/DATE.json and DIR/index.html"},
           {"html", "FILE", "the report as one self-contained, printable HTML page"},
           {"json", "FILE", "the report as JSON"},
           {"csv", "FILE", "the report as one CSV table"},
@@ -1192,14 +1199,21 @@ public:
 
     /// Writes the lists of `rows` (sorted by unit).
     void write(const std::vector<yanxiu::FollowUpRow>& rows, const yanxiu::Program& program, yanxiu::Lang lang,
-               std::optional<yanxiu::Instant> created) {
+               std::optional<yanxiu::Instant> created, const yanxiu::ContactCheck* contacts = nullptr) {
+        const bool zh = lang == yanxiu::Lang::zh;
         namespace fs = std::filesystem;
         std::map<std::string, int> stems_used;
         index_.emplace((fs::path(dir_) / "index.csv").string());
         std::ostream& index = index_->stream();
         if (bom_) index << "\xEF\xBB\xBF";
         index << yanxiu::csv_text_cell(yanxiu::label(yanxiu::ReportLabel::unit, lang)) << ','
-              << yanxiu::csv_text_cell(lang == yanxiu::Lang::zh ? "未完成人数" : "Not yet finished") << ",CSV,Excel\r\n";
+              << yanxiu::csv_text_cell(lang == yanxiu::Lang::zh ? "未完成人数" : "Not yet finished") << ",CSV,Excel";
+        // With contacts: whom the unit's list goes to.
+        if (contacts)
+            for (const char* column : {zh ? "联系人" : "Contact", zh ? "职务" : "Title", zh ? "手机" : "Mobile",
+                                       zh ? "座机" : "Phone", zh ? "微信" : "WeChat"})
+                index << ',' << yanxiu::csv_text_cell(column);
+        index << "\r\n";
         for (std::size_t begin = 0; begin < rows.size();) {
             std::size_t end = begin;
             while (end < rows.size() && rows[end].unit == rows[begin].unit) ++end;
@@ -1232,7 +1246,15 @@ public:
             index << yanxiu::csv_text_cell(rows[begin].unit.empty() ? std::string(yanxiu::label(yanxiu::ReportLabel::no_unit, lang))
                                                                     : rows[begin].unit)
                   << ',' << (end - begin) << ',' << yanxiu::csv_text_cell(csv_name) << ','
-                  << yanxiu::csv_text_cell(xlsx_name) << "\r\n";
+                  << yanxiu::csv_text_cell(xlsx_name);
+            if (contacts) {
+                if (const yanxiu::Contact* c = contacts->find(rows[begin].unit))
+                    for (const std::string* v : {&c->name, &c->title, &c->mobile, &c->phone, &c->wechat})
+                        index << ',' << yanxiu::csv_text_cell(*v);
+                else
+                    index << ",,,,,";
+            }
+            index << "\r\n";
             ++units_;
             begin = end;
         }
@@ -1389,6 +1411,63 @@ int cmd_diff(const Args& args) {
     return kOk;
 }
 
+/// --dispatch DIR: the reports of the programme's dispatch calendar, each
+/// as DIR/DATE.html and DIR/DATE.json, and DIR/index.html linking them;
+/// written beside their places and put there only when the whole run
+/// succeeds (a failed run leaves the earlier series as it was).
+struct DispatchSeries {
+    std::string dir;
+    std::vector<yanxiu::Report> reports;
+    std::vector<yanxiu::LocalDate> dates;  ///< each report's dispatch date
+    std::deque<Output> files;  // Output is not movable: a deque keeps each in place
+
+    explicit DispatchSeries(std::string d) : dir(std::move(d)) {
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        if (ec || !std::filesystem::is_directory(dir))
+            throw std::runtime_error(dir + ": cannot make the directory" + (ec ? ": " + ec.message() : std::string()));
+    }
+    /// Evaluates `data` as of the end of each of the programme's dispatch
+    /// dates (none after `options.as_of`), builds each report with `build`
+    /// and compares it with the one before (较上期).
+    void run(const yanxiu::Program& program, const yanxiu::Dataset& data, const yanxiu::EvaluateOptions& options,
+             const std::function<yanxiu::Report(const yanxiu::Evaluation&, yanxiu::Instant)>& build) {
+        for (const yanxiu::LocalDate day : program.dispatches()) {
+            const yanxiu::Instant end = as_of_option(yanxiu::format_local_date(day), program);
+            if (options.as_of && end > *options.as_of) break;
+            yanxiu::EvaluateOptions at = options;
+            at.as_of = end;
+            yanxiu::Report r = build(yanxiu::evaluate(data, at), end);
+            if (!reports.empty())
+                r.previous = yanxiu::previous_report_from_json(nlohmann::json::parse(yanxiu::to_json_text(reports.back())));
+            reports.push_back(std::move(r));
+            dates.push_back(day);
+        }
+    }
+    void write(yanxiu::Lang lang) {
+        namespace fs = std::filesystem;
+        std::vector<yanxiu::DispatchLink> links;
+        for (std::size_t i = 0; i < reports.size(); ++i) {
+            const yanxiu::Report& r = reports[i];
+            const std::string stem = yanxiu::format_local_date(dates[i]);
+            Output& html = files.emplace_back((fs::path(dir) / (stem + ".html")).string());
+            const std::string page = yanxiu::to_html(r, lang);
+            html.stream().write(page.data(), static_cast<std::streamsize>(page.size()));
+            html.close();
+            Output& json = files.emplace_back((fs::path(dir) / (stem + ".json")).string());
+            json.stream() << yanxiu::to_json_text(r);
+            json.close();
+            links.push_back({&r, dates[i], stem + ".html", stem + ".json"});
+        }
+        Output& index = files.emplace_back((fs::path(dir) / "index.html").string());
+        index.stream() << yanxiu::dispatch_index_html(links, lang);
+        index.close();
+    }
+    void commit() {
+        for (Output& f : files) f.commit();
+    }
+};
+
 int cmd_report(const Args& args) {
     auto program = yanxiu::Program::load(args.require("program"));
     RecordInputs inputs(args);
@@ -1419,6 +1498,13 @@ int cmd_report(const Args& args) {
         if (auto at = yanxiu::parse_instant(*text, program.time_zone())) outputs.created = *at;
     std::optional<FollowUpLists> follow_up_lists;
     if (auto dir = args.get("follow-up")) follow_up_lists.emplace(*dir, outputs.bom);
+    std::optional<DispatchSeries> dispatch;
+    if (auto dir = args.get("dispatch")) {
+        if (program.dispatches().empty())
+            throw UsageError("--dispatch: programme " + program.id() +
+                             " names no dispatch dates (add \"dispatches\": [\"2023-01-16\", ...])");
+        dispatch.emplace(*dir);
+    }
     // --previous: read first, so a wrong file fails before the work.
     std::optional<yanxiu::PreviousReport> previous;
     if (auto path = args.get("previous")) {
@@ -1444,33 +1530,64 @@ int cmd_report(const Args& args) {
         census.emplace(program);
         census->read_file(*path);
     }
+    // Contact details name people: read only when asked for, shown only in the reports made here.
+    std::optional<yanxiu::Contacts> contacts;
+    if (auto path = args.get("contacts")) {
+        contacts.emplace(program);
+        contacts->read_file(*path);
+    }
     const yanxiu::Evaluation evaluation = evaluate_with_progress(data, options, progress);
     progress.step("writing the report");
-    auto report = census ? yanxiu::report(evaluation, &census->rows(), &census->summary()) : yanxiu::report(evaluation);
-    report.generated_at = generated_at(args, program);
-    if (args.flag("no-ranking")) yanxiu::without_ranking(report);
-    if (auto issuer = args.get("issuer")) report.issuer = *issuer;
-    if (previous) report.previous = std::move(*previous);
     auto files = inputs.files();
     if (census) files.push_back(yanxiu::hash_file("census", *args.get("census"), census->summary()));
-    if (auto path = args.get("previous")) files.push_back(yanxiu::hash_file("previous", *path));
-    report.provenance = report_provenance(args, program, options.as_of, std::move(files));
+    if (contacts) files.push_back(yanxiu::hash_file("contacts", *args.get("contacts"), contacts->summary()));
+    // One report, as of `as_of`, from an evaluation: the main one and each dispatch's.
+    auto build_report = [&](const yanxiu::Evaluation& e, std::optional<yanxiu::Instant> as_of,
+                            std::vector<yanxiu::ProvenanceFile> sources) {
+        auto r = census ? yanxiu::report(e, &census->rows(), &census->summary()) : yanxiu::report(e);
+        r.generated_at = generated_at(args, program);
+        if (args.flag("no-ranking")) yanxiu::without_ranking(r);
+        if (contacts) yanxiu::add_contacts(r, contacts->rows());
+        if (auto issuer = args.get("issuer")) r.issuer = *issuer;
+        r.provenance = report_provenance(args, program, as_of, std::move(sources));
+        return r;
+    };
+    auto main_files = files;
+    if (auto path = args.get("previous")) main_files.push_back(yanxiu::hash_file("previous", *path));
+    auto report = build_report(evaluation, options.as_of, std::move(main_files));
+    if (previous) report.previous = std::move(*previous);
+    if (dispatch) {
+        // 调度、通报: each dispatch date as of the end of that day (none after --as-of), each
+        // compared with the one before.
+        progress.step("the dispatch reports");
+        dispatch->run(program, data, options, [&](const yanxiu::Evaluation& e, yanxiu::Instant end) {
+            return build_report(e, end, files);
+        });
+        dispatch->write(lang);
+    }
     // The follow-up lists name people: made only for --xlsx and --follow-up, never printed.
     std::vector<yanxiu::FollowUpRow> follow_up;
     if (outputs.xlsx || follow_up_lists) follow_up = yanxiu::follow_up(evaluation, data, lang);
     outputs.write(report, lang, &follow_up);
-    if (follow_up_lists) follow_up_lists->write(follow_up, program, lang, outputs.created);
+    if (follow_up_lists)
+        follow_up_lists->write(follow_up, program, lang, outputs.created, report.contacts ? &*report.contacts : nullptr);
     if (census) rejected.add(census->rejections());
+    if (contacts) rejected.add(contacts->rejections());
     rejected.finish();
     std::optional<Output> rejects_sidecar;
     if (rejects) sidecar_for(rejects_sidecar, *rejects, *report.provenance, "rejections");
     outputs.commit();
     if (follow_up_lists) follow_up_lists->commit();
+    if (dispatch) dispatch->commit();
     commit(rejects, rejects_sidecar);
     progress.done();
 
     inputs.print();
     if (census) print_summary("census", census->summary());
+    if (contacts) print_summary("contacts", contacts->summary());
+    if (dispatch)
+        std::fprintf(stderr, "dispatch: %zu reports and index.html in %s\n", dispatch->reports.size(),
+                     dispatch->dir.c_str());
     if (follow_up_lists)
         std::fprintf(stderr, "follow-up lists: %zu participants not yet finished in %zu units, in %s\n",
                      follow_up_lists->participants(), follow_up_lists->units(), follow_up_lists->dir().c_str());
@@ -1743,9 +1860,32 @@ int cmd_demo(const Args& args) {
     std::optional<Output> rejects_sidecar;
     sidecar_for(rejects_sidecar, rejects, provenance, "rejections");
     commit(rejects, rejects_sidecar);
+    // The units' contact persons (simulated, as the census's units send them:
+    // a few units never sent one, one changed theirs after the due date).
+    const std::string contacts_path = path("contacts.csv");
+    {
+        std::set<std::string> units;
+        for (const yanxiu::CensusRow& row : census.rows()) units.insert(row.unit);
+        Output out(contacts_path);
+        out.stream() << "\xEF\xBB\xBF单位,姓名,职务,座机,手机,微信,更新时间\r\n";
+        std::size_t n = 0;
+        for (const std::string& unit : units) {
+            if (++n % 9 == 0) continue;  // no contact sent
+            char mobile[32], day[32];
+            std::snprintf(mobile, sizeof mobile, "1380000%04u", static_cast<unsigned>(n % 10000));
+            std::snprintf(day, sizeof day, "2023-01-%02u", static_cast<unsigned>(n % 11 == 0 ? 16 : 9 + n % 5));
+            out.stream() << yanxiu::csv_text_cell(unit) << ",模拟联系人" << n << ",教师培训负责人,," << mobile << ",,"
+                         << day << "\r\n";
+        }
+        out.close();
+        out.commit();
+    }
+    yanxiu::Contacts contacts(program);
+    contacts.read_file(contacts_path);
     auto report = yanxiu::report(evaluation, &census.rows(), &census.summary());
     report.generated_at = generated_at(args, program);
     report.provenance = provenance;
+    yanxiu::add_contacts(report, contacts.rows());
     ReportOutputs outputs;
     outputs.html.emplace(path("report.html"));
     outputs.json.emplace(path("report.json"));
@@ -1758,9 +1898,39 @@ int cmd_demo(const Args& args) {
     const std::vector<yanxiu::FollowUpRow> follow_up = yanxiu::follow_up(evaluation, data, lang);
     FollowUpLists lists(path("follow-up"), true);
     outputs.write(report, lang, &follow_up);
-    lists.write(follow_up, program, lang, outputs.created);
+    lists.write(follow_up, program, lang, outputs.created, &*report.contacts);
+
+    // The province's dispatch series (调度、通报): the same rules with a weekly
+    // calendar, one report per dispatch and an index.
+    progress.step("writing the dispatch reports");
+    const std::string calendar_path = path("programme-dispatch.json");
+    {
+        Output out(calendar_path);
+        out.stream() << nlohmann::ordered_json{{"extends", program.id()},
+                                               {"id", program.id() + "-dispatch"},
+                                               {"version", program.version()},
+                                               {"dispatches", {"2023-01-16", "2023-01-23", "2023-01-30", "2023-02-06",
+                                                               "2023-02-10"}}}
+                            .dump(2)
+                     << "\n";
+        out.close();
+        out.commit();
+    }
+    const auto calendar = yanxiu::Program::load(calendar_path);
+    yanxiu::Dataset dispatch_data(calendar);
+    dispatch_data.read_participants_file(files.participants_jsonl);
+    dispatch_data.read_events_file(files.events_jsonl);
+    DispatchSeries dispatch(path("dispatch"));
+    dispatch.run(calendar, dispatch_data, options, [&](const yanxiu::Evaluation& e, yanxiu::Instant) {
+        auto r = yanxiu::report(e, &census.rows(), &census.summary());
+        r.generated_at = report.generated_at;
+        yanxiu::add_contacts(r, contacts.rows());
+        return r;
+    });
+    dispatch.write(lang);
     outputs.commit();
     lists.commit();
+    dispatch.commit();
     progress.done();
 
     print_report_summary(report, lang);
@@ -1770,8 +1940,9 @@ int cmd_demo(const Args& args) {
                 files.participants, files.events, program.id().c_str(), seconds, rejected.count());
     std::printf("written to %s/: report.html (open in a browser; prints on A4), report.json, report.csv,\n"
                 "  %soutcomes.jsonl, rejects.jsonl (each with a .provenance.json), follow-up/ (who has\n"
-                "  not finished, one list per unit: %zu participants in %zu units), and the simulated\n"
-                "  participants, events and census\n",
+                "  not finished, one list per unit: %zu participants in %zu units), dispatch/ (one report\n"
+                "  per dispatch date of programme-dispatch.json, and index.html), and the simulated\n"
+                "  participants, events, census and contacts.csv\n",
                 out_dir.c_str(),
 #ifdef YANXIU_HAVE_XLSX
                 "report.xlsx, ",

@@ -599,7 +599,7 @@ struct ProgramBuilder {
         in.check_known_keys(doc, "",
                             {"id", "version", "title", "authority", "time_zone", "window", "require_verified",
                              "on_sector_mismatch", "categories", "quiz", "credit", "lessons", "themes",
-                             "groups", "exams", "milestones", "support"});
+                             "groups", "exams", "milestones", "support", "dispatches"});
         Program p = empty();
         ojson out = ojson::object();
 
@@ -663,6 +663,7 @@ struct ProgramBuilder {
         read_credit(in, doc, p, out);
         read_milestones(in, doc, p, out);
         read_support(in, doc, p, out);
+        read_dispatches(in, doc, p, out);
 
         p.resolved_ = std::make_shared<const ojson>(std::move(out));
         return p;
@@ -1025,6 +1026,24 @@ private:
             }
         }
         out["milestones"] = std::move(json);
+    }
+
+    // R10: the dates a province dispatches and circulates progress (调度、通报).
+    static void read_dispatches(const Reader& in, const ojson& doc, Program& p, ojson& out) {
+        ojson json = ojson::array();
+        if (const ojson* dispatches = in.member(doc, "dispatches")) {
+            in.expect_array(*dispatches, "dispatches");
+            for (std::size_t i = 0; i < dispatches->size(); ++i) {
+                const std::string key = detail::program_loader::join_index("dispatches", i);
+                const LocalDate d = in.date((*dispatches)[i], key);
+                if (!p.dispatches_.empty() && date::sys_days{d} <= date::sys_days{p.dispatches_.back()})
+                    in.fail(key, "dispatch dates must be in order, each after the one before (" + format_local_date(d) +
+                                     " follows " + format_local_date(p.dispatches_.back()) + ")");
+                p.dispatches_.push_back(d);
+                json.push_back(format_local_date(d));
+            }
+        }
+        out["dispatches"] = std::move(json);
     }
 
     // R11.

@@ -55,7 +55,14 @@ void write_csv(std::ostream& out, const Report& r, const CsvOptions& options) {
         out << ',' << csv_text_cell(phrase(Phrase::module_mean_hours, lang, {name}));
         out << ',' << csv_text_cell(phrase(Phrase::module_at_quota, lang, {name}));
     }
+    // With contacts: whom to call about the unit, on each of its rows.
+    const bool zh = lang == Lang::zh;
+    if (r.contacts)
+        for (const char* column : {zh ? "联系人" : "Contact", zh ? "职务" : "Title", zh ? "手机" : "Mobile",
+                                   zh ? "座机" : "Phone", zh ? "微信" : "WeChat"})
+            out << ',' << csv_text_cell(column);
     out << "\r\n";
+    const Contact* contact = nullptr;  // of the unit being written
     auto row = [&](const std::string& rank, const std::string& unit, const std::string& category_text,
                    const std::string& category_id, const Counts& k, bool target) {
         if (r.ranked) out << rank << ',';
@@ -77,16 +84,26 @@ void write_csv(std::ostream& out, const Report& r, const CsvOptions& options) {
             out << ',';
             if (groups[g].max_hours) out << (g < k.group_at_quota.size() ? k.group_at_quota[g] : 0);
         }
+        if (r.contacts) {
+            if (contact)
+                for (const std::string* v : {&contact->name, &contact->title, &contact->mobile, &contact->phone,
+                                             &contact->wechat})
+                    out << ',' << csv_text_cell(*v);
+            else
+                out << ",,,,,";
+        }
         out << "\r\n";
     };
     const std::string total(label(ReportLabel::total, lang));
     for (const UnitReport& u : r.units) {
         const std::string unit = unit_label(u.unit, lang);
         const std::string rank = std::to_string(u.rank);
+        contact = r.contacts ? r.contacts->find(u.unit) : nullptr;
         for (const CategoryCounts& c : u.categories)
             row(rank, unit, category_label(c.category, lang, &r.program), c.category, c.counts, c.target);
         row(rank, unit, total, "", u.target, true);
     }
+    contact = nullptr;
     for (const CategoryCounts& c : r.categories)
         row("", total, category_label(c.category, lang, &r.program), c.category, c.counts, c.target);
     row("", total, total, "", r.target, true);

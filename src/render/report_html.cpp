@@ -17,6 +17,16 @@ namespace yanxiu {
 
 namespace {
 
+/// A contact in one cell: name (post), mobile or landline, WeChat.
+std::string contact_text(const Contact& c, Lang lang) {
+    std::string text = c.name;
+    if (!c.title.empty()) text += (lang == Lang::zh ? "（" : " (") + c.title + (lang == Lang::zh ? "）" : ")");
+    for (const std::string* way : {&c.mobile, &c.phone})
+        if (!way->empty()) text += " " + *way;
+    if (!c.wechat.empty()) text += (lang == Lang::zh ? " 微信 " : " WeChat ") + c.wechat;
+    return text;
+}
+
 using render::denominator_label;
 using render::escape;
 using render::fixed;
@@ -454,6 +464,7 @@ std::string to_html(const Report& r, Lang lang) {
                           ReportLabel::denominator, ReportLabel::mean_hours})
         h += "<th>" + escape(L(c)) + "</th>";
     if (r.previous) h += "<th>" + escape(L(ReportLabel::change)) + "</th>";
+    if (r.contacts) h += "<th>" + escape(P(Phrase::contact_column)) + "</th>";
     h += "</tr></thead>\n<tbody>\n";
     // 较上期: completions added and the coverage's change in percentage points.
     auto change_cell = [&](const Counts& k, const PreviousFigures* before) {
@@ -496,12 +507,18 @@ std::string to_html(const Report& r, Lang lang) {
         h += "<td>" + escape(unit_label(u.unit, lang)) + "</td>";
         ranking_cells(u.target);
         change_cell(u.target, previous_of(u.unit));
+        if (r.contacts) {
+            // Whom to call about this unit (only in a report asked for with contacts).
+            const Contact* c = r.contacts->find(u.unit);
+            h += "<td class=\"contact\">" + (c ? escape(contact_text(*c, lang)) : std::string("—")) + "</td>";
+        }
         h += "</tr>\n";
     }
     h += "<tr class=\"total\">" + std::string(r.ranked ? "<td></td>" : "") + "<td>" + escape(L(ReportLabel::total)) +
          "</td>";
     ranking_cells(t);
     change_cell(t, r.previous ? &r.previous->total : nullptr);
+    if (r.contacts) h += "<td></td>";
     h += "</tr>\n</tbody>\n</table>\n";
     std::string note = P(r.has_census ? Phrase::coverage_note_census : Phrase::coverage_note_registered);
     if (r.ranked) note += P(Phrase::ranking_ties_note);
@@ -571,7 +588,7 @@ std::string to_html(const Report& r, Lang lang) {
 
     // Census reconciliation.
     h += "<section class=\"census-check\">\n<h2>" + section_number(++section, lang) +
-         escape(P(Phrase::census_heading)) + "</h2>\n";
+         escape(P(r.contacts ? Phrase::census_contacts_heading : Phrase::census_heading)) + "</h2>\n";
     if (!r.has_census) {
         h += "<p>" + escape(P(Phrase::no_census_note)) +
              "</p>\n";
@@ -603,6 +620,32 @@ std::string to_html(const Report& r, Lang lang) {
         h += "</div>\n</div>\n<p class=\"note\">" +
              escape(P(Phrase::census_check_request)) +
              "</p>\n";
+    }
+    if (r.contacts) {
+        const ContactCheck& k = *r.contacts;
+        auto unit_list = [&](const char* css, const std::string& heading, const std::vector<std::string>& units) {
+            h += "<div class=\"" + std::string(css) + "\">\n<h3>" + escape(heading) + "</h3>\n";
+            if (units.empty()) {
+                h += "<p class=\"muted\">" + escape(P(Phrase::none_listed)) + "</p>\n";
+            } else {
+                h += "<ul>\n";
+                for (const auto& unit : units) {
+                    h += "<li>" + escape(unit_label(unit, lang));
+                    const Contact* c = k.find(unit);
+                    if (c && c->updated_at) h += "（" + escape(long_date(*c->updated_at, lang)) + "）";
+                    h += "</li>\n";
+                }
+                h += "</ul>\n";
+            }
+            h += "</div>\n";
+        };
+        h += "<div class=\"three-col contacts-check\">\n";
+        unit_list("without-contact", P(Phrase::without_contact_heading), k.without_contact);
+        unit_list("updated-late",
+                  P(Phrase::updated_late_heading, {k.due ? long_date(*k.due, lang) : std::string("—")}),
+                  k.updated_late);
+        unit_list("contacts-not-in-report", P(Phrase::contacts_not_in_report_heading), k.not_in_report);
+        h += "</div>\n<p class=\"note\">" + escape(P(Phrase::contacts_check_request)) + "</p>\n";
     }
     h += "</section>\n";
 
@@ -689,6 +732,53 @@ std::string to_html(const Report& r, Lang lang) {
     if (r.provenance) h += provenance_html(*r.provenance, lang);
     h += "<p>" + escape(P(Phrase::generated_by)) +
          "</p>\n</footer>\n</main>\n</body>\n</html>\n";
+    return h;
+}
+
+}  // namespace yanxiu
+
+namespace yanxiu {
+
+std::string dispatch_index_html(const std::vector<DispatchLink>& reports, Lang lang) {
+    const Words P{lang};
+    std::string title = P(Phrase::dispatch_index_title);
+    if (!reports.empty() && reports.front().report) {
+        const Program& p = reports.front().report->program;
+        const std::string name = label_text(p.title(), lang).empty() ? p.title().zh : label_text(p.title(), lang);
+        title = name + (lang == Lang::zh ? "" : " — ") + title;
+    }
+    std::string h = "<!DOCTYPE html>\n<html lang=\"" + P(Phrase::html_lang) + "\">\n<head>\n<meta charset=\"utf-8\">\n"
+                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
+                    escape(title) + "</title>\n<style>" + std::string(style()) + "</style>\n</head>\n<body>\n<main>\n";
+    h += "<header><h1>" + escape(title) + "</h1></header>\n<section class=\"dispatches\">\n<table class=\"dispatches\">\n"
+         "<thead><tr><th>" + escape(P(Phrase::dispatch_column)) + "</th><th>" +
+         escape(std::string(label(ReportLabel::registered, lang))) + "</th><th>" +
+         escape(std::string(label(ReportLabel::completed, lang))) + "</th><th>" +
+         escape(std::string(label(ReportLabel::coverage, lang))) + "</th><th>" +
+         escape(std::string(label(ReportLabel::change, lang))) + "</th><th>JSON</th></tr></thead>\n<tbody>\n";
+    const Report* before = nullptr;
+    for (const DispatchLink& link : reports) {
+        if (!link.report) continue;
+        const Report& r = *link.report;
+        const Counts& t = r.target;
+        std::string change = "—";
+        if (before) {
+            const long long added = static_cast<long long>(t.completed) - static_cast<long long>(before->target.completed);
+            change = (added >= 0 ? "+" : "") + std::to_string(added);
+            if (t.coverage() && before->target.coverage()) {
+                char points[32];
+                std::snprintf(points, sizeof points, "%+.1f", (*t.coverage() - *before->target.coverage()) * 100);
+                change += P(Phrase::change_points, {points});
+            }
+        }
+        h += "<tr><td><a href=\"" + escape(link.html) + "\">" + escape(long_date(link.date, lang)) +
+             "</a></td><td class=\"num\">" + std::to_string(t.registered) + "</td><td class=\"num\">" +
+             std::to_string(t.completed) + "</td><td class=\"num\">" + percent(t.coverage()) +
+             "</td><td class=\"num\">" + escape(change) + "</td><td>" +
+             (link.json.empty() ? std::string("—") : "<a href=\"" + escape(link.json) + "\">JSON</a>") + "</td></tr>\n";
+        before = &r;
+    }
+    h += "</tbody>\n</table>\n</section>\n</main>\n</body>\n</html>\n";
     return h;
 }
 

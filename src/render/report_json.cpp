@@ -64,6 +64,20 @@ nlohmann::ordered_json label_json(const Label& l) {
     return nlohmann::ordered_json{{"zh", l.zh}, {"en", l.en}};
 }
 
+/// A contact person's row (only in a report made with contacts).
+nlohmann::ordered_json contact_json(const Contact& c) {
+    using json = nlohmann::ordered_json;
+    json x;
+    x["unit"] = c.unit;
+    x["name"] = c.name;
+    x["title"] = c.title;
+    x["phone"] = c.phone;
+    x["mobile"] = c.mobile;
+    x["wechat"] = c.wechat;
+    x["updated_at"] = c.updated_at ? json(format_local_date(*c.updated_at)) : json(nullptr);
+    return x;
+}
+
 }  // namespace
 
 nlohmann::ordered_json to_json(const Report& r) {
@@ -164,6 +178,10 @@ nlohmann::ordered_json to_json(const Report& r) {
         json cats = json::array();
         for (const CategoryCounts& c : u.categories) cats.push_back(category_json(c, p));
         x["categories"] = std::move(cats);
+        if (r.contacts) {
+            const Contact* c = r.contacts->find(u.unit);
+            x["contact"] = c ? contact_json(*c) : json(nullptr);
+        }
         units.push_back(std::move(x));
     }
     j["units"] = std::move(units);
@@ -187,6 +205,19 @@ nlohmann::ordered_json to_json(const Report& r) {
     for (const auto& g : r.participants_without_census)
         missing.push_back({{"unit", g.unit}, {"category", g.category}, {"registered", g.registered}});
     j["participants_without_census"] = std::move(missing);
+    if (r.contacts) {
+        // Only in a report asked for with contacts: they name people.
+        const ContactCheck& k = *r.contacts;
+        json check;
+        check["due"] = k.due ? json(format_local_date(*k.due)) : json(nullptr);
+        check["without_contact"] = k.without_contact;
+        check["updated_late"] = k.updated_late;
+        check["not_in_report"] = k.not_in_report;
+        json all = json::array();
+        for (const auto& [unit, c] : k.by_unit) all.push_back(contact_json(c));
+        check["contacts"] = std::move(all);
+        j["contacts"] = std::move(check);
+    }
     return j;
 }
 

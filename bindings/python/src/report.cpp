@@ -22,6 +22,7 @@ struct ReportData {
     explicit ReportData(yanxiu::Report r) : report(std::move(r)) {}
     yanxiu::Report report;
     std::vector<yanxiu::Rejection> census_rejections;
+    std::vector<yanxiu::Rejection> contact_rejections;
 };
 
 yanxiu::Lang lang_argument(const std::string& lang) {
@@ -29,10 +30,11 @@ yanxiu::Lang lang_argument(const std::string& lang) {
     throw py::value_error("lang must be 'zh' or 'en'");
 }
 
-/// A census for a report: a file path, records (an iterable of mappings,
-/// e.g. a DataFrame's rows), or None.
-std::optional<yanxiu::Census> read_census(const yanxiu::Program& program, py::handle census) {
-    std::optional<yanxiu::Census> out;
+/// A census (or contacts) for a report: a file path, records (an iterable
+/// of mappings, e.g. a DataFrame's rows), or None.
+template <class Reader = yanxiu::Census>
+std::optional<Reader> read_census(const yanxiu::Program& program, py::handle census, const char* where = "<census>") {
+    std::optional<Reader> out;
     if (census.is_none()) return out;
     out.emplace(program);
     if (py::isinstance<py::str>(census) || py::isinstance<py::bytes>(census) ||
@@ -52,9 +54,9 @@ std::optional<yanxiu::Census> read_census(const yanxiu::Program& program, py::ha
     for (py::handle item : py::iter(census)) {
         ++row;
         if (converter.convert(item, record))
-            out->add(record, "<census>", row);
+            out->add(record, where, row);
         else
-            out->reject("<census>", row, "", yanxiu::RejectCode::malformed, "a record must be a JSON object");
+            out->reject(where, row, "", yanxiu::RejectCode::malformed, "a record must be a JSON object");
     }
     return out;
 }
@@ -130,6 +132,18 @@ void bind_report(py::module_& m) {
             if (!ranked) yanxiu::without_ranking(r.report);
             r.report.issuer = issuer;
         }, py::arg("ranked"), py::arg("issuer"), py::arg("previous"))
+        .def("_contacts", [](ReportData& r, py::handle contacts) {
+            // As `yanxiu report --contacts FILE`: after the ranking is set, so the lists follow it.
+            auto read = read_census<yanxiu::Contacts>(r.report.program, contacts, "<contacts>");
+            if (!read) return;
+            yanxiu::add_contacts(r.report, read->rows());
+            r.contact_rejections = read->rejections();
+        }, py::arg("contacts"))
+        .def("contact_rejections", [](const ReportData& r) {
+            py::list out;
+            for (const auto& rejection : r.contact_rejections) out.append(py::cast(rejection));
+            return out;
+        })
         .def("census_rejections", [](const ReportData& r) {
             py::list out;
             for (const auto& rejection : r.census_rejections) out.append(py::cast(rejection));

@@ -133,6 +133,19 @@ class Report:
         return dict(p) if p is not None else None
 
     @property
+    def contacts(self) -> Optional[dict[str, Any]]:
+        """The contacts check (联系人核对) when the report was made with
+        ``contacts=``: ``due`` (the contact_update milestone), ``contacts``,
+        ``without_contact``, ``updated_late``, ``not_in_report``; else None."""
+        c = self.to_dict().get("contacts")
+        return dict(c) if c is not None else None
+
+    @property
+    def contacts_rejected(self) -> list[Any]:
+        """Contact rows that could not be used (yanxiu.Rejection)."""
+        return list(self._data.contact_rejections())
+
+    @property
     def census_rejected(self) -> list[Any]:
         """Census rows that could not be used (yanxiu.Rejection)."""
         return list(self._data.census_rejections())
@@ -212,7 +225,8 @@ class Report:
 
 def report(program: Any, evaluation: Evaluation, census: CensusInput = None,
            generated_at: Optional[str] = None, *, ranking: bool = True, issuer: str = "",
-           previous: Union["Report", dict[str, Any], str, "os.PathLike[str]", None] = None) -> Report:
+           previous: Union["Report", dict[str, Any], str, "os.PathLike[str]", None] = None,
+           contacts: CensusInput = None) -> Report:
     """The unit report of ``evaluation``.
 
     ``census`` is a file (CSV or JSON Lines of ``unit,category,expected``), a
@@ -222,7 +236,10 @@ def report(program: Any, evaluation: Evaluation, census: CensusInput = None,
     no rank (``--no-ranking``, 不排名), ``issuer`` names the issuing office
     (``--issuer``), ``previous`` is an earlier report (a Report, its
     ``to_dict()``, or its JSON file) to show each unit's change since
-    (``--previous``, 较上期).
+    (``--previous``, 较上期), ``contacts`` each unit's contact person (a
+    file, dicts or a DataFrame of ``unit,name,title,phone,mobile,wechat,
+    updated_at``; ``--contacts``): each unit's row names its contact, and
+    ``Report.contacts`` lists units without one and late changes.
     """
     data = evaluation._data
     if program is not None and program.id != data.program.id:
@@ -250,6 +267,8 @@ def report(program: Any, evaluation: Evaluation, census: CensusInput = None,
     if not isinstance(issuer, str):
         raise TypeError(f"issuer must be a str, not {type(issuer).__name__}")
     built._configure(bool(ranking), issuer, previous_json)
+    if contacts is not None:
+        built._contacts(_census_source(contacts))
     return Report(built)
 
 
