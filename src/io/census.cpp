@@ -51,34 +51,18 @@ AddStatus Census::accept(const Record& f, std::string_view file, std::size_t lin
 }
 
 ReadSummary Census::read(std::string_view text, std::string_view file, Format format) {
-    ReadSummary summary;
-    auto on_record = [&](const Record& fields, std::size_t line) { detail::count(summary, accept(fields, file, line)); };
-    auto on_error = [&](std::size_t line, std::string_view field, RejectCode code, std::string message) {
-        ++summary.read;
-        ++summary.rejected;
-        rejections_.push_back(Rejection{std::string(file), line, std::string(field), code, std::move(message)});
-    };
-    detail::scan_text(text, format, file, on_record, on_error);
-    summary_ += summary;
-    return summary;
+    return detail::read_small_table(text, file, format, rejections_, summary_,
+                                    [&](const Record& fields, std::size_t line) { return accept(fields, file, line); });
 }
 
 AddStatus Census::add(const Record& row, std::string_view where, std::size_t line) {
-    AddStatus status = AddStatus::rejected;
-    if (auto bad = detail::first_invalid_utf8_field(row))
-        rejections_.push_back(Rejection{std::string(where), line, std::string(field_name(*bad)), RejectCode::bad_utf8,
-                                        "invalid UTF-8 in a value"});
-    else
-        status = accept(row, where, line);
-    detail::count(summary_, status);
-    return status;
+    return detail::add_small_table_row(row, where, line, rejections_, summary_,
+                                       [&](const Record& r) { return accept(r, where, line); });
 }
 
 void Census::reject(std::string_view where, std::size_t line, std::string_view field, RejectCode code,
                     std::string message) {
-    ++summary_.read;
-    ++summary_.rejected;
-    rejections_.push_back(Rejection{std::string(where), line, std::string(field), code, std::move(message)});
+    detail::reject_small_table_row(where, line, field, code, std::move(message), rejections_, summary_);
 }
 
 ReadSummary Census::read_file(const std::string& path, Format format) {

@@ -6,6 +6,7 @@
 #include <yanxiu/io/columns.hpp>
 #include <yanxiu/io/error.hpp>
 
+#include "io/fields.hpp"
 #include "io/scan.hpp"
 #include "io/source.hpp"
 
@@ -114,5 +115,46 @@ inline void count(ReadSummary& summary, AddStatus status) noexcept {
 /// order; rejections name `where` and the 1-based row.  Returns the counts
 /// of this table alone.  Throws Cancelled between pieces.
 ReadSummary add_table(Dataset& data, bool events, const RecordTable& table, std::string_view where);
+
+/// A small table read whole (a census, the contacts): every record of
+/// `text` to `accept(record, line)`, every line that is none rejected into
+/// `rejections`; the counts of this read, also added to `total`.
+template <class Accept>
+ReadSummary read_small_table(std::string_view text, std::string_view file, Format format,
+                             std::vector<Rejection>& rejections, ReadSummary& total, Accept&& accept) {
+    ReadSummary summary;
+    auto on_record = [&](const Record& fields, std::size_t line) { count(summary, accept(fields, line)); };
+    auto on_error = [&](std::size_t line, std::string_view field, RejectCode code, std::string message) {
+        ++summary.read;
+        ++summary.rejected;
+        rejections.push_back(Rejection{std::string(file), line, std::string(field), code, std::move(message)});
+    };
+    scan_text(text, format, file, on_record, on_error);
+    total += summary;
+    return summary;
+}
+
+/// One row of a small table given as fields (a data-frame row): invalid
+/// UTF-8 is rejected `bad_utf8`, anything else goes to `accept(row)`.
+template <class Accept>
+AddStatus add_small_table_row(const Record& row, std::string_view where, std::size_t line,
+                              std::vector<Rejection>& rejections, ReadSummary& total, Accept&& accept) {
+    AddStatus status = AddStatus::rejected;
+    if (auto bad = first_invalid_utf8_field(row))
+        rejections.push_back(Rejection{std::string(where), line, std::string(field_name(*bad)), RejectCode::bad_utf8,
+                                       "invalid UTF-8 in a value"});
+    else
+        status = accept(row);
+    count(total, status);
+    return status;
+}
+
+/// Counts a row of a small table read but unusable before it had fields.
+inline void reject_small_table_row(std::string_view where, std::size_t line, std::string_view field, RejectCode code,
+                                   std::string message, std::vector<Rejection>& rejections, ReadSummary& total) {
+    ++total.read;
+    ++total.rejected;
+    rejections.push_back(Rejection{std::string(where), line, std::string(field), code, std::move(message)});
+}
 
 }  // namespace yanxiu::detail
