@@ -1200,7 +1200,6 @@ public:
     /// Writes the lists of `rows` (sorted by unit).
     void write(const std::vector<yanxiu::FollowUpRow>& rows, const yanxiu::Program& program, yanxiu::Lang lang,
                std::optional<yanxiu::Instant> created, const yanxiu::ContactCheck* contacts = nullptr) {
-        const bool zh = lang == yanxiu::Lang::zh;
         namespace fs = std::filesystem;
         std::map<std::string, int> stems_used;
         index_.emplace((fs::path(dir_) / "index.csv").string());
@@ -1209,10 +1208,7 @@ public:
         index << yanxiu::csv_text_cell(yanxiu::label(yanxiu::ReportLabel::unit, lang)) << ','
               << yanxiu::csv_text_cell(lang == yanxiu::Lang::zh ? "未完成人数" : "Not yet finished") << ",CSV,Excel";
         // With contacts: whom the unit's list goes to.
-        if (contacts)
-            for (const char* column : {zh ? "联系人" : "Contact", zh ? "职务" : "Title", zh ? "手机" : "Mobile",
-                                       zh ? "座机" : "Phone", zh ? "微信" : "WeChat"})
-                index << ',' << yanxiu::csv_text_cell(column);
+        if (contacts) yanxiu::write_contact_header(index, lang);
         index << "\r\n";
         for (std::size_t begin = 0; begin < rows.size();) {
             std::size_t end = begin;
@@ -1247,13 +1243,7 @@ public:
                                                                     : rows[begin].unit)
                   << ',' << (end - begin) << ',' << yanxiu::csv_text_cell(csv_name) << ','
                   << yanxiu::csv_text_cell(xlsx_name);
-            if (contacts) {
-                if (const yanxiu::Contact* c = contacts->find(rows[begin].unit))
-                    for (const std::string* v : {&c->name, &c->title, &c->mobile, &c->phone, &c->wechat})
-                        index << ',' << yanxiu::csv_text_cell(*v);
-                else
-                    index << ",,,,,";
-            }
+            if (contacts) yanxiu::write_contact_cells(index, contacts->find(rows[begin].unit));
             index << "\r\n";
             ++units_;
             begin = end;

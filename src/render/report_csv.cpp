@@ -30,6 +30,22 @@ std::string csv_text_cell(std::string_view s) {
     return quoted + '"';
 }
 
+void write_contact_header(std::ostream& out, Lang lang) {
+    const bool zh = lang == Lang::zh;
+    for (const char* column : {zh ? "联系人" : "Contact", zh ? "职务" : "Title", zh ? "手机" : "Mobile",
+                               zh ? "座机" : "Phone", zh ? "微信" : "WeChat"})
+        out << ',' << csv_text_cell(column);
+}
+
+void write_contact_cells(std::ostream& out, const Contact* contact) {
+    if (!contact) {
+        out << ",,,,,";
+        return;
+    }
+    for (const std::string* v : {&contact->name, &contact->title, &contact->mobile, &contact->phone, &contact->wechat})
+        out << ',' << csv_text_cell(*v);
+}
+
 /// Writes the report as one CSV table (UTF-8): for each unit in rank order,
 /// a row per category and a total row over target categories; then the
 /// totals.  Coverage is a ratio (0.8234), hours to 2 decimals.
@@ -56,11 +72,7 @@ void write_csv(std::ostream& out, const Report& r, const CsvOptions& options) {
         out << ',' << csv_text_cell(phrase(Phrase::module_at_quota, lang, {name}));
     }
     // With contacts: whom to call about the unit, on each of its rows.
-    const bool zh = lang == Lang::zh;
-    if (r.contacts)
-        for (const char* column : {zh ? "联系人" : "Contact", zh ? "职务" : "Title", zh ? "手机" : "Mobile",
-                                   zh ? "座机" : "Phone", zh ? "微信" : "WeChat"})
-            out << ',' << csv_text_cell(column);
+    if (r.contacts) write_contact_header(out, lang);
     out << "\r\n";
     const Contact* contact = nullptr;  // of the unit being written
     auto row = [&](const std::string& rank, const std::string& unit, const std::string& category_text,
@@ -84,14 +96,7 @@ void write_csv(std::ostream& out, const Report& r, const CsvOptions& options) {
             out << ',';
             if (groups[g].max_hours) out << (g < k.group_at_quota.size() ? k.group_at_quota[g] : 0);
         }
-        if (r.contacts) {
-            if (contact)
-                for (const std::string* v : {&contact->name, &contact->title, &contact->mobile, &contact->phone,
-                                             &contact->wechat})
-                    out << ',' << csv_text_cell(*v);
-            else
-                out << ",,,,,";
-        }
+        if (r.contacts) write_contact_cells(out, contact);
         out << "\r\n";
     };
     const std::string total(label(ReportLabel::total, lang));

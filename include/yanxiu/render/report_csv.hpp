@@ -24,6 +24,12 @@ struct CsvOptions {
 /// leading `'`; a cell holding a comma, quote or line break is quoted.
 [[nodiscard]] std::string csv_text_cell(std::string_view s);
 
+/// The contact columns a CSV adds after its own when made with contacts:
+/// ",联系人,职务,手机,座机,微信" (or their English), and a unit's cells in
+/// the same order (empty ones for a unit without a contact).
+void write_contact_header(std::ostream& out, Lang lang);
+void write_contact_cells(std::ostream& out, const Contact* contact);
+
 /// Writes the report as one CSV table (UTF-8): for each unit in rank order,
 /// a row per category and a total row over target categories; then the
 /// totals.  Coverage is a ratio (0.8234), hours to 2 decimals.
