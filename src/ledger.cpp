@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -35,9 +34,10 @@ struct ParkSpace {
 
 /// The ledger's own state beside its Dataset.
 struct Ledger::State {
-    // participant -> its accepted events side by side, in the order added: a
-    // re-evaluation reads one short array, not rows scattered over the columns
-    std::vector<std::vector<PackedEvent>> own;
+    // participant -> where its accepted events are in the dataset's columns,
+    // in the order added: the events are kept once (in the columns), and a
+    // re-evaluation gathers its participant's rows with their loads overlapped
+    std::vector<std::vector<std::uint32_t>> own;
     std::unique_ptr<Evaluator> evaluator;  // made on first use, after the dataset exists
     static constexpr std::uint8_t kUnknownStatus = 0xff;
     std::vector<std::uint8_t> status;  // participant -> status after its latest event
@@ -123,53 +123,44 @@ AddResult Ledger::add_participant(const nlohmann::json& record) {
 Outcome Ledger::evaluate_participant(std::uint32_t p, Instant as_of, Detail detail) const {
     if (!state_->evaluator) state_->evaluator = std::make_unique<Evaluator>(*program_, data_->lessons(), &data_->notes());
     state_->evaluator->set_detail(detail);
-    const std::vector<PackedEvent>& mine = state_->own[p];
-    return state_->evaluator->evaluate(data_->participants()[p], mine.data(), mine.size(), as_of);
+    const std::vector<std::uint32_t>& mine = state_->own[p];
+    return state_->evaluator->evaluate(data_->participants()[p], data_->events(), mine.data(), mine.size(), as_of);
 }
 
 Update Ledger::add_checked(const Record& event, std::string where, std::size_t line) {
     Update update;
     update.participant = record_id(event.get(Field::participant)).value_or("");
     const std::size_t events_before = data_->events().size();
-    if (!update.participant.empty() && !data_->find_participant(update.participant) &&
-        park(update.participant, event, where, line, update))
+    const auto known = update.participant.empty() ? std::nullopt : data_->find_participant(update.participant);
+    if (!update.participant.empty() && !known && park(update.participant, event, where, line, update))
         return update;
+    // The standing before this event (known after every event; else
+    // evaluated now, while a row the event may replace still holds the old one).
+    const Status before = known ? standing(*known) : Status::not_started;
     update.result = data_->add_event(event, where, line);
     if (update.result == AddStatus::rejected) {
         update.rejection = data_->last_rejection();
         return update;
     }
     if (update.result != AddStatus::accepted) {
-        if (auto index = data_->find_participant(update.participant))
-            fill(update, evaluate_participant(*index, kEndOfTime, Detail::summary));
+        if (known) fill(update, evaluate_participant(*known, kEndOfTime, Detail::summary));
         return update;
     }
     State& st = *state_;
     const std::uint32_t e = data_->last_replacement() ? data_->last_replacement()->index
                                                       : static_cast<std::uint32_t>(events_before);
     const std::uint32_t p = data_->events().participant[e];
-    const Status before = standing(p);
     if (const auto& replaced = data_->last_replacement()) {
         // The event took the place of one with the same id (a smaller
-        // canonical form): the ledger's copy of the old one goes too.
-        const Event& old = replaced->before;
-        auto& theirs = st.own[old.participant];
-        for (std::size_t k = 0; k < theirs.size(); ++k) {
-            const PackedEvent& x = theirs[k];
-            // The whole event: an id-less record at the same instant may differ only in its score.
-            const bool same_score = (std::isnan(x.score) && std::isnan(old.score)) || x.score == old.score;
-            if (x.kind == old.kind && x.lesson == old.lesson && x.start == old.start.time_since_epoch().count() &&
-                x.end == old.end.time_since_epoch().count() && same_score &&
-                (x.completed != 0) == old.completed) {
-                theirs.erase(theirs.begin() + static_cast<std::ptrdiff_t>(k));
-                break;
-            }
-        }
-        st.status[old.participant] = State::kUnknownStatus;
+        // canonical form), in the same row: the row leaves its old
+        // participant's list and joins the new one's, as if added now.
+        auto& theirs = st.own[replaced->before.participant];
+        theirs.erase(std::find(theirs.begin(), theirs.end(), e));
+        st.status[replaced->before.participant] = State::kUnknownStatus;
     }
-    std::vector<PackedEvent>& mine = st.own[p];
+    std::vector<std::uint32_t>& mine = st.own[p];
     if (mine.size() == mine.capacity()) mine.reserve(mine.size() + mine.size() / 2 + 4);  // 1.5x, not 2x: less slack
-    mine.push_back(PackedEvent::from(data_->events(), e));
+    mine.push_back(e);
     if (st.journal && !st.replaying_parked) {
         const std::string id = record_id(event.get(Field::id)).value_or("");
         st.journal->append('E', detail::dump_line(detail::event_json(*data_, e, id)));

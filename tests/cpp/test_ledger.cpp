@@ -118,6 +118,48 @@ TEST_CASE("Ledger: an update says what changed, and rejections are returned") {
     CHECK(as_of->lessons_credited == 4);
 }
 
+TEST_CASE("Ledger: a record that replaces another under its id takes its row to its own participant") {
+    // Both studied ten lessons and took nine quizzes.  T2's quiz of the
+    // tenth comes first under id "q"; then T1's, the smaller canonical form
+    // (participant T1 < T2), which replaces it: the row leaves T2 (nine
+    // lessons again), T1 completes, and both equal batch evaluation.
+    auto t1 = finish_lessons("T1", 10), t2 = finish_lessons("T2", 10, 13);
+    t1.pop_back();
+    t2.pop_back();
+    const json mine = {{"id", "q"}, {"kind", "quiz"}, {"participant", "T1"}, {"lesson", "L10"},
+                       {"at", "2023-01-20T10:00:00+08:00"}, {"score", 80}};
+    json theirs = mine;
+    theirs["participant"] = "T2";
+    const std::vector<json> people = {person("T1", "homeroom"), person("T2", "homeroom")};
+    for (const bool replacing : {true, false}) {
+        INFO("the smaller record comes " << (replacing ? "second" : "first"));
+        std::vector<json> events = t1;
+        events.insert(events.end(), t2.begin(), t2.end());
+        events.push_back(replacing ? theirs : mine);
+        yanxiu::Ledger ledger(program());
+        for (const auto& p : people) ledger.add_participant(p);
+        for (const auto& e : events) ledger.add(e);
+        const auto last = ledger.add(replacing ? mine : theirs);
+        events.push_back(replacing ? mine : theirs);
+        Run batch(program(), people, events);
+        CHECK(ledger.outcomes() == batch.outcomes);
+        for (const auto& o : batch.outcomes) {
+            INFO(o.participant);
+            CHECK(ledger.outcome(o.participant) == o);
+        }
+        CHECK(ledger.outcome("T1")->status == yanxiu::Status::completed);
+        CHECK(ledger.outcome("T2")->lessons_credited == 9);
+        if (replacing) {
+            CHECK(last.accepted());
+            CHECK(last.completed_now);
+            CHECK(last.lessons_credited == 10);
+        } else {
+            CHECK(last.result == yanxiu::AddStatus::rejected);
+        }
+        CHECK(ledger.event_count() == batch.data.events().size());
+    }
+}
+
 TEST_CASE("Ledger: a numeric participant id comes back as text, accepted or not") {
     yanxiu::Ledger ledger(program());
     json numeric = person("1", "homeroom");
