@@ -36,7 +36,8 @@ struct ParkSpace {
 struct Ledger::State {
     // participant -> where its accepted events are in the dataset's columns,
     // in the order added: the events are kept once (in the columns), and a
-    // re-evaluation gathers its participant's rows with their loads overlapped
+    // re-evaluation gathers its participant's rows (4 bytes an event here,
+    // against 32 for a copy of each)
     std::vector<std::vector<std::uint32_t>> own;
     std::unique_ptr<Evaluator> evaluator;  // made on first use, after the dataset exists
     static constexpr std::uint8_t kUnknownStatus = 0xff;
@@ -155,7 +156,7 @@ Update Ledger::add_checked(const Record& event, std::string where, std::size_t l
         // canonical form), in the same row: the row leaves its old
         // participant's list and joins the new one's, as if added now.
         auto& theirs = st.own[replaced->before.participant];
-        theirs.erase(std::find(theirs.begin(), theirs.end(), e));
+        if (const auto row = std::find(theirs.begin(), theirs.end(), e); row != theirs.end()) theirs.erase(row);
         st.status[replaced->before.participant] = State::kUnknownStatus;
     }
     std::vector<std::uint32_t>& mine = st.own[p];
