@@ -10,9 +10,9 @@
 //
 // COPIES (default 1) feeds the cohort that many times into one ledger, each
 // copy's ids (participants' and events') prefixed "C<k>-" so that the copies
-// are different teachers: 14 copies of a 1 M cohort are a whole country
-// (13.72 M teachers took part in 2023) without 14 files on disk.  Copy k's
-// participants and events come after copy k-1's.
+// are different teachers: 13 copies of a 1 M cohort are nearly a whole
+// country (13.72 M teachers took part in 2023) without 13 files on disk.
+// Copy k's participants and events come after copy k-1's.
 
 #include "bench_util.hpp"
 
@@ -33,8 +33,6 @@ namespace {
 
 constexpr std::size_t kBatch = 64;
 
-/// Feeds `file` to `add` in parsed batches; returns the seconds spent in `add`
-/// and the seconds spent parsing.
 /// Prefixes the id fields of `record` (an object) with `prefix`.
 void prefix_ids(nlohmann::json& record, const std::string& prefix, std::initializer_list<const char*> fields) {
     if (prefix.empty() || !record.is_object()) return;
@@ -43,6 +41,9 @@ void prefix_ids(nlohmann::json& record, const std::string& prefix, std::initiali
             *it = prefix + it->get<std::string>();
 }
 
+/// Feeds `file` to `add` in parsed batches, each record's `id_fields`
+/// prefixed with `prefix`; returns the seconds spent in `add` and the seconds
+/// spent parsing.
 template <class Add>
 std::pair<double, double> feed(const std::string& file, std::size_t& count, const std::string& prefix,
                                std::initializer_list<const char*> id_fields, Add&& add) {
